@@ -1,0 +1,121 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { nobleEd25519, verifySignature } from './ed25519.js';
+import { nodeEd25519 } from './ed25519.node.js';
+import { open, seal } from './aead.js';
+import { seededRng } from './random.js';
+import { unwrapWith, wrapTo, x25519PublicKey } from './x25519.js';
+import { deriveAccountKeys, recordPublicKey, recordSecret } from './keys.js';
+import { openWithPassphrase, sealWithPassphrase } from './passphrase.js';
+import { isCoreError } from '../errors.js';
+
+const seed = fc.uint8Array({ minLength: 32, maxLength: 32 });
+const msg = fc.uint8Array({ maxLength: 256 });
+
+describe('Ed25519 backends', () => {
+  it('node:crypto and noble give identical keys and signatures and verify each other', () => {
+    fc.assert(
+      fc.property(seed, msg, (s, m) => {
+        const pub = nobleEd25519.publicKey(s);
+        expect(nodeEd25519.publicKey(s)).toEqual(pub);
+        const a = nobleEd25519.sign(s, m);
+        const b = nodeEd25519.sign(s, m);
+        expect(b).toEqual(a);
+        expect(verifySignature(pub, m, a, nodeEd25519)).toBe(true);
+        expect(verifySignature(pub, m, b, nobleEd25519)).toBe(true);
+      }),
+      { numRuns: 1000 }
+    );
+  });
+
+  it('flipping any bit of message or signature fails on both backends', () => {
+    fc.assert(
+      fc.property(seed, msg, fc.nat(), (s, m, bit) => {
+        const pub = nobleEd25519.publicKey(s);
+        const sig = nobleEd25519.sign(s, m);
+        const total = (m.length + 64) * 8;
+        const i = bit % total;
+        const m2 = m.slice();
+        const sig2 = sig.slice();
+        if (i < m.length * 8) m2[i >> 3]! ^= 1 << (i & 7);
+        else sig2[(i - m.length * 8) >> 3]! ^= 1 << (i & 7);
+        expect(verifySignature(pub, m2, sig2, nobleEd25519)).toBe(false);
+        expect(verifySignature(pub, m2, sig2, nodeEd25519)).toBe(false);
+      }),
+      { numRuns: 1000 }
+    );
+  });
+
+  it('rejects non-canonical S (S + L) on both backends', () => {
+    const s = new Uint8Array(32).fill(3);
+    const m = new Uint8Array([1]);
+    const pub = nobleEd25519.publicKey(s);
+    const sig = nobleEd25519.sign(s, m);
+    // add L to S (little-endian) — still a valid signature under lax verifiers
+    const L = 2n ** 252n + 27742317777372353535851937790883648493n;
+    let S = 0n;
+    for (let i = 31; i >= 0; i--) S = (S << 8n) | BigInt(sig[32 + i]!);
+    S += L;
+    const bad = sig.slice();
+    for (let i = 0; i < 32; i++) bad[32 + i] = Number((S >> BigInt(8 * i)) & 0xffn);
+    expect(verifySignature(pub, m, bad, nobleEd25519)).toBe(false);
+    expect(verifySignature(pub, m, bad, nodeEd25519)).toBe(false);
+  });
+
+  it('rejects a small-order public key', () => {
+    const identity = new Uint8Array(32);
+    identity[0] = 1;
+    expect(verifySignature(identity, new Uint8Array(), new Uint8Array(64), nodeEd25519)).toBe(false);
+  });
+});
+
+describe('AEAD and wrapping', () => {
+  it('seal/open round-trips and any flipped bit fails with a named error', () => {
+    const rng = seededRng(1);
+    fc.assert(
+      fc.property(seed, msg, fc.nat(), (key, m, bit) => {
+        const sealed = seal(key, m, rng);
+        expect(open(key, sealed)).toEqual(m);
+        const bad = sealed.slice();
+        bad[(bit >> 3) % bad.length]! ^= 1 << (bit & 7);
+        try {
+          open(key, bad);
+          expect.unreachable();
+        } catch (e) {
+          expect(isCoreError(e, 'crypto/decrypt-failed')).toBe(true);
+        }
+      }),
+      { numRuns: 1000 }
+    );
+  });
+
+  it('wraps to an X25519 public key, bound to its context', () => {
+    const rng = seededRng(2);
+    const secret = rng(32);
+    const wrapped = wrapTo(x25519PublicKey(secret), new Uint8Array([9, 9]), 'test', rng);
+    expect(unwrapWith(secret, wrapped, 'test')).toEqual(new Uint8Array([9, 9]));
+    expect(() => unwrapWith(secret, wrapped, 'other')).toThrowError(/crypto\/decrypt-failed/);
+    expect(() => unwrapWith(rng(32), wrapped, 'test')).toThrowError(/crypto\/decrypt-failed/);
+  });
+});
+
+describe('key derivation', () => {
+  it('derives distinct, stable keys from one seed', () => {
+    const s = new Uint8Array(32).fill(1);
+    const a = deriveAccountKeys(s);
+    const b = deriveAccountKeys(s);
+    expect(a).toEqual(b);
+    expect(a.indexKey).not.toEqual(a.signingSeed);
+    expect(recordSecret(s, 'E', 0)).not.toEqual(recordSecret(s, 'E', 1));
+    expect(recordPublicKey(s, 'E', 0)).toEqual(x25519PublicKey(recordSecret(s, 'E', 0)));
+    expect(() => deriveAccountKeys(new Uint8Array(31))).toThrowError(/crypto\/bad-key/);
+  });
+
+  it('passphrase box opens with the passphrase only', async () => {
+    const rng = seededRng(3);
+    const params = { N: 2 ** 10, r: 8, p: 1 }; // small N keeps the unit test fast; production uses OWASP N=2^17
+    const box = await sealWithPassphrase('correct horse', new Uint8Array([5]), rng, params);
+    expect(await openWithPassphrase('correct horse', box)).toEqual(new Uint8Array([5]));
+    await expect(openWithPassphrase('wrong', box)).rejects.toThrowError(/crypto\/decrypt-failed/);
+  });
+});

@@ -1,0 +1,97 @@
+/**
+ * Ed25519 behind a backend interface. The browser uses @noble/curves; Node plugs in `node:crypto`
+ * (see ed25519.node.ts), which verifies ~15x faster. Both produce byte-identical signatures (Ed25519
+ * is deterministic). `verifySignature` applies the strict checks here, before any backend, so both
+ * backends accept exactly the same set: fixed lengths, canonical S < L, canonical public key that is
+ * not of small order (RFC 8032 strict, not ZIP-215).
+ */
+import { ed25519 } from '@noble/curves/ed25519.js';
+
+export interface Ed25519Backend {
+  readonly name: string;
+  publicKey(seed: Uint8Array): Uint8Array;
+  sign(seed: Uint8Array, message: Uint8Array): Uint8Array;
+  /** Called only after the strict checks passed. */
+  verify(publicKey: Uint8Array, message: Uint8Array, sig: Uint8Array): boolean;
+}
+
+export const nobleEd25519: Ed25519Backend = {
+  name: 'noble',
+  publicKey: (seed) => ed25519.getPublicKey(seed),
+  sign: (seed, message) => ed25519.sign(message, seed),
+  verify: (pub, message, sig) => {
+    try {
+      return ed25519.verify(sig, message, pub, { zip215: false });
+    } catch {
+      return false;
+    }
+  }
+};
+
+let backend: Ed25519Backend = nobleEd25519;
+
+/** Node entry points install the node:crypto backend once at start-up. */
+export function setEd25519Backend(b: Ed25519Backend): void {
+  backend = b;
+}
+
+export function currentEd25519Backend(): Ed25519Backend {
+  return backend;
+}
+
+// Group order L, little-endian, for the canonical-S check.
+const L = [
+  0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14, 0, 0, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10
+];
+
+function sIsCanonical(sig: Uint8Array): boolean {
+  for (let i = 31; i >= 0; i--) {
+    const s = sig[32 + i]!;
+    const l = L[i]!;
+    if (s < l) return true;
+    if (s > l) return false;
+  }
+  return false; // S == L
+}
+
+// Public keys already found valid: point decompression costs as much as half a node:crypto verify.
+const goodKeys = new Set<string>();
+const GOOD_KEYS_MAX = 10_000;
+
+function keyIsStrict(pub: Uint8Array): boolean {
+  const k = String.fromCharCode(...pub);
+  if (goodKeys.has(k)) return true;
+  try {
+    const p = ed25519.Point.fromBytes(pub, false);
+    if (p.isSmallOrder()) return false;
+    // Non-canonical y (>= p) decodes but re-encodes differently.
+    const again = p.toBytes();
+    for (let i = 0; i < 32; i++) if (again[i] !== pub[i]) return false;
+  } catch {
+    return false;
+  }
+  if (goodKeys.size >= GOOD_KEYS_MAX) goodKeys.clear();
+  goodKeys.add(k);
+  return true;
+}
+
+export function signingPublicKey(seed: Uint8Array): Uint8Array {
+  return backend.publicKey(seed);
+}
+
+export function sign(seed: Uint8Array, message: Uint8Array): Uint8Array {
+  return backend.sign(seed, message);
+}
+
+export function verifySignature(
+  publicKey: Uint8Array,
+  message: Uint8Array,
+  sig: Uint8Array,
+  using: Ed25519Backend = backend
+): boolean {
+  if (!(publicKey instanceof Uint8Array) || publicKey.length !== 32) return false;
+  if (!(sig instanceof Uint8Array) || sig.length !== 64) return false;
+  if (!sIsCanonical(sig) || !keyIsStrict(publicKey)) return false;
+  return using.verify(publicKey, message, sig);
+}

@@ -1,0 +1,67 @@
+/**
+ * Deterministic CBOR: the one place raw bytes become values. `encodeCanonical` produces the single
+ * canonical form (RFC 8949 core deterministic: shortest integers and lengths, definite lengths,
+ * length-first sorted map keys, no floats or undefined). `decodeCanonical` accepts exactly that form:
+ * it decodes strictly, then re-encodes and demands identical bytes, which rejects every non-canonical
+ * encoding, duplicate key, trailing byte and key ordering that an honest signer would never produce.
+ */
+import { decode, encode } from 'cborg';
+import { CoreError } from '../errors.js';
+import { LIMITS } from '../constants.js';
+
+const DECODE_OPTIONS = {
+  strict: true,
+  allowIndefinite: false,
+  allowUndefined: false,
+  allowInfinity: false,
+  allowNaN: false,
+  allowBigInt: false,
+  rejectDuplicateMapKeys: true,
+  // Tags (dates, bignums, CIDs) are never part of our wire format.
+  tags: [] as never[]
+};
+
+export function encodeCanonical(value: unknown): Uint8Array {
+  try {
+    return encode(value, { float64: false });
+  } catch (e) {
+    throw new CoreError('decode/schema', { detail: `cannot encode: ${(e as Error).message}` });
+  }
+}
+
+export function decodeCanonical(bytes: Uint8Array, maxBytes: number = LIMITS.maxMessageBytes): unknown {
+  if (!(bytes instanceof Uint8Array)) throw new CoreError('decode/malformed', { detail: 'not bytes' });
+  if (bytes.length > maxBytes)
+    throw new CoreError('decode/too-large', { size: bytes.length, limit: maxBytes });
+  let value: unknown;
+  try {
+    value = decode(bytes, DECODE_OPTIONS);
+  } catch (e) {
+    throw new CoreError('decode/malformed', { detail: (e as Error).message });
+  }
+  if (containsFloat(value)) throw new CoreError('decode/non-canonical', { detail: 'floats are not allowed' });
+  let again: Uint8Array;
+  try {
+    again = encode(value, { float64: false });
+  } catch (e) {
+    throw new CoreError('decode/non-canonical', { detail: (e as Error).message });
+  }
+  if (!bytesEqual(again, bytes)) throw new CoreError('decode/non-canonical');
+  return value;
+}
+
+function containsFloat(v: unknown, depth = 0): boolean {
+  if (depth > 64) return true; // deeper than any of our types: treat as hostile
+  if (typeof v === 'number') return !Number.isSafeInteger(v);
+  if (v === null || typeof v !== 'object' || v instanceof Uint8Array) return false;
+  if (Array.isArray(v)) return v.some((x) => containsFloat(x, depth + 1));
+  if (Object.getPrototypeOf(v) !== Object.prototype) return true;
+  return Object.values(v).some((x) => containsFloat(x, depth + 1));
+}
+
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a[i]! ^ b[i]!;
+  return diff === 0;
+}

@@ -1,0 +1,100 @@
+/**
+ * Named errors for the whole protocol core. Every failure the core reports is a `CoreError` with a
+ * code from this list, the data needed to explain it, and what the receiver should do to the peer
+ * that sent the offending bytes: `reject` (drop and penalise) or `ignore` (drop, no blame — e.g. a
+ * message that is merely stale). Nothing in core throws an untyped exception on bad input.
+ */
+
+export const ERROR_CODES = {
+  // encoding
+  'decode/malformed': 'The bytes are not valid canonical CBOR.',
+  'decode/too-large': 'The message is larger than its limit.',
+  'decode/non-canonical':
+    'The encoding is valid CBOR but not the one canonical form an honest signer produces.',
+  'decode/schema': 'The value does not match the expected schema.',
+  'decode/unknown-type': 'The type tag is not one this version knows.',
+  'decode/unknown-version': 'The version is not one this software understands.',
+  // crypto
+  'crypto/bad-signature': 'The signature does not verify.',
+  'crypto/bad-key': 'The key has the wrong length or is not a valid point.',
+  'crypto/decrypt-failed': 'Decryption failed: wrong key or altered ciphertext.',
+  'crypto/bad-share': 'A secret share is malformed or the shares do not combine.',
+  // records
+  'record/invalid-fhir': 'The record is not a valid FHIR bundle of the supported resources.',
+  'record/unknown-category': 'The category code is not in the category system.',
+  'record/hash-mismatch': 'The record bytes do not match the hash they were published with.',
+  'record/no-key': 'No key in the envelope opens this record for this reader.',
+  // consent
+  'consent/bad-signature': 'The consent token signature does not verify.',
+  'consent/expired': 'The grant has expired.',
+  'consent/not-yet-valid': 'The grant is not valid yet.',
+  'consent/wrong-doctor': 'The grant was issued to a different doctor.',
+  'consent/out-of-scope': 'The grant does not cover this category or access mode.',
+  'consent/revoked': 'The grant was revoked.',
+  'consent/replayed': 'This token was already used (sequence number not fresh).',
+  'consent/malformed': 'The consent token or QR payload is malformed.',
+  'consent/too-large': 'The QR payload is larger than its limit.',
+  // accounts / registry
+  'account/unknown': 'The account is not registered.',
+  'account/revoked': 'The account key was rotated or revoked.',
+  'account/wrong-role': 'The account does not have the role this action needs.',
+  'account/not-majority': 'Fewer than a majority of system managers approved.',
+  'account/not-manager': 'An approval is not from a registered system manager.',
+  'account/duplicate-approval': 'The same manager approved twice.',
+  'account/exists': 'The account is already registered.',
+  'account/bad-rank': 'The rank is not in the rank table.',
+  // state / proofs
+  'proof/invalid': 'The proof does not verify against the root.',
+  'proof/wrong-key': 'The proof is for a different key.',
+  // chain / consensus
+  'chain/wrong-parent': 'The block does not extend the current head.',
+  'chain/wrong-height': 'The block height is not the next height.',
+  'chain/wrong-state-root': 'The state root in the header does not match the result of applying the block.',
+  'chain/wrong-tx-root': 'The transaction root does not match the transactions.',
+  'chain/wrong-validators': 'The validator-set hash does not match.',
+  'chain/bad-commit': 'The commit certificate does not carry more than 2/3 of the validator weight.',
+  'chain/bad-proposer': 'The block was proposed by a validator that is not the proposer for that round.',
+  'chain/too-many-txs': 'The block holds more transactions than its limit.',
+  'chain/replayed-tx': 'The transaction was already committed.',
+  'chain/not-registered': 'The author is not registered for this action.',
+  'chain/low-stake': 'The author holds less than the minimum stake.',
+  'chain/few-mirrors': 'Too few storage mirrors attested the record.',
+  'chain/bad-attestation': 'A mirror attestation is invalid.',
+  'chain/not-authority': 'The signer is not an authority of the consortium.',
+  'chain/bad-evidence': 'The evidence does not show two conflicting votes from one validator.',
+  'chain/unknown-record': 'The referenced record does not exist.',
+  'chain/bad-tx': 'The transaction is not valid in this state.'
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** What a receiver should do with the peer that sent the bytes that caused this error. */
+export type PeerAction = 'reject' | 'ignore';
+
+export class CoreError extends Error {
+  readonly code: ErrorCode;
+  readonly data: Readonly<Record<string, unknown>>;
+  readonly action: PeerAction;
+
+  constructor(code: ErrorCode, data: Record<string, unknown> = {}, action: PeerAction = 'reject') {
+    const detail = typeof data.detail === 'string' ? `: ${data.detail}` : '';
+    super(`${code} — ${ERROR_CODES[code]}${detail}`);
+    this.name = 'CoreError';
+    this.code = code;
+    this.data = data;
+    this.action = action;
+  }
+}
+
+export function isCoreError(e: unknown, code?: ErrorCode): e is CoreError {
+  return e instanceof CoreError && (code === undefined || e.code === code);
+}
+
+/** Result type for pure `verify*` functions, which return instead of throwing. */
+export type Verdict = { ok: true } | { ok: false; error: CoreError };
+
+export const OK: Verdict = Object.freeze({ ok: true });
+
+export function fail(code: ErrorCode, data: Record<string, unknown> = {}): Verdict {
+  return { ok: false, error: new CoreError(code, data) };
+}
