@@ -15,8 +15,19 @@ const SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
 const pubCache = new Map<string, KeyObject>();
 const PUB_CACHE_MAX = 10_000;
 
+// A node signs every vote with the same key: keep its KeyObject (a handful of keys at most).
+const privCache = new Map<string, KeyObject>();
+const PRIV_CACHE_MAX = 64;
+
 function privateKey(seed: Uint8Array): KeyObject {
-  return createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, seed]), format: 'der', type: 'pkcs8' });
+  const k = Buffer.from(seed).toString('latin1');
+  let obj = privCache.get(k);
+  if (!obj) {
+    obj = createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, seed]), format: 'der', type: 'pkcs8' });
+    if (privCache.size >= PRIV_CACHE_MAX) privCache.clear();
+    privCache.set(k, obj);
+  }
+  return obj;
 }
 
 function publicKeyObject(pub: Uint8Array): KeyObject {
