@@ -56,7 +56,12 @@ export const TAGS = {
   smtLeaf: 'cc/smt-leaf',
   smtNode: 'cc/smt-node',
   txLeaf: 'cc/tx-leaf',
-  txNode: 'cc/tx-node'
+  txNode: 'cc/tx-node',
+  // state (authenticated state and transaction Merkle trees)
+  smtEmpty: 'cc/smt-empty',
+  smtProof: 'cc/smt-proof',
+  txEmpty: 'cc/tx-empty',
+  txProof: 'cc/tx-proof'
 } as const;
 
 export type TypeTag = (typeof TAGS)[keyof typeof TAGS];

@@ -63,7 +63,11 @@ export const ERROR_CODES = {
   'chain/not-authority': 'The signer is not an authority of the consortium.',
   'chain/bad-evidence': 'The evidence does not show two conflicting votes from one validator.',
   'chain/unknown-record': 'The referenced record does not exist.',
-  'chain/bad-tx': 'The transaction is not valid in this state.'
+  'chain/bad-tx': 'The transaction is not valid in this state.',
+  // state
+  'state/bad-key': 'A state key must be exactly 32 bytes.',
+  'state/bad-namespace': 'A state namespace must be 1-64 characters of a-z, 0-9 and "-".',
+  'state/bad-index': 'The transaction index is outside the block.'
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
