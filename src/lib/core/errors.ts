@@ -67,7 +67,16 @@ export const ERROR_CODES = {
   // state
   'state/bad-key': 'A state key must be exactly 32 bytes.',
   'state/bad-namespace': 'A state namespace must be 1-64 characters of a-z, 0-9 and "-".',
-  'state/bad-index': 'The transaction index is outside the block.'
+  'state/bad-index': 'The transaction index is outside the block.',
+  // client (app, browser-only)
+  'client/no-account': 'No account is stored on this device.',
+  'client/locked': 'The account is locked: unlock it with the passphrase first.',
+  'client/wrong-passphrase': 'The passphrase does not open the stored keys.',
+  'client/weak-passphrase': 'The passphrase is too short to protect the keys.',
+  'client/bad-backup': 'The file is not a carechain account backup this version can read.',
+  'client/not-connected': 'The app is not connected to the carechain network.',
+  'client/camera-unavailable': 'The camera cannot be opened.',
+  'client/qr-not-found': 'No QR code could be read from the image.'
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
