@@ -76,7 +76,17 @@ export const ERROR_CODES = {
   'client/bad-backup': 'The file is not a carechain account backup this version can read.',
   'client/not-connected': 'The app is not connected to the carechain network.',
   'client/camera-unavailable': 'The camera cannot be opened.',
-  'client/qr-not-found': 'No QR code could be read from the image.'
+  'client/qr-not-found': 'No QR code could be read from the image.',
+  // node (src/node: hospital node process)
+  'node/bad-config': 'The node configuration file is missing, unreadable or invalid.',
+  'node/bad-keyfile': 'A key file is missing or malformed.',
+  'node/storage-corrupt': 'Stored data failed its integrity check.',
+  'node/mempool-full': 'The mempool is full; retry later.',
+  'node/rate-limited': 'Too many requests from this peer; retry later.',
+  'node/duplicate-tx': 'The transaction is already pending or committed.',
+  'node/blob-missing': 'The blob is not stored on this mirror.',
+  'node/few-mirrors': 'Fewer mirrors than required stored the blob.',
+  'node/timeout': 'The operation did not complete in time.'
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
