@@ -1,0 +1,108 @@
+/**
+ * The node's config file: JSON, validated once at start with a valibot schema so a typo fails with the
+ * field's path instead of surfacing later as a strange runtime error. Relative paths (keys, data
+ * directory, static files) resolve against the config file's own directory, so a config and its keys
+ * can be moved together.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import * as v from 'valibot';
+import { CoreError } from '../lib/core/errors.js';
+
+/** Ports are plain TCP/UDP ports; 0 asks the OS for a free one (tests). */
+const port = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(65535));
+const path = v.pipe(v.string(), v.minLength(1), v.maxLength(4096));
+/** A multiaddr as text; the libp2p host parses it properly when dialling. */
+const multiaddr = v.pipe(v.string(), v.startsWith('/'), v.maxLength(1024));
+const positive = (max: number) => v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(max));
+
+export const ROLES = ['validator', 'mirror', 'follower'] as const;
+
+const LimitsSchema = v.strictObject({
+  /** Open connections: 2 cores serve a few hundred light clients; beyond that, refuse rather than slow all. */
+  maxConnections: v.optional(positive(100_000), 300),
+  /** Pending transactions: ~10 full blocks; a bigger queue only hides overload as latency. */
+  mempoolSize: v.optional(positive(10_000_000), 20_000),
+  /** Transactions per second accepted from one peer (token bucket refill). */
+  txPerPeerPerSecond: v.optional(positive(1_000_000), 5_000),
+  /** Blob and proof requests per second from one peer. */
+  readsPerPeerPerSecond: v.optional(positive(1_000_000), 200),
+  /** Heap ceiling in MiB: the node sheds load (rejects new txs) above it instead of being OOM-killed. */
+  maxMemoryMb: v.optional(positive(1_000_000), 1024)
+});
+
+export const ConfigSchema = v.strictObject({
+  /** Hospital identifier, as registered on the consortium chain. */
+  hospital: v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, "-" or "_", at most 64')),
+  /** This node's name within the hospital, for logs and metrics. */
+  name: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z0-9_.-]{1,64}$/)), 'node'),
+  roles: v.pipe(
+    v.array(v.picklist(ROLES)),
+    v.minLength(1),
+    v.check((r) => new Set(r).size === r.length, 'roles must not repeat'),
+    v.check((r) => !(r.includes('validator') && r.includes('follower')), 'a node is validator or follower')
+  ),
+  /** This node is the hospital's authority on the consortium chain (one per hospital). */
+  consortiumAuthority: v.optional(v.boolean(), false),
+  keys: v.strictObject({
+    /** The node's Ed25519 seed (hex in JSON): votes, proposals, mirror attestations, index batches. */
+    node: path,
+    /** The libp2p identity and WebRTC certificate, persisted so multiaddrs survive restarts. */
+    libp2p: path
+  }),
+  listen: v.strictObject({
+    host: v.optional(v.pipe(v.string(), v.ip()), '127.0.0.1'),
+    tcp: port,
+    ws: v.optional(port),
+    webrtcDirect: v.optional(port),
+    http: v.optional(port)
+  }),
+  /** Multiaddrs of peers to dial at start (other nodes of this hospital, other hospitals' authorities). */
+  peers: v.optional(v.pipe(v.array(multiaddr), v.maxLength(1000)), []),
+  dataDir: path,
+  /** Genesis files of the hospital chain and the consortium chain. */
+  genesis: v.strictObject({ hospital: path, consortium: path }),
+  /** Built PWA to serve over HTTP; omitted = no static files. */
+  staticDir: v.optional(path),
+  /** Devnet only: let browsers dial loopback/private addresses. */
+  allowPrivateAddresses: v.optional(v.boolean(), false),
+  limits: v.optional(LimitsSchema, {})
+});
+
+export type NodeConfig = v.InferOutput<typeof ConfigSchema>;
+export type Role = (typeof ROLES)[number];
+
+/** Validate an already-parsed JSON value; `baseDir` anchors relative paths. */
+export function parseConfig(value: unknown, baseDir: string): NodeConfig {
+  const r = v.safeParse(ConfigSchema, value);
+  if (!r.success) {
+    const issue = r.issues[0];
+    const field = issue.path?.map((p: { key: unknown }) => String(p.key)).join('.') || '(root)';
+    throw new CoreError('node/bad-config', { field, detail: `${field}: ${issue.message}` });
+  }
+  const c = r.output;
+  const abs = (p: string) => (isAbsolute(p) ? p : resolve(baseDir, p));
+  return {
+    ...c,
+    keys: { node: abs(c.keys.node), libp2p: abs(c.keys.libp2p) },
+    dataDir: abs(c.dataDir),
+    genesis: { hospital: abs(c.genesis.hospital), consortium: abs(c.genesis.consortium) },
+    staticDir: c.staticDir === undefined ? undefined : abs(c.staticDir)
+  };
+}
+
+export function loadConfig(file: string): NodeConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new CoreError('node/bad-config', { field: '(file)', detail: `${file}: ${(e as Error).message}` });
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new CoreError('node/bad-config', { field: '(json)', detail: `${file}: ${(e as Error).message}` });
+  }
+  return parseConfig(json, dirname(resolve(file)));
+}
