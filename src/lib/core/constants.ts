@@ -61,10 +61,52 @@ export const TAGS = {
   smtEmpty: 'cc/smt-empty',
   smtProof: 'cc/smt-proof',
   txEmpty: 'cc/tx-empty',
-  txProof: 'cc/tx-proof'
+  txProof: 'cc/tx-proof',
+  // chain (block, transactions and state entries of both chains)
+  txAppendRecord: 'cc/tx/append-record',
+  txRegister: 'cc/tx/register',
+  txRecover: 'cc/tx/recover',
+  txGrant: 'cc/tx/grant',
+  txRevoke: 'cc/tx/revoke',
+  txEvidence: 'cc/tx/evidence',
+  committedBlock: 'cc/committed-block',
+  writeCommit: 'cc/write-commit',
+  recordId: 'cc/record-id',
+  txHash: 'cc/tx-hash',
+  approvalSubject: 'cc/approval-subject',
+  stAccount: 'cc/st/account',
+  stHospital: 'cc/st/hospital',
+  stGrant: 'cc/st/grant',
+  stConsent: 'cc/st/consent',
+  stRevocation: 'cc/st/revocation',
+  stPage: 'cc/st/page',
+  stCheckpoint: 'cc/st/checkpoint',
+  stRecord: 'cc/st/record',
+  stValidators: 'cc/st/validators',
+  stMarker: 'cc/st/marker'
 } as const;
 
 export type TypeTag = (typeof TAGS)[keyof typeof TAGS];
+
+/** Chain limits (src/lib/core/chain). */
+export const CHAIN_LIMITS = {
+  /** Mirror attestations per record: 2 are required; 16 covers any realistic mirror count per hospital. */
+  maxAttestations: 16,
+  /** Mirrors that must attest a blob before its record may be written (the mission: "at least 2"). */
+  minAttestations: 2,
+  /** Entries in one index batch: ~10k records/day/hospital batched every few seconds stays far below. */
+  maxIndexEntries: 1024,
+  /** Entries per page of a paged state list (index tags, break-glass log): one page + proof stays < 8 KiB. */
+  pageEntries: 32,
+  /** Pages per list: 32 x 4096 = 131,072 records per (patient, category) — a lifetime with room to spare. */
+  maxPages: 4096,
+  /** Write commitments per grant: one per ICD-10 chapter at most. */
+  maxWriteCommits: 32,
+  /** Validators/authorities per set: a hospital's doctor nodes and servers, or the consortium's hospitals. */
+  maxValidators: 256,
+  /** Longest break-glass access: a day, after which the doctor needs a real grant. */
+  maxBreakGlassMs: 24 * 60 * 60 * 1000
+} as const;
 
 /** HKDF "info" labels for deriving keys from a 32-byte account seed. */
 export const KDF_LABELS = {

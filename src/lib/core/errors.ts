@@ -86,7 +86,15 @@ export const ERROR_CODES = {
   'node/duplicate-tx': 'The transaction is already pending or committed.',
   'node/blob-missing': 'The blob is not stored on this mirror.',
   'node/few-mirrors': 'Fewer mirrors than required stored the blob.',
-  'node/timeout': 'The operation did not complete in time.'
+  'node/timeout': 'The operation did not complete in time.',
+  // chain (src/lib/core/chain: block and transaction rules)
+  'chain/wrong-time': 'The block time is not later than its parent, or a transaction time is outside the block.',
+  'chain/wrong-chain': 'The block or transaction belongs to a different chain or hospital.',
+  'chain/unknown-hospital': 'The hospital is not a member of the consortium.',
+  'chain/no-grant': 'The referenced consent grant is not on the consortium chain.',
+  'chain/bad-checkpoint': 'The hospital checkpoint does not advance past the previous one.',
+  'chain/unknown-tx': 'The transaction type is not valid on this chain.',
+  'chain/list-full': 'The bounded state list has no room left.'
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
