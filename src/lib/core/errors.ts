@@ -88,7 +88,8 @@ export const ERROR_CODES = {
   'node/few-mirrors': 'Fewer mirrors than required stored the blob.',
   'node/timeout': 'The operation did not complete in time.',
   // chain (src/lib/core/chain: block and transaction rules)
-  'chain/wrong-time': 'The block time is not later than its parent, or a transaction time is outside the block.',
+  'chain/wrong-time':
+    'The block time is not later than its parent, or a transaction time is outside the block.',
   'chain/wrong-chain': 'The block or transaction belongs to a different chain or hospital.',
   'chain/unknown-hospital': 'The hospital is not a member of the consortium.',
   'chain/no-grant': 'The referenced consent grant is not on the consortium chain.',
