@@ -1,0 +1,181 @@
+/**
+ * The ONE door from the app to the carechain network. Every screen that needs chain data or must
+ * deliver a signed action goes through a `CarechainNetwork`; the light client (src/lib/light)
+ * implements it and is plugged in with `connectNetwork`. The app ships no fake implementation: until
+ * one is connected, `currentNetwork()` is undefined and the screens say plainly that they are not
+ * connected, while everything local (keys, outbox, cached directory, signed grants) keeps working.
+ *
+ * Signing never happens behind this interface: the app signs with core (grants, revocations, approvals,
+ * records) and hands over bytes, so an action made offline is complete before the network sees it.
+ */
+import type { Bundle } from '@medplum/fhirtypes';
+import type { DirectoryEntry } from './directory.js';
+import type { OutboxAction, SendAction } from './outbox.js';
+import type { Role } from './keystore.js';
+
+/** What the network layer needs of the unlocked account to read on the user's behalf. */
+export interface AccountContext {
+  role: Role;
+  seed: Uint8Array;
+  signingPublic: Uint8Array;
+}
+
+export interface ApprovalCount {
+  approvals: number;
+  /** Approvals needed: a strict majority of the current system managers. */
+  needed: number;
+  managers: number;
+}
+
+export interface RegistrationStatus extends ApprovalCount {
+  state: 'unknown' | 'pending' | 'approved' | 'rotated';
+  /** For doctors: the hospital and rank the managers set. */
+  hospitalId?: string;
+  rank?: string;
+}
+
+export interface PendingRequest extends ApprovalCount {
+  kind: 'registration' | 'recovery';
+  /** Hex id of the request object (its hash). */
+  id: string;
+  role: Role;
+  /** Public facts the requester supplied (doctor: name, degree, speciality, hospital). */
+  details: Record<string, string>;
+  submittedAt: number;
+  approvedByMe: boolean;
+}
+
+export interface HospitalInfo {
+  id: string;
+  name: string;
+  validators: number;
+  height: number;
+}
+
+export interface AccessHolder {
+  /** Hex id of the grant. */
+  grantId: string;
+  doctor: DirectoryEntry | { id: string };
+  categories: readonly string[] | 'all';
+  read: boolean;
+  write: boolean;
+  notBefore: number;
+  expiresAt: number;
+}
+
+export interface GrantedPatient {
+  /** Hex pseudonym; a doctor never learns more than what the patient showed at checkup. */
+  pseudonym: string;
+  label?: string;
+  categories: readonly string[] | 'all';
+  read: boolean;
+  write: boolean;
+  expiresAt: number;
+}
+
+export interface RecordRef {
+  /** Hex of the record hash (its identity). */
+  id: string;
+  category: string;
+  hospitalId: string;
+  hospitalName: string;
+  height: number;
+  authorId: string;
+  authorName?: string;
+  writtenAt: number;
+  breakGlass?: boolean;
+}
+
+/** The checks the light client made, in order, so the verified badge can show each one. */
+export type VerificationCheck =
+  | 'consortium-header'
+  | 'index-proof'
+  | 'hospital-header'
+  | 'checkpoint'
+  | 'record-hash'
+  | 'author-signature'
+  | 'decrypted';
+
+export interface Verification {
+  ok: boolean;
+  checks: { check: VerificationCheck; ok: boolean }[];
+  /** Error code when not ok: a CoreError code or one of LIGHT_ERROR_CODES (ui/errors). */
+  error?: string;
+  /** Height of the newest consortium header this was checked against. */
+  consortiumHeight?: number;
+}
+
+export interface VerifiedRecord {
+  ref: RecordRef;
+  bundle: Bundle;
+  verification: Verification;
+}
+
+export type AccessLogAction = 'read' | 'write' | 'grant' | 'revoke' | 'break-glass';
+
+export interface AccessLogEntry {
+  at: number;
+  action: AccessLogAction;
+  actorId: string;
+  actorName?: string;
+  recordId?: string;
+  category?: string;
+  hospitalName?: string;
+  /** Break-glass reason and co-signer, shown to the patient. */
+  reason?: string;
+  coSignerName?: string;
+}
+
+export interface SyncProgress {
+  phase: 'idle' | 'connecting' | 'headers' | 'index' | 'done' | 'error';
+  done: number;
+  total: number;
+  peers: number;
+}
+
+export interface CarechainNetwork {
+  /** Delivers one signed action from the outbox; throws a CoreError when the network refuses it. */
+  send: SendAction;
+  /** Registration or recovery state of an account, counted against the current managers. */
+  registrationStatus(signingPublic: Uint8Array): Promise<RegistrationStatus>;
+  /** Managers: registrations and recoveries waiting for approvals. */
+  pendingRequests(account: AccountContext): Promise<PendingRequest[]>;
+  hospitals(): Promise<HospitalInfo[]>;
+  /** The verified doctor directory (the app caches it for offline search). */
+  directory(): Promise<DirectoryEntry[]>;
+  /** Patient: who holds access now (grants not revoked or expired). */
+  accessHolders(account: AccountContext): Promise<AccessHolder[]>;
+  /** Doctor: patients whose grants to this doctor are live. */
+  grantedPatients(account: AccountContext): Promise<GrantedPatient[]>;
+  /** Patient (all categories) or doctor (categories granted): index entries across hospitals. */
+  recordsByCategory(
+    account: AccountContext,
+    query: { pseudonym?: string; categories?: readonly string[] }
+  ): Promise<RecordRef[]>;
+  /** Fetches the blob from a mirror and verifies it against both chains before decrypting. */
+  fetchRecord(account: AccountContext, ref: RecordRef): Promise<VerifiedRecord>;
+  /** Patient: every read and write of their records, oldest first. */
+  accessLog(account: AccountContext): Promise<AccessLogEntry[]>;
+  /** Header-sync progress; returns an unsubscribe function. */
+  onSyncProgress(listener: (p: SyncProgress) => void): () => void;
+}
+
+let current: CarechainNetwork | undefined;
+const listeners = new Set<(n: CarechainNetwork | undefined) => void>();
+
+export function currentNetwork(): CarechainNetwork | undefined {
+  return current;
+}
+
+/** Plugs in (or, with undefined, removes) the network implementation. */
+export function connectNetwork(network: CarechainNetwork | undefined): void {
+  current = network;
+  for (const fn of listeners) fn(network);
+}
+
+export function onNetworkChange(fn: (n: CarechainNetwork | undefined) => void): () => void {
+  listeners.add(fn);
+  return () => listeners.delete(fn);
+}
+
+export type { OutboxAction };

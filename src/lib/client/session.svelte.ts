@@ -1,0 +1,154 @@
+/**
+ * The running app's session: which account is on this device, whether it is unlocked, the outbox
+ * badge count, the network connection and its sync progress. The unlocked seed lives only here, in
+ * memory, for this page's life; logout zeroes it and drops the non-extractable cache key.
+ */
+import { deriveAccountKeys, systemRng, type AccountKeys } from '../core/crypto/index.js';
+import { appDb, type Db } from './db.js';
+import { CacheStore, importCacheKey } from './cache-store.js';
+import {
+  createAccount,
+  forgetAccount,
+  importBackup,
+  loadAccount,
+  unlockAccount,
+  type Role,
+  type StoredAccount
+} from './keystore.js';
+import { Outbox, type FlushResult } from './outbox.js';
+import {
+  currentNetwork,
+  onNetworkChange,
+  type AccountContext,
+  type CarechainNetwork,
+  type SyncProgress
+} from './network.js';
+import { onlineState } from './online.svelte.js';
+
+class Session {
+  ready = $state(false);
+  account = $state<StoredAccount | undefined>(undefined);
+  unlocked = $state(false);
+  pending = $state(0);
+  network = $state.raw<CarechainNetwork | undefined>(undefined);
+  sync = $state<SyncProgress>({ phase: 'idle', done: 0, total: 0, peers: 0 });
+
+  #db: Db | undefined;
+  #seed: Uint8Array | undefined;
+  #keys: AccountKeys | undefined;
+  #cache: CacheStore | undefined;
+  #outbox: Outbox | undefined;
+  #stopSync: (() => void) | undefined;
+
+  async init(): Promise<void> {
+    if (this.ready) return;
+    onlineState.start();
+    this.#db = await appDb();
+    this.#outbox = new Outbox(this.#db);
+    this.#outbox.onChange(() => void this.refreshPending());
+    this.account = await loadAccount(this.#db);
+    await this.refreshPending();
+    this.useNetwork(currentNetwork());
+    onNetworkChange((n) => this.useNetwork(n));
+    // Back online: send what waited. `online` fires on the window when the interface returns.
+    window.addEventListener('online', () => void this.flush());
+    this.ready = true;
+  }
+
+  get db(): Db {
+    if (!this.#db) throw new Error('session not initialised');
+    return this.#db;
+  }
+
+  get outbox(): Outbox {
+    if (!this.#outbox) throw new Error('session not initialised');
+    return this.#outbox;
+  }
+
+  /** The in-memory keys; undefined while locked. */
+  get keys(): AccountKeys | undefined {
+    return this.#keys;
+  }
+
+  get cache(): CacheStore | undefined {
+    return this.#cache;
+  }
+
+  get context(): AccountContext | undefined {
+    if (!this.#seed || !this.account) return undefined;
+    return { role: this.account.role, seed: this.#seed, signingPublic: this.account.signingPublic };
+  }
+
+  private useNetwork(n: CarechainNetwork | undefined) {
+    this.#stopSync?.();
+    this.network = n;
+    this.#stopSync = n?.onSyncProgress((p) => (this.sync = p));
+    if (n) void this.flush();
+  }
+
+  async refreshPending(): Promise<void> {
+    if (this.#outbox) this.pending = await this.#outbox.pendingCount();
+  }
+
+  private async begin(account: StoredAccount, seed: Uint8Array) {
+    this.account = account;
+    this.#seed = seed;
+    this.#keys = deriveAccountKeys(seed);
+    this.#cache = new CacheStore(this.db, await importCacheKey(seed));
+    this.unlocked = true;
+  }
+
+  async create(role: Role, label: string, passphrase: string): Promise<void> {
+    const { account, seed } = await createAccount(this.db, {
+      role,
+      label,
+      passphrase,
+      now: Date.now(),
+      rng: systemRng
+    });
+    await this.begin(account, seed);
+  }
+
+  async unlock(passphrase: string): Promise<void> {
+    const { account, seed } = await unlockAccount(this.db, passphrase);
+    await this.begin(account, seed);
+  }
+
+  async importBackup(text: string, passphrase: string): Promise<void> {
+    const { account, seed } = await importBackup(this.db, text, passphrase);
+    await this.begin(account, seed);
+  }
+
+  /** Forgets the unlocked keys and everything derived from them; the sealed account stays on the device. */
+  logout(): void {
+    this.#seed?.fill(0);
+    this.#keys?.signingSeed.fill(0);
+    this.#keys?.encryptionSecret.fill(0);
+    this.#keys?.indexKey.fill(0);
+    this.#seed = undefined;
+    this.#keys = undefined;
+    this.#cache = undefined;
+    this.unlocked = false;
+    try {
+      sessionStorage.clear();
+    } catch {
+      // storage may be unavailable (private mode); nothing of ours is lost by skipping it.
+    }
+  }
+
+  /** Logs out and removes the account and its cached data from this device. */
+  async removeFromDevice(): Promise<void> {
+    this.logout();
+    await forgetAccount(this.db);
+    await this.db.clear('records');
+    this.account = undefined;
+  }
+
+  async flush(): Promise<FlushResult | undefined> {
+    const n = this.network;
+    if (!n || !this.#outbox || !onlineState.online) return undefined;
+    return this.#outbox.flush(n.send, () => Date.now());
+  }
+}
+
+export const session = new Session();
