@@ -1,0 +1,180 @@
+/**
+ * Committed blocks of one chain with their commit certificates, by height and by hash. A block and its
+ * certificate are stored in the same synced batch as the head pointer (plus whatever the caller adds,
+ * e.g. WAL truncation), so "committed" on disk means all of it or none of it.
+ *
+ * Recovery after `kill -9`: `recover(check)` re-verifies the stored tail (hash chain + certificate,
+ * through the chain rules the caller passes in) and truncates back to the last block that passes,
+ * logging what it dropped. A dropped tail was never acknowledged, because acknowledgement waits for
+ * the batch to resolve.
+ */
+import { CoreError, type Verdict } from '../../lib/core/errors.js';
+import { toHex } from '../../lib/core/crypto/index.js';
+import { heightKey, type NodeDb, type Op } from './db.js';
+
+export interface StoredBlock {
+  height: number;
+  hash: Uint8Array;
+  block: Uint8Array;
+  cert: Uint8Array;
+}
+
+export interface Head {
+  height: number;
+  hash: Uint8Array;
+}
+
+/** Checks one stored block against its predecessor (undefined for the first stored block). */
+export type BlockCheck = (entry: StoredBlock, prev: StoredBlock | undefined) => Verdict;
+
+export interface RecoverResult {
+  head: Head | undefined;
+  truncated: number[];
+}
+
+export class BlockStore {
+  private headCache: Head | undefined;
+  private readonly p: string;
+
+  constructor(
+    private readonly db: NodeDb,
+    readonly chain: string
+  ) {
+    this.p = `b/${chain}/`;
+  }
+
+  private k = {
+    head: () => `${this.p}head`,
+    block: (h: number) => `${this.p}blk/${heightKey(h)}`,
+    cert: (h: number) => `${this.p}crt/${heightKey(h)}`,
+    hash: (h: number) => `${this.p}hsh/${heightKey(h)}`,
+    byHash: (hash: Uint8Array) => `${this.p}idx/${toHex(hash)}`
+  };
+
+  async load(): Promise<Head | undefined> {
+    const raw = await this.db.get(this.k.head());
+    if (raw === undefined) return (this.headCache = undefined);
+    if (raw.length < 9)
+      throw new CoreError('node/storage-corrupt', { chain: this.chain, detail: 'head pointer too short' });
+    const height = Number(new DataView(raw.buffer, raw.byteOffset).getBigUint64(0));
+    return (this.headCache = { height, hash: raw.slice(8) });
+  }
+
+  head(): Head | undefined {
+    return this.headCache;
+  }
+
+  height(): number {
+    return this.headCache?.height ?? -1;
+  }
+
+  private headBytes(h: Head): Uint8Array {
+    const out = new Uint8Array(8 + h.hash.length);
+    new DataView(out.buffer).setBigUint64(0, BigInt(h.height));
+    out.set(h.hash, 8);
+    return out;
+  }
+
+  /** Ops that append `e` as the new head; combine with other ops into one synced write. */
+  appendOps(e: StoredBlock): Op[] {
+    const expected = this.height() + 1;
+    if (this.headCache !== undefined && e.height !== expected)
+      throw new CoreError('chain/wrong-height', { chain: this.chain, expected, got: e.height });
+    return [
+      { type: 'put', key: this.k.block(e.height), value: e.block },
+      { type: 'put', key: this.k.cert(e.height), value: e.cert },
+      { type: 'put', key: this.k.hash(e.height), value: e.hash },
+      { type: 'put', key: this.k.byHash(e.hash), value: this.headBytes({ height: e.height, hash: e.hash }) },
+      { type: 'put', key: this.k.head(), value: this.headBytes({ height: e.height, hash: e.hash }) }
+    ];
+  }
+
+  /** Durably append one block; resolves once it is on disk. `extra` ops share the batch. */
+  async append(e: StoredBlock, extra: Op[] = []): Promise<void> {
+    await this.db.write([...this.appendOps(e), ...extra]);
+    this.headCache = { height: e.height, hash: e.hash };
+  }
+
+  async get(height: number): Promise<StoredBlock | undefined> {
+    const [block, cert, hash] = await this.db.getMany([
+      this.k.block(height),
+      this.k.cert(height),
+      this.k.hash(height)
+    ]);
+    if (block === undefined || cert === undefined || hash === undefined) return undefined;
+    return { height, hash, block, cert };
+  }
+
+  async heightOf(hash: Uint8Array): Promise<number | undefined> {
+    const raw = await this.db.get(this.k.byHash(hash));
+    if (raw === undefined || raw.length < 8) return undefined;
+    return Number(new DataView(raw.buffer, raw.byteOffset).getBigUint64(0));
+  }
+
+  /** Blocks from `from` up to the head (inclusive), in order. */
+  async *iterate(from = 0, to = this.height()): AsyncGenerator<StoredBlock> {
+    for (let h = from; h <= to; h++) {
+      const e = await this.get(h);
+      if (!e) return;
+      yield e;
+    }
+  }
+
+  private deleteOps(height: number, hash: Uint8Array | undefined): Op[] {
+    const ops: Op[] = [
+      { type: 'del', key: this.k.block(height) },
+      { type: 'del', key: this.k.cert(height) },
+      { type: 'del', key: this.k.hash(height) }
+    ];
+    if (hash) ops.push({ type: 'del', key: this.k.byHash(hash) });
+    return ops;
+  }
+
+  /**
+   * Verify the tail and truncate back to the last valid block. `depth` bounds how far back the tail is
+   * checked (a synced batch can only tear its own block, but a damaged disk could hit more).
+   */
+  async recover(check: BlockCheck, depth = 2, onTruncate?: (height: number, why: string) => void) {
+    await this.load();
+    const truncated: number[] = [];
+    while (this.headCache !== undefined) {
+      const h = this.headCache.height;
+      const cur = await this.get(h);
+      const prev = h > 0 ? await this.get(h - 1) : undefined;
+      let why: string | undefined;
+      if (!cur) why = 'block, certificate or hash missing';
+      else if (toHex(cur.hash) !== toHex(this.headCache.hash))
+        why = 'head pointer does not match stored hash';
+      else if (h > 0 && !prev) why = 'predecessor missing';
+      else {
+        const verdict = check(cur, prev);
+        if (!verdict.ok) why = verdict.error.message;
+      }
+      if (why === undefined) {
+        // The head is good; check a few blocks below it too, without truncating good ones.
+        let ok = true;
+        for (let d = 1; d < depth && h - d >= 0 && ok; d++) {
+          const e = await this.get(h - d);
+          const p = h - d > 0 ? await this.get(h - d - 1) : undefined;
+          if (!e || (h - d > 0 && !p) || !check(e, p).ok) ok = false;
+        }
+        if (ok) break;
+        why = 'an earlier block in the tail fails verification';
+      }
+      onTruncate?.(h, why);
+      truncated.push(h);
+      const ops = this.deleteOps(h, cur?.hash);
+      if (h === 0 || !prev) {
+        ops.push({ type: 'del', key: this.k.head() });
+        await this.db.write(ops);
+        this.headCache = undefined;
+      } else {
+        const newHead = { height: h - 1, hash: prev.hash };
+        ops.push({ type: 'put', key: this.k.head(), value: this.headBytes(newHead) });
+        await this.db.write(ops);
+        this.headCache = newHead;
+      }
+    }
+    return { head: this.headCache, truncated } satisfies RecoverResult;
+  }
+}

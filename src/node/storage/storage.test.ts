@@ -1,0 +1,174 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { concatBytes, sha256, toHex } from '../../lib/core/crypto/index.js';
+import { bytesEqual } from '../../lib/core/encoding/cbor.js';
+import { fail, OK, type Verdict } from '../../lib/core/errors.js';
+import { NodeStorage, type StoredBlock } from './index.js';
+
+const fresh = () => mkdtempSync(join(tmpdir(), 'cc-store-'));
+const open: NodeStorage[] = [];
+async function openStore(dir: string) {
+  const s = await NodeStorage.open(dir, sha256);
+  open.push(s);
+  return s;
+}
+afterEach(async () => {
+  for (const s of open.splice(0)) await s.close().catch(() => {});
+});
+
+// A toy chain: block = prevHash(32) || payload, hash = sha256(block), cert = sha256("cert" || hash).
+function mkBlock(height: number, prev: Uint8Array, payload = `p${height}`): StoredBlock {
+  const block = concatBytes(prev, new TextEncoder().encode(payload));
+  const hash = sha256(block);
+  return { height, hash, block, cert: sha256(concatBytes(new TextEncoder().encode('cert'), hash)) };
+}
+const check = (e: StoredBlock, prev: StoredBlock | undefined): Verdict => {
+  if (!bytesEqual(sha256(e.block), e.hash)) return fail('chain/wrong-tx-root', { detail: 'hash' });
+  if (!bytesEqual(e.cert, sha256(concatBytes(new TextEncoder().encode('cert'), e.hash))))
+    return fail('chain/bad-commit');
+  const parent = prev ? prev.hash : new Uint8Array(32);
+  if (!bytesEqual(e.block.subarray(0, 32), parent)) return fail('chain/wrong-parent');
+  return OK;
+};
+
+describe('block store', () => {
+  it('appends in order, reads by height and hash, survives reopen', async () => {
+    const dir = fresh();
+    let s = await openStore(dir);
+    const bs = s.chains.hospital.blocks;
+    let prev = new Uint8Array(32);
+    const hashes: Uint8Array[] = [];
+    for (let h = 0; h < 5; h++) {
+      const b = mkBlock(h, prev);
+      await bs.append(b);
+      hashes.push(b.hash);
+      prev = b.hash;
+    }
+    await expect(bs.append(mkBlock(7, prev))).rejects.toThrow(/wrong-height/);
+    expect(bs.height()).toBe(4);
+    expect(await bs.heightOf(hashes[2]!)).toBe(2);
+    await s.close();
+    s = await openStore(dir);
+    expect(s.chains.hospital.blocks.height()).toBe(4);
+    expect(s.chains.consortium.blocks.height()).toBe(-1);
+    const all = [];
+    for await (const e of s.chains.hospital.blocks.iterate()) all.push(toHex(e.hash));
+    expect(all).toEqual(hashes.map(toHex));
+    expect((await s.chains.hospital.blocks.recover(check)).truncated).toEqual([]);
+  });
+
+  it('recover truncates a tail that fails verification, with the reason', async () => {
+    const s = await openStore(fresh());
+    const bs = s.chains.consortium.blocks;
+    const b0 = mkBlock(0, new Uint8Array(32));
+    const b1 = mkBlock(1, b0.hash);
+    await bs.append(b0);
+    await bs.append(b1);
+    await bs.append({ ...mkBlock(2, b1.hash), cert: new Uint8Array(64) }); // bad certificate
+    await bs.append(mkBlock(3, new Uint8Array(32).fill(9))); // wrong parent
+    const why: string[] = [];
+    const r = await bs.recover(check, 2, (h, w) => why.push(`${h}:${w}`));
+    expect(r.truncated).toEqual([3, 2]);
+    expect(why[0]).toMatch(/^3:.*wrong-parent/);
+    expect(why[1]).toMatch(/^2:.*bad-commit/);
+    expect(r.head?.height).toBe(1);
+    expect(await bs.get(2)).toBeUndefined();
+    await bs.append(mkBlock(2, b1.hash)); // the chain continues from the truncation point
+    expect(bs.height()).toBe(2);
+  });
+});
+
+describe('consensus WAL', () => {
+  it('keeps entries per height in order across reopen; truncation drops committed heights', async () => {
+    const dir = fresh();
+    let s = await openStore(dir);
+    await s.chains.hospital.wal.append(5, new Uint8Array([1]));
+    await s.chains.hospital.wal.appendMany(5, [new Uint8Array([2]), new Uint8Array([3])]);
+    await s.chains.hospital.wal.append(6, new Uint8Array([9]));
+    await s.close();
+    s = await openStore(dir);
+    const wal = s.chains.hospital.wal;
+    await wal.append(5, new Uint8Array([4]));
+    expect((await wal.read(5)).map((e) => e[0])).toEqual([1, 2, 3, 4]);
+    await s.db.write(await wal.truncateOps(5));
+    expect(await wal.read(5)).toEqual([]);
+    expect((await wal.read(6)).map((e) => e[0])).toEqual([9]);
+    expect(await s.chains.consortium.wal.read(5)).toEqual([]);
+  });
+});
+
+describe('blob store', () => {
+  it('stores only bytes matching their hash and lists them', async () => {
+    const s = await openStore(fresh());
+    const blob = new TextEncoder().encode('ciphertext');
+    await expect(s.blobs.put(sha256(new Uint8Array([1])), blob)).rejects.toThrow(/hash-mismatch/);
+    expect(s.blobs.count).toBe(0);
+    await s.blobs.put(sha256(blob), blob);
+    await s.blobs.put(sha256(blob), blob);
+    expect(s.blobs.count).toBe(1);
+    expect(await s.blobs.get(sha256(blob))).toEqual(blob);
+    expect(await s.blobs.get(sha256(new Uint8Array([2])))).toBeUndefined();
+    const listed = [];
+    for await (const h of s.blobs.list()) listed.push(toHex(h));
+    expect(listed).toEqual([toHex(sha256(blob))]);
+    expect(s.diskBytes()).toBeGreaterThan(0);
+  });
+});
+
+describe('kill -9 while writing', () => {
+  it('every acknowledged block survives and the chain on disk verifies', async () => {
+    const dir = fresh();
+    const storeUrl = new URL('./index.ts', import.meta.url).href;
+    const cryptoUrl = new URL('../../lib/core/crypto/index.ts', import.meta.url).href;
+    // The child appends blocks as fast as it can and prints each height once `append` resolved.
+    const script = `
+      const { NodeStorage } = await import(${JSON.stringify(storeUrl)});
+      const { sha256, concatBytes } = await import(${JSON.stringify(cryptoUrl)});
+      const s = await NodeStorage.open(${JSON.stringify(dir)}, sha256);
+      const bs = s.chains.hospital.blocks;
+      let prev = new Uint8Array(32);
+      for (let h = 0; ; h++) {
+        const block = concatBytes(prev, new TextEncoder().encode('p' + h));
+        const hash = sha256(block);
+        const cert = sha256(concatBytes(new TextEncoder().encode('cert'), hash));
+        await bs.append({ height: h, hash, block, cert });
+        process.stdout.write('ack ' + h + '\\n');
+        prev = hash;
+      }`;
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: fileURLToPath(new URL('../../..', import.meta.url)),
+      stdio: ['ignore', 'pipe', 'inherit']
+    });
+    let acked = -1;
+    let buf = '';
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('child wrote too slowly')), 30_000);
+      child.stdout!.on('data', (d: Buffer) => {
+        buf += d.toString();
+        const lines = buf.split('\n');
+        buf = lines.pop()!;
+        for (const l of lines) if (l.startsWith('ack ')) acked = Number(l.slice(4));
+        if (acked >= 150) {
+          clearTimeout(timer);
+          child.kill('SIGKILL');
+          resolve();
+        }
+      });
+      child.on('exit', () => resolve());
+    });
+    await new Promise((r) => child.once('exit', r).once('close', r));
+    const s = await openStore(dir);
+    const r = await s.chains.hospital.blocks.recover(check, 10);
+    expect(r.head!.height).toBeGreaterThanOrEqual(acked);
+    let prev: StoredBlock | undefined;
+    for await (const e of s.chains.hospital.blocks.iterate()) {
+      expect(check(e, prev).ok).toBe(true);
+      prev = e;
+    }
+    expect(prev!.height).toBe(r.head!.height);
+  });
+});
