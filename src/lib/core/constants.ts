@@ -83,7 +83,25 @@ export const TAGS = {
   stCheckpoint: 'cc/st/checkpoint',
   stRecord: 'cc/st/record',
   stValidators: 'cc/st/validators',
-  stMarker: 'cc/st/marker'
+  stMarker: 'cc/st/marker',
+  // net (src/lib/net: libp2p request/response messages)
+  netError: 'cc/net/error',
+  netGossip: 'cc/net/gossip',
+  netGossipAck: 'cc/net/gossip-ack',
+  netSyncRequest: 'cc/net/sync-request',
+  netSyncBlock: 'cc/net/sync-block',
+  netTxSubmit: 'cc/net/tx-submit',
+  netTxResult: 'cc/net/tx-result',
+  netHeaderRequest: 'cc/net/header-request',
+  netHeaderResponse: 'cc/net/header-response',
+  netStateRequest: 'cc/net/state-request',
+  netStateResponse: 'cc/net/state-response',
+  netTxProofRequest: 'cc/net/tx-proof-request',
+  netTxProofResponse: 'cc/net/tx-proof-response',
+  netBlobAuth: 'cc/net/blob-auth',
+  netBlob: 'cc/net/blob',
+  netMirrorRequest: 'cc/net/mirror-request',
+  netMirrorResponse: 'cc/net/mirror-response'
 } as const;
 
 export type TypeTag = (typeof TAGS)[keyof typeof TAGS];

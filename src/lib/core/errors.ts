@@ -95,7 +95,20 @@ export const ERROR_CODES = {
   'chain/no-grant': 'The referenced consent grant is not on the consortium chain.',
   'chain/bad-checkpoint': 'The hospital checkpoint does not advance past the previous one.',
   'chain/unknown-tx': 'The transaction type is not valid on this chain.',
-  'chain/list-full': 'The bounded state list has no room left.'
+  'chain/list-full': 'The bounded state list has no room left.',
+  // net (src/lib/net: libp2p framing, protocols, rate limits)
+  'net/frame-too-large': 'A frame on the stream is larger than the protocol allows.',
+  'net/bad-length-prefix': 'A frame length prefix is malformed, non-minimal or zero.',
+  'net/truncated': 'The stream ended in the middle of a frame.',
+  'net/too-many-frames': 'The stream carried more frames than the protocol allows.',
+  'net/timeout': 'The peer did not send the expected frame in time.',
+  'net/stream-reset': 'The stream was reset or closed before the exchange completed.',
+  'net/no-response': 'The peer closed the stream without answering.',
+  'net/rate-limited': 'Too many requests or bytes from this peer; retry later.',
+  'net/too-many-streams': 'Too many concurrent streams from this peer or on this protocol.',
+  'net/remote-error': 'The peer answered with an error this version does not know.',
+  'net/internal': 'The peer failed to serve the request (internal error).',
+  'net/bad-request': 'The request is well-formed but out of the protocol bounds.'
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
