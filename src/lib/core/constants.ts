@@ -101,7 +101,10 @@ export const TAGS = {
   netBlobAuth: 'cc/net/blob-auth',
   netBlob: 'cc/net/blob',
   netMirrorRequest: 'cc/net/mirror-request',
-  netMirrorResponse: 'cc/net/mirror-response'
+  netMirrorResponse: 'cc/net/mirror-response',
+  // accounts (src/lib/core/accounts)
+  seedBackup: 'cc/seed-backup',
+  seedCheck: 'cc/seed-check'
 } as const;
 
 export type TypeTag = (typeof TAGS)[keyof typeof TAGS];
@@ -140,3 +143,25 @@ export const KDF_LABELS = {
 
 /** Passphrase KDF: scrypt at the OWASP-recommended N=2^17, r=8, p=1. */
 export const SCRYPT_PARAMS = { N: 2 ** 17, r: 8, p: 1, dkLen: 32 } as const;
+
+/** Record limits (src/lib/core/records): bounds on the FHIR subset a record bundle may hold. */
+export const RECORD_LIMITS = {
+  /** Resources in one bundle: a visit is a handful; 128 leaves room for a full lab panel. */
+  maxBundleEntries: 128,
+  /** Codings per concept, names/identifiers per resource: real data carries one to three. */
+  maxCodings: 8,
+  /** Free text a clinician writes (notes, dosage): a paragraph, not a document. */
+  maxNoteChars: 4096,
+  /** Notes, dosage lines, reactions per resource. */
+  maxNotes: 16
+} as const;
+
+/** Account limits (src/lib/core/accounts). */
+export const ACCOUNT_LIMITS = {
+  /** Patient pseudonym: 128 random bits cannot collide among billions of patients and cannot be guessed. */
+  pseudonymBytes: 16,
+  /** Managers: the Shamir library's 255-share ceiling; any real council is far smaller. */
+  maxManagers: 255,
+  /** Names, specialities and degrees on a public profile: one human line. */
+  maxProfileChars: 128
+} as const;

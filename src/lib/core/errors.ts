@@ -108,7 +108,11 @@ export const ERROR_CODES = {
   'net/too-many-streams': 'Too many concurrent streams from this peer or on this protocol.',
   'net/remote-error': 'The peer answered with an error this version does not know.',
   'net/internal': 'The peer failed to serve the request (internal error).',
-  'net/bad-request': 'The request is well-formed but out of the protocol bounds.'
+  'net/bad-request': 'The request is well-formed but out of the protocol bounds.',
+  // accounts and records (src/lib/core/accounts, src/lib/core/records)
+  'account/wrong-subject': 'The approval is for a different request than the one being checked.',
+  'account/too-few-managers': 'A threshold backup needs at least two system managers.',
+  'account/same-key': 'A recovery must rotate to a new key, not the one it replaces.'
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
