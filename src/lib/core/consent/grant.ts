@@ -1,0 +1,221 @@
+/**
+ * The consent grant: a patient's signed permission for one doctor to read and/or write records of
+ * some categories between `notBefore` and `expiry`. It carries, encrypted to the doctor, exactly the
+ * capabilities that scope needs and no more:
+ *   read  → per granted category the search capability (to compute the secure index tag) and the
+ *           record secret key of the current epoch (to open record envelopes);
+ *   write → per granted category the record public key of the current epoch (to wrap new records to
+ *           the patient). With read as well, the public keys are derived from the secrets instead of
+ *           travelling twice — that keeps a 5-category grant inside one QR code.
+ * The chain and every node see who granted whom, the scope and the validity window, never the keys.
+ */
+import { v, bytes, bytesMax, header, publicKey, signature, uint } from '../encoding/schema.js';
+import { defineCodec, signable } from '../encoding/codec.js';
+import { LIMITS, PROTOCOL_VERSION, TAGS } from '../constants.js';
+import { CoreError, isCoreError } from '../errors.js';
+import { sha256 } from '../crypto/hash.js';
+import { sign } from '../crypto/ed25519.js';
+import { deriveAccountKeys, recordPublicKey, recordSecret } from '../crypto/keys.js';
+import { unwrapWith, wrapTo, x25519PublicKey } from '../crypto/x25519.js';
+import type { Rng } from '../crypto/random.js';
+import { searchCapability } from '../records/index-tag.js';
+import { CATEGORY_CODES, isCategoryCode } from '../records/categories.js';
+
+/** wrapTo context: binds the caps ciphertext to this use, so it cannot be passed off as another wrap. */
+export const GRANT_CAPS_CONTEXT = 'grant';
+
+/** Key bytes per capability entry (HMAC output, X25519 secret or public key). */
+const KEY_BYTES = 32;
+
+/**
+ * Largest caps plaintext: scope 'all' (22 chapters, at most maxGrantCategories) × 2 lists × 32-byte
+ * keys plus the CBOR framing; 4 KiB bounds the decrypt-then-parse of a hostile blob.
+ */
+const MAX_CAPS_PLAINTEXT = 4096;
+/** The wrapped form adds an ephemeral key (32), a nonce (24) and a tag (16) to the plaintext. */
+const MAX_CAPS_WRAPPED = MAX_CAPS_PLAINTEXT + 32 + 24 + 16;
+/** Whole grant: the caps blob plus ~300 bytes of keys, signature, scope and times. */
+export const MAX_GRANT_BYTES = MAX_CAPS_WRAPPED + 1024;
+
+const RANK = new Map(CATEGORY_CODES.map((c, i) => [c, i]));
+
+/** Explicit category lists are sorted in code-system order without repeats: one encoding per scope. */
+function canonicalList(list: readonly string[]): boolean {
+  for (let i = 1; i < list.length; i++) if (RANK.get(list[i - 1]!)! >= RANK.get(list[i]!)!) return false;
+  return true;
+}
+
+const categoryCode = v.pipe(
+  v.string(),
+  v.check((c) => isCategoryCode(c), 'unknown category code')
+);
+
+export const scopeSchema = v.pipe(
+  v.strictObject({
+    categories: v.union([
+      v.literal('all'),
+      v.pipe(
+        v.array(categoryCode),
+        v.minLength(1),
+        v.maxLength(LIMITS.maxGrantCategories),
+        v.check((l) => canonicalList(l), 'categories must be sorted in code order without repeats')
+      )
+    ]),
+    read: v.boolean(),
+    write: v.boolean()
+  }),
+  v.check((s) => s.read || s.write, 'a scope grants read, write or both')
+);
+
+export const grantSchema = v.pipe(
+  v.strictObject({
+    ...header(TAGS.grant),
+    patient: publicKey,
+    doctor: publicKey,
+    scope: scopeSchema,
+    notBefore: uint(),
+    expiry: uint(),
+    seq: uint(),
+    caps: bytesMax(MAX_CAPS_WRAPPED),
+    sig: signature
+  }),
+  v.check((g) => g.expiry > g.notBefore, 'expiry must be after notBefore')
+);
+
+export type Grant = v.InferOutput<typeof grantSchema>;
+export type GrantScope = v.InferOutput<typeof scopeSchema>;
+export type ScopeInput = { categories: 'all' | readonly string[]; read: boolean; write: boolean };
+
+export const grantCodec = defineCodec('grant', grantSchema, MAX_GRANT_BYTES);
+
+/**
+ * The plaintext inside `caps`. Lists follow the order of `scopeCategories(scope)`; a list the scope
+ * does not need is empty. Not signed on its own — the signed grant covers its ciphertext.
+ */
+const capsSchema = v.strictObject({
+  epoch: uint(),
+  search: v.pipe(v.array(bytes(KEY_BYTES)), v.maxLength(LIMITS.maxGrantCategories)),
+  secrets: v.pipe(v.array(bytes(KEY_BYTES)), v.maxLength(LIMITS.maxGrantCategories)),
+  publics: v.pipe(v.array(bytes(KEY_BYTES)), v.maxLength(LIMITS.maxGrantCategories))
+});
+const capsCodec = defineCodec('grant-caps', capsSchema, MAX_CAPS_PLAINTEXT);
+
+/** The categories a scope covers, in code-system order ('all' = every chapter). */
+export function scopeCategories(scope: { categories: 'all' | readonly string[] }): readonly string[] {
+  return scope.categories === 'all' ? CATEGORY_CODES : scope.categories;
+}
+
+function normaliseScope(scope: ScopeInput): GrantScope {
+  if (scope.categories === 'all') return { categories: 'all', read: scope.read, write: scope.write };
+  for (const c of scope.categories)
+    if (!isCategoryCode(c)) throw new CoreError('record/unknown-category', { category: c });
+  const sorted = [...new Set(scope.categories)].sort((a, b) => RANK.get(a)! - RANK.get(b)!);
+  return { categories: sorted, read: scope.read, write: scope.write };
+}
+
+export interface GrantDoctor {
+  signingPublic: Uint8Array;
+  encryptionPublic: Uint8Array;
+}
+
+export interface CreateGrantInput {
+  /** The patient's 32-byte account seed. */
+  seed: Uint8Array;
+  doctor: GrantDoctor;
+  scope: ScopeInput;
+  notBefore: number;
+  expiry: number;
+  /** Per-patient sequence number; the patient's app keeps it strictly growing. */
+  seq: number;
+  /** The patient's current record-key epoch (bumped by every revocation). */
+  epoch: number;
+  rng: Rng;
+}
+
+export function createGrant(input: CreateGrantInput): Grant {
+  const { seed, doctor, notBefore, expiry, seq, epoch, rng } = input;
+  const keys = deriveAccountKeys(seed);
+  const scope = normaliseScope(input.scope);
+  if (!v.is(uint(), epoch)) throw new CoreError('consent/malformed', { detail: 'epoch must be a uint' });
+  const cats = scopeCategories(scope);
+  // parse() types the plain key lists (any Uint8Array) as the schema's output.
+  const caps = capsCodec.encode(
+    capsCodec.parse({
+      epoch,
+      search: scope.read ? cats.map((c) => searchCapability(keys.indexKey, c)) : [],
+      secrets: scope.read ? cats.map((c) => recordSecret(seed, c, epoch)) : [],
+      publics: scope.write && !scope.read ? cats.map((c) => recordPublicKey(seed, c, epoch)) : []
+    })
+  );
+  const unsigned = {
+    t: TAGS.grant,
+    v: PROTOCOL_VERSION,
+    patient: keys.signingPublic,
+    doctor: doctor.signingPublic,
+    scope,
+    notBefore,
+    expiry,
+    seq,
+    caps: wrapTo(doctor.encryptionPublic, caps, GRANT_CAPS_CONTEXT, rng)
+  };
+  const grant = { ...unsigned, sig: sign(keys.signingSeed, signable({ ...unsigned, sig: undefined })) };
+  try {
+    return grantCodec.parse(grant);
+  } catch (e) {
+    if (isCoreError(e)) throw new CoreError('consent/malformed', { detail: e.message });
+    throw e;
+  }
+}
+
+/** A grant's identity: SHA-256 of its canonical encoding (the encoding starts with its type tag). */
+export function grantId(grant: Grant): Uint8Array {
+  return sha256(grantCodec.encode(grant));
+}
+
+export interface GrantCaps {
+  epoch: number;
+  /** category → search capability (read scope only). */
+  search: Map<string, Uint8Array>;
+  /** category → record secret key of `epoch` (read scope only). */
+  recordSecrets: Map<string, Uint8Array>;
+  /** category → record public key of `epoch` (write scope only). */
+  recordPublics: Map<string, Uint8Array>;
+}
+
+/**
+ * The doctor opens the capabilities with their X25519 encryption secret. Fails with
+ * 'crypto/decrypt-failed' for the wrong key or an altered blob, 'consent/malformed' if the contents
+ * do not match the scope the patient signed.
+ */
+export function openGrantCaps(grant: Grant, doctorEncryptionSecret: Uint8Array): GrantCaps {
+  const plain = unwrapWith(doctorEncryptionSecret, grant.caps, GRANT_CAPS_CONTEXT);
+  let caps: v.InferOutput<typeof capsSchema>;
+  try {
+    caps = capsCodec.decode(plain);
+  } catch (e) {
+    throw new CoreError('consent/malformed', { detail: 'caps: ' + (e as Error).message });
+  }
+  const { read, write } = grant.scope;
+  const cats = scopeCategories(grant.scope);
+  const want = (on: boolean) => (on ? cats.length : 0);
+  if (
+    caps.search.length !== want(read) ||
+    caps.secrets.length !== want(read) ||
+    caps.publics.length !== want(write && !read)
+  )
+    throw new CoreError('consent/malformed', { detail: 'caps do not match the signed scope' });
+  const out: GrantCaps = {
+    epoch: caps.epoch,
+    search: new Map(),
+    recordSecrets: new Map(),
+    recordPublics: new Map()
+  };
+  cats.forEach((c, i) => {
+    if (read) {
+      out.search.set(c, caps.search[i]!);
+      out.recordSecrets.set(c, caps.secrets[i]!);
+    }
+    if (write) out.recordPublics.set(c, read ? x25519PublicKey(caps.secrets[i]!) : caps.publics[i]!);
+  });
+  return out;
+}
