@@ -112,7 +112,12 @@ export const ERROR_CODES = {
   // accounts and records (src/lib/core/accounts, src/lib/core/records)
   'account/wrong-subject': 'The approval is for a different request than the one being checked.',
   'account/too-few-managers': 'A threshold backup needs at least two system managers.',
-  'account/same-key': 'A recovery must rotate to a new key, not the one it replaces.'
+  'account/same-key': 'A recovery must rotate to a new key, not the one it replaces.',
+  // consensus (src/lib/core/consensus)
+  'consensus/wrong-chain': 'The consensus message is for another chain.',
+  'consensus/not-validator': 'The signer is not in the validator set of that height.',
+  'consensus/round-too-far': 'The round is too far ahead of ours to track.',
+  'consensus/bad-block-id': 'The proposal block id is not the id of its block.'
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
