@@ -1,0 +1,165 @@
+/**
+ * The index extractor, run by a hospital's consortium authority: turns records committed on the
+ * hospital chain into consortium index batches. Each batch carries the hospital header hash and height
+ * it was taken up to (the checkpoint), so a hospital that later rewrites its chain contradicts what its
+ * own authority signed on the consortium.
+ *
+ * Progress lives on the consortium chain, not in a local file: on start the cursor is the consortium's
+ * checkpoint for this hospital, so a crash can neither skip nor double-index a block. One batch is in
+ * flight at a time; the next is cut `intervalMs` after the previous one committed (or failed), which
+ * batches records arriving in bursts into one consortium transaction.
+ */
+import { CHAIN_LIMITS, TAGS } from '../lib/core/constants.js';
+import type { Block } from '../lib/core/chain/block.js';
+import { amendmentCodec, appendRecordCodec } from '../lib/core/chain/tx/append-record.js';
+import { createIndexBatch, indexBatchCodec, type IndexBatch } from '../lib/core/chain/tx/index-batch.js';
+import { decodeCanonical } from '../lib/core/encoding/cbor.js';
+import type { NodeKey } from './keys.js';
+import type { Logger } from './log.js';
+
+export type IndexItem = IndexBatch['entries'][number];
+
+/** The index entries of one committed hospital block, in transaction order. */
+export function extractEntries(hospital: string, block: Block): IndexItem[] {
+  const out: IndexItem[] = [];
+  block.txs.forEach((bytes, txIndex) => {
+    let t: unknown;
+    try {
+      t = (decodeCanonical(bytes) as { t?: unknown }).t;
+    } catch {
+      return; // committed blocks were verified; an undecodable tx here is not a record
+    }
+    if (t !== TAGS.txAppendRecord && t !== TAGS.amendment) return;
+    const tx = t === TAGS.amendment ? amendmentCodec.decode(bytes) : appendRecordCodec.decode(bytes);
+    out.push({
+      tag: tx.tag,
+      entry: { hospital, height: block.header.height, txIndex, mhrHash: tx.mhrHash, blobRef: tx.blobRef }
+    });
+  });
+  return out;
+}
+
+export interface IndexerDeps {
+  hospital: string;
+  key: NodeKey;
+  /** Wait after a batch settles before cutting the next: the thesis's "short interval". */
+  intervalMs: number;
+  /** The consortium's checkpoint height for this hospital (-1 if none yet). */
+  checkpointHeight(): number;
+  /** Committed hospital chain head (-1 if empty). */
+  hospitalHeight(): number;
+  hospitalBlock(height: number): Promise<{ block: Block; hash: Uint8Array } | undefined>;
+  /** Submit to the consortium; resolves once committed, rejects with the refusal. */
+  submit(tx: Uint8Array): Promise<unknown>;
+  log: Logger;
+}
+
+/** Where extraction stands: blocks up to `height` are fully indexed; `skip` records of the next are too. */
+export interface Cursor {
+  height: number;
+  skip: number;
+}
+
+export interface Cut {
+  entries: IndexItem[];
+  checkpoint: { height: number; headerHash: Uint8Array };
+  next: Cursor;
+}
+
+/**
+ * Cut the next batch after `cursor`: whole blocks until the next would overflow the entry limit. Blocks
+ * without records still advance the checkpoint. A block with more records than one batch holds (honest
+ * proposers cap blocks below that, see the driver, but the chain rule allows it) is split over several
+ * batches that all name that block as checkpoint.
+ */
+export async function cutBatch(
+  deps: Pick<IndexerDeps, 'hospital' | 'hospitalHeight' | 'hospitalBlock'>,
+  cursor: Cursor,
+  maxEntries: number = CHAIN_LIMITS.maxIndexEntries
+): Promise<Cut | undefined> {
+  const head = deps.hospitalHeight();
+  const entries: IndexItem[] = [];
+  let cut: Cut | undefined;
+  for (let h = cursor.height + 1; h <= head; h++) {
+    const b = await deps.hospitalBlock(h);
+    if (!b) break;
+    const all = extractEntries(deps.hospital, b.block).slice(h === cursor.height + 1 ? cursor.skip : 0);
+    const room = maxEntries - entries.length;
+    if (all.length > room && cut) break;
+    entries.push(...all.slice(0, room));
+    const done = all.length <= room;
+    const skip = (h === cursor.height + 1 ? cursor.skip : 0) + Math.min(room, all.length);
+    cut = {
+      entries,
+      checkpoint: { height: h, headerHash: b.hash },
+      next: done ? { height: h, skip: 0 } : { height: h - 1, skip }
+    };
+    if (!done || entries.length >= maxEntries) break;
+  }
+  return cut;
+}
+
+export class Indexer {
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private stopped = false;
+  private busy = false;
+  private cursor: Cursor | undefined;
+  batches = 0;
+
+  constructor(private readonly deps: IndexerDeps) {}
+
+  start() {
+    this.stopped = false;
+    this.schedule(this.deps.intervalMs);
+  }
+
+  stop() {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+  }
+
+  /** A hospital block committed: make sure a cut is scheduled. */
+  poke() {
+    if (!this.timer && !this.busy && !this.stopped) this.schedule(this.deps.intervalMs);
+  }
+
+  private schedule(ms: number) {
+    if (this.stopped) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.tick();
+    }, ms);
+  }
+
+  private async tick() {
+    if (this.busy || this.stopped) return;
+    // Resume from the consortium's word after a restart (or after a batch failed).
+    this.cursor ??= { height: this.deps.checkpointHeight(), skip: 0 };
+    if (this.deps.hospitalHeight() <= this.cursor.height) return; // nothing new; poke() wakes us
+    this.busy = true;
+    try {
+      const cut = await cutBatch(this.deps, this.cursor);
+      if (!cut) return;
+      const batch = createIndexBatch(this.deps.key.seed, this.deps.key.publicKey, {
+        hospital: this.deps.hospital,
+        checkpoint: cut.checkpoint as IndexBatch['checkpoint'],
+        entries: cut.entries
+      });
+      await this.deps.submit(indexBatchCodec.encode(batch));
+      this.cursor = cut.next;
+      this.batches++;
+      this.deps.log.info('index batch committed', {
+        entries: cut.entries.length,
+        checkpoint: cut.checkpoint.height
+      });
+    } catch (e) {
+      this.cursor = undefined;
+      this.deps.log.warn('index batch not committed; will retry', { error: (e as Error).message });
+    } finally {
+      this.busy = false;
+      if (this.deps.hospitalHeight() > (this.cursor?.height ?? this.deps.checkpointHeight()))
+        this.schedule(this.deps.intervalMs);
+    }
+  }
+}
