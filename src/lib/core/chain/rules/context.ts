@@ -1,0 +1,49 @@
+/**
+ * What a transaction rule is given besides the state: which chain it runs on, the block's height and
+ * time, the transaction's position, and — on a hospital chain — the consortium state the validator
+ * follows (accounts, stakes, grants and revocations live there, not on the hospital chain).
+ */
+import { CoreError, fail, type Verdict } from '../../errors.js';
+import { taggedHash } from '../../crypto/hash.js';
+import { TAGS } from '../../constants.js';
+import type { ChainState } from '../store.js';
+
+export type ChainConfig =
+  | { kind: 'consortium' }
+  | {
+      kind: 'hospital';
+      hospitalId: string;
+      /**
+       * The consortium state this validator follows. Validity of an append-record depends on it
+       * (registration, stake, grant, revocation); validators at different consortium heights may
+       * disagree about a fresh grant, which costs a round, never safety.
+       */
+      consortium: ChainState;
+    };
+
+export interface TxContext {
+  config: ChainConfig;
+  chainId: string;
+  height: number;
+  /** The block's time (ms since epoch): every time-dependent rule uses it, never a clock. */
+  time: number;
+  txIndex: number;
+}
+
+/** How far a transaction's own time may run ahead of the block's: clocks of signers drift. */
+export const TX_FUTURE_SKEW_MS = 60_000;
+
+/** The replay key of a transaction: a tagged hash of its exact bytes. */
+export function txHash(tx: Uint8Array): Uint8Array {
+  return taggedHash(TAGS.txHash, tx);
+}
+
+/** Turn a throw from a strict decoder into a Verdict (only CoreErrors are expected). */
+export function verdictOf(fn: () => Verdict): Verdict {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof CoreError) return { ok: false, error: e };
+    return fail('chain/bad-tx', { detail: (e as Error).message });
+  }
+}
