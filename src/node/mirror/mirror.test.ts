@@ -1,0 +1,64 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { attestationSignatureValid } from '../../lib/core/chain/tx/attestation.js';
+import { seededRng, sha256 } from '../../lib/core/crypto/index.js';
+import { nodeKeyFromSeed } from '../keys.js';
+import { NodeStorage } from '../storage/index.js';
+import { Mirror, readAny, replicate, type MirrorClient } from './mirror.js';
+
+const rng = seededRng(3);
+const stores: NodeStorage[] = [];
+afterAll(async () => {
+  for (const s of stores) await s.close();
+});
+
+async function mirror(name: string) {
+  const s = await NodeStorage.open(mkdtempSync(join(tmpdir(), `cc-mirror-${name}-`)), sha256);
+  stores.push(s);
+  return new Mirror('H1', nodeKeyFromSeed(rng(32)), s.blobs, () => 1000);
+}
+
+/** A mirror that is down: every call fails, as a refused connection would. */
+const down = (id: string): MirrorClient => ({
+  id,
+  store: () => Promise.reject(new Error('connection refused')),
+  fetch: () => Promise.reject(new Error('connection refused'))
+});
+
+describe('mirror store', () => {
+  it('replicates to ≥ 2 mirrors with valid distinct attestations, tolerating one down', async () => {
+    const [a, b] = [await mirror('a'), await mirror('b')];
+    const blob = rng(5000);
+    const atts = await replicate(blob, [a.asClient(), down('c'), b.asClient()]);
+    expect(atts).toHaveLength(2);
+    expect(atts.every(attestationSignatureValid)).toBe(true);
+    expect(atts.every((x) => x.size === 5000 && x.hospital === 'H1')).toBe(true);
+    expect(atts[0]!.mirror).not.toEqual(atts[1]!.mirror);
+    expect(await readAny(sha256(blob), [down('c'), b.asClient()])).toEqual(blob);
+  });
+
+  it('refuses with node/few-mirrors when fewer than 2 can store', async () => {
+    const a = await mirror('solo');
+    await expect(replicate(rng(10), [a.asClient(), down('x')])).rejects.toThrow(/node\/few-mirrors/);
+    await expect(readAny(sha256(new Uint8Array([1])), [a.asClient()])).rejects.toThrow(/blob-missing/);
+  });
+
+  it('a mirror that missed blobs repairs from the others, ignoring a peer serving wrong bytes', async () => {
+    const [a, b, c] = [await mirror('ra'), await mirror('rb'), await mirror('rc')];
+    const blobs = [rng(100), rng(200), rng(300)];
+    for (const x of blobs) await replicate(x, [a.asClient(), b.asClient()]);
+    const liar: MirrorClient = {
+      id: 'liar',
+      store: () => Promise.reject(new Error()),
+      fetch: async () => rng(100)
+    };
+    const committed = [...blobs.map((x) => sha256(x)), sha256(new Uint8Array([9]))];
+    const r = await c.repair(committed, [liar, down('d'), a.asClient(), b.asClient()]);
+    expect(r.repaired).toBe(3);
+    expect(r.missing).toEqual([sha256(new Uint8Array([9]))]);
+    for (const x of blobs) expect(await c.fetch(sha256(x))).toEqual(x);
+    expect((await c.repair(committed.slice(0, 3), [])).repaired).toBe(0);
+  });
+});

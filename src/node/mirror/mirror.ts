@@ -1,0 +1,153 @@
+/**
+ * The hospital's mirrored record storage. A storage mirror keeps encrypted blobs (it cannot read them)
+ * and, once a blob is durably on its disk, signs an attestation — the object the hospital chain's
+ * append-record rule counts. A record is written only with attestations from at least
+ * CHAIN_LIMITS.minAttestations distinct mirrors, so its bytes survive the loss of any one machine.
+ *
+ * Reads go to any mirror holding the blob. A mirror that was down catches up by `repair`: it walks the
+ * records committed on the hospital chain (the authoritative list of what must exist) and fetches each
+ * blob it lacks from the other mirrors, checking the hash before storing.
+ */
+import { CHAIN_LIMITS } from '../../lib/core/constants.js';
+import { createAttestation, type Attestation } from '../../lib/core/chain/tx/attestation.js';
+import { sha256, toHex } from '../../lib/core/crypto/index.js';
+import { bytesEqual } from '../../lib/core/encoding/cbor.js';
+import { CoreError } from '../../lib/core/errors.js';
+import type { BlobStore } from '../storage/blob-store.js';
+import type { NodeKey } from '../keys.js';
+import type { Logger } from '../log.js';
+
+/** The MHR hash: SHA-256 of the stored ciphertext (what the record tx and the index carry). */
+export const mhrHashOf = (blob: Uint8Array): Uint8Array => sha256(blob);
+
+/** How a node reaches one mirror: in-process for itself, over the libp2p blob protocol for others. */
+export interface MirrorClient {
+  readonly id: string;
+  store(blob: Uint8Array): Promise<Attestation>;
+  fetch(hash: Uint8Array): Promise<Uint8Array | undefined>;
+}
+
+export class Mirror {
+  constructor(
+    private readonly hospital: string,
+    private readonly key: NodeKey,
+    readonly blobs: BlobStore,
+    private readonly now: () => number = Date.now
+  ) {}
+
+  /** Store durably, then attest. The attestation is never signed for bytes not yet on disk. */
+  async store(blob: Uint8Array): Promise<Attestation> {
+    const mhrHash = mhrHashOf(blob);
+    await this.blobs.put(mhrHash, blob);
+    return createAttestation(this.key.seed, this.key.publicKey, {
+      hospital: this.hospital,
+      mhrHash,
+      size: blob.length,
+      time: this.now()
+    });
+  }
+
+  fetch(hash: Uint8Array): Promise<Uint8Array | undefined> {
+    return this.blobs.get(hash);
+  }
+
+  /** This mirror as a client (the node's own mirror needs no network hop). */
+  asClient(): MirrorClient {
+    return { id: toHex(this.key.publicKey), store: (b) => this.store(b), fetch: (h) => this.fetch(h) };
+  }
+
+  /**
+   * Fetch every committed blob this mirror lacks from `peers`. Returns what was repaired and what no
+   * peer could supply (kept for the next pass: a peer may be down too).
+   */
+  async repair(
+    committed: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+    peers: MirrorClient[],
+    log?: Logger
+  ): Promise<{ repaired: number; missing: Uint8Array[] }> {
+    let repaired = 0;
+    const missing: Uint8Array[] = [];
+    for await (const hash of committed) {
+      if (await this.blobs.has(hash)) continue;
+      let got = false;
+      for (const p of peers) {
+        try {
+          const blob = await p.fetch(hash);
+          if (blob && bytesEqual(mhrHashOf(blob), hash)) {
+            await this.blobs.put(hash, blob);
+            got = true;
+            break;
+          }
+          if (blob) log?.warn('mirror served bytes that do not match the hash', { peer: p.id, hash });
+        } catch (e) {
+          log?.debug('repair fetch failed', { peer: p.id, error: (e as Error).message });
+        }
+      }
+      if (got) repaired++;
+      else missing.push(hash);
+    }
+    if (repaired || missing.length) log?.info('mirror repair pass', { repaired, missing: missing.length });
+    return { repaired, missing };
+  }
+}
+
+/**
+ * Send a blob to every mirror at once; resolve with the attestations as soon as `min` distinct mirrors
+ * attested (the rest finish in the background), or fail with `node/few-mirrors` if too few can.
+ */
+export function replicate(
+  blob: Uint8Array,
+  mirrors: MirrorClient[],
+  min: number = CHAIN_LIMITS.minAttestations,
+  timeoutMs = 10_000
+): Promise<Attestation[]> {
+  const hash = mhrHashOf(blob);
+  return new Promise((resolve, reject) => {
+    const got: Attestation[] = [];
+    const errors: string[] = [];
+    let settled = false;
+    const timer = setTimeout(() => finish(), timeoutMs);
+    const finish = () => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      if (got.length >= min) resolve(got.slice());
+      else
+        reject(
+          new CoreError('node/few-mirrors', {
+            needed: min,
+            got: got.length,
+            detail: errors.join('; ') || 'timeout'
+          })
+        );
+    };
+    if (mirrors.length < min) return finish();
+    let pending = mirrors.length;
+    for (const m of mirrors) {
+      m.store(blob).then(
+        (a) => {
+          if (!bytesEqual(a.mhrHash, hash)) errors.push(`${m.id}: attested another hash`);
+          else if (!got.some((g) => bytesEqual(g.mirror, a.mirror))) got.push(a);
+          if (got.length >= min || --pending === 0) finish();
+        },
+        (e: unknown) => {
+          errors.push(`${m.id}: ${(e as Error).message}`);
+          if (--pending === 0) finish();
+        }
+      );
+    }
+  });
+}
+
+/** Read from the first mirror that has the blob with the right hash. */
+export async function readAny(hash: Uint8Array, mirrors: MirrorClient[]): Promise<Uint8Array> {
+  for (const m of mirrors) {
+    try {
+      const b = await m.fetch(hash);
+      if (b && bytesEqual(mhrHashOf(b), hash)) return b;
+    } catch {
+      // try the next mirror
+    }
+  }
+  throw new CoreError('node/blob-missing', { hash: toHex(hash) }, 'ignore');
+}
