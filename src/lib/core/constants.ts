@@ -62,6 +62,7 @@ export const TAGS = {
   smtProof: 'cc/smt-proof',
   txEmpty: 'cc/tx-empty',
   txProof: 'cc/tx-proof',
+  txRoot: 'cc/tx-root',
   // chain (block, transactions and state entries of both chains)
   txAppendRecord: 'cc/tx/append-record',
   txRegister: 'cc/tx/register',
