@@ -72,7 +72,7 @@ describe('index extractor', () => {
     expect(e[0]!.tag).toEqual(sha256(new Uint8Array([1, 1])));
   });
 
-  it('cuts whole blocks up to the limit and splits an oversized block under one checkpoint', async () => {
+  it('cuts whole blocks up to the limit; an oversized block is capped and reported', async () => {
     const chain = [
       block(0, []),
       block(1, [record(1)]),
@@ -81,20 +81,18 @@ describe('index extractor', () => {
       block(4, [record(5)])
     ];
     const deps = { hospital: 'H1', hospitalHeight: () => 4, hospitalBlock: async (h: number) => chain[h] };
-    const a = (await cutBatch(deps, { height: 0, skip: 0 }, 2))!;
+    const a = (await cutBatch(deps, 0, 2))!;
     expect(a.entries).toHaveLength(1);
     expect(a.checkpoint.height).toBe(2);
-    const b = (await cutBatch(deps, a.next, 2))!;
+    const over: number[][] = [];
+    const b = (await cutBatch(deps, 2, 2, (h, n) => over.push([h, n])))!;
     expect(b.entries.map((x) => x.entry.txIndex)).toEqual([0, 1]);
     expect(b.checkpoint.height).toBe(3);
-    expect(b.next).toEqual({ height: 2, skip: 2 });
-    const c = (await cutBatch(deps, b.next, 2))!;
-    expect(c.entries.map((x) => [x.entry.height, x.entry.txIndex])).toEqual([
-      [3, 2],
-      [4, 0]
-    ]);
-    expect(c.next).toEqual({ height: 4, skip: 0 });
-    expect(await cutBatch(deps, c.next, 2)).toBeUndefined();
+    expect(over).toEqual([[3, 1]]);
+    const c = (await cutBatch(deps, 3, 2))!;
+    expect(c.entries.map((x) => [x.entry.height, x.entry.txIndex])).toEqual([[4, 0]]);
+    expect(await cutBatch(deps, 4, 2)).toBeUndefined();
+    expect((await cutBatch(deps, 0, 10))!.entries).toHaveLength(5);
   });
 
   it('submits signed batches after the interval and resumes from the consortium checkpoint', async () => {

@@ -54,56 +54,43 @@ export interface IndexerDeps {
   log: Logger;
 }
 
-/** Where extraction stands: blocks up to `height` are fully indexed; `skip` records of the next are too. */
-export interface Cursor {
-  height: number;
-  skip: number;
-}
-
 export interface Cut {
   entries: IndexItem[];
   checkpoint: { height: number; headerHash: Uint8Array };
-  next: Cursor;
 }
 
 /**
- * Cut the next batch after `cursor`: whole blocks until the next would overflow the entry limit. Blocks
- * without records still advance the checkpoint. A block with more records than one batch holds (honest
- * proposers cap blocks below that, see the driver, but the chain rule allows it) is split over several
- * batches that all name that block as checkpoint.
+ * Cut the next batch after hospital height `after`: whole blocks until the next would overflow the
+ * entry limit. Blocks without records still advance the checkpoint. The consortium rule wants the
+ * checkpoint to advance strictly with every batch, so a block is never split: honest hospital proposers
+ * cap a block's records at maxIndexEntries (see the driver). A block over the cap (a faulty proposer)
+ * is indexed up to the cap and the surplus reported through `onOverflow`.
  */
 export async function cutBatch(
   deps: Pick<IndexerDeps, 'hospital' | 'hospitalHeight' | 'hospitalBlock'>,
-  cursor: Cursor,
-  maxEntries: number = CHAIN_LIMITS.maxIndexEntries
+  after: number,
+  maxEntries: number = CHAIN_LIMITS.maxIndexEntries,
+  onOverflow?: (height: number, dropped: number) => void
 ): Promise<Cut | undefined> {
   const head = deps.hospitalHeight();
   const entries: IndexItem[] = [];
-  let cut: Cut | undefined;
-  for (let h = cursor.height + 1; h <= head; h++) {
+  let checkpoint: Cut['checkpoint'] | undefined;
+  for (let h = after + 1; h <= head; h++) {
     const b = await deps.hospitalBlock(h);
     if (!b) break;
-    const all = extractEntries(deps.hospital, b.block).slice(h === cursor.height + 1 ? cursor.skip : 0);
-    const room = maxEntries - entries.length;
-    if (all.length > room && cut) break;
-    entries.push(...all.slice(0, room));
-    const done = all.length <= room;
-    const skip = (h === cursor.height + 1 ? cursor.skip : 0) + Math.min(room, all.length);
-    cut = {
-      entries,
-      checkpoint: { height: h, headerHash: b.hash },
-      next: done ? { height: h, skip: 0 } : { height: h - 1, skip }
-    };
-    if (!done || entries.length >= maxEntries) break;
+    const e = extractEntries(deps.hospital, b.block);
+    if (entries.length + e.length > maxEntries && checkpoint) break;
+    if (e.length > maxEntries) onOverflow?.(h, e.length - maxEntries);
+    entries.push(...e.slice(0, maxEntries));
+    checkpoint = { height: h, headerHash: b.hash };
   }
-  return cut;
+  return checkpoint ? { entries, checkpoint } : undefined;
 }
 
 export class Indexer {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private stopped = false;
   private busy = false;
-  private cursor: Cursor | undefined;
   batches = 0;
 
   constructor(private readonly deps: IndexerDeps) {}
@@ -134,12 +121,17 @@ export class Indexer {
 
   private async tick() {
     if (this.busy || this.stopped) return;
-    // Resume from the consortium's word after a restart (or after a batch failed).
-    this.cursor ??= { height: this.deps.checkpointHeight(), skip: 0 };
-    if (this.deps.hospitalHeight() <= this.cursor.height) return; // nothing new; poke() wakes us
+    // The consortium's checkpoint is the cursor: nothing local can disagree with it after a crash.
+    const after = this.deps.checkpointHeight();
+    if (this.deps.hospitalHeight() <= after) return; // nothing new; poke() wakes us
     this.busy = true;
     try {
-      const cut = await cutBatch(this.deps, this.cursor);
+      const cut = await cutBatch(this.deps, after, CHAIN_LIMITS.maxIndexEntries, (height, dropped) =>
+        this.deps.log.error('hospital block holds more records than an index batch; surplus not indexed', {
+          height,
+          dropped
+        })
+      );
       if (!cut) return;
       const batch = createIndexBatch(this.deps.key.seed, this.deps.key.publicKey, {
         hospital: this.deps.hospital,
@@ -147,19 +139,16 @@ export class Indexer {
         entries: cut.entries
       });
       await this.deps.submit(indexBatchCodec.encode(batch));
-      this.cursor = cut.next;
       this.batches++;
       this.deps.log.info('index batch committed', {
         entries: cut.entries.length,
         checkpoint: cut.checkpoint.height
       });
     } catch (e) {
-      this.cursor = undefined;
       this.deps.log.warn('index batch not committed; will retry', { error: (e as Error).message });
     } finally {
       this.busy = false;
-      if (this.deps.hospitalHeight() > (this.cursor?.height ?? this.deps.checkpointHeight()))
-        this.schedule(this.deps.intervalMs);
+      if (this.deps.hospitalHeight() > this.deps.checkpointHeight()) this.schedule(this.deps.intervalMs);
     }
   }
 }
