@@ -12,7 +12,7 @@ import { signable } from '../encoding/codec.js';
 import { bytesEqual } from '../encoding/cbor.js';
 import { verifySignature } from '../crypto/ed25519.js';
 import { grantCodec, grantId, scopeCategories, type Grant } from './grant.js';
-import { revocationCodec, type Revocation } from './revocation.js';
+import { revocationCodec } from './revocation.js';
 import { revocationCovers } from './precedence.js';
 
 type Parsed<T> = { ok: true; value: T } | { ok: false; verdict: Verdict };
@@ -63,8 +63,8 @@ export interface GrantUse {
   category: string;
   mode: 'read' | 'write';
   now: number;
-  /** Revocations known for this patient (others are ignored; unsigned ones are ignored too). */
-  revocations: Iterable<Revocation>;
+  /** Revocations known (each is re-parsed; other patients', malformed and unsigned ones are ignored). */
+  revocations: Iterable<unknown>;
   /** Only when admitting the grant as new: sequence numbers the patient already used. */
   seenSeqs?: ReadonlySet<number>;
 }
