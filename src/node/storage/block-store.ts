@@ -38,7 +38,9 @@ export class BlockStore {
 
   constructor(
     private readonly db: NodeDb,
-    readonly chain: string
+    readonly chain: string,
+    /** First stored height: 1 on a real chain, whose height 0 is the genesis document, not a block. */
+    readonly base = 1
   ) {
     this.p = `b/${chain}/`;
   }
@@ -111,8 +113,19 @@ export class BlockStore {
     return Number(new DataView(raw.buffer, raw.byteOffset).getBigUint64(0));
   }
 
+  /** Durably drop every block from `height` up (a stored block failed verification on replay). */
+  async truncateFrom(height: number): Promise<void> {
+    const ops: Op[] = [];
+    for (let h = this.height(); h >= height; h--) ops.push(...this.deleteOps(h, (await this.get(h))?.hash));
+    const prev = height > this.base ? await this.get(height - 1) : undefined;
+    if (prev) ops.push({ type: 'put', key: this.k.head(), value: this.headBytes(prev) });
+    else ops.push({ type: 'del', key: this.k.head() });
+    await this.db.write(ops);
+    this.headCache = prev ? { height: prev.height, hash: prev.hash } : undefined;
+  }
+
   /** Blocks from `from` up to the head (inclusive), in order. */
-  async *iterate(from = 0, to = this.height()): AsyncGenerator<StoredBlock> {
+  async *iterate(from = this.base, to = this.height()): AsyncGenerator<StoredBlock> {
     for (let h = from; h <= to; h++) {
       const e = await this.get(h);
       if (!e) return;
@@ -153,10 +166,10 @@ export class BlockStore {
       if (why === undefined) {
         // The head is good; check a few blocks below it too, without truncating good ones.
         let ok = true;
-        for (let d = 1; d < depth && h - d >= 0 && ok; d++) {
+        for (let d = 1; d < depth && h - d >= this.base && ok; d++) {
           const e = await this.get(h - d);
-          const p = h - d > 0 ? await this.get(h - d - 1) : undefined;
-          if (!e || (h - d > 0 && !p) || !check(e, p).ok) ok = false;
+          const p = h - d > this.base ? await this.get(h - d - 1) : undefined;
+          if (!e || (h - d > this.base && !p) || !check(e, p).ok) ok = false;
         }
         if (ok) break;
         why = 'an earlier block in the tail fails verification';
@@ -164,7 +177,7 @@ export class BlockStore {
       onTruncate?.(h, why);
       truncated.push(h);
       const ops = this.deleteOps(h, cur?.hash);
-      if (h === 0 || !prev) {
+      if (h === this.base || !prev) {
         ops.push({ type: 'del', key: this.k.head() });
         await this.db.write(ops);
         this.headCache = undefined;

@@ -34,11 +34,12 @@ export class NodeStorage {
     readonly blobs: BlobStore
   ) {}
 
-  static async open(dir: string, blobHash: BlobHash): Promise<NodeStorage> {
+  /** `firstHeight`: 1 for real chains (height 0 is genesis); tests of the store alone use 0. */
+  static async open(dir: string, blobHash: BlobHash, firstHeight = 1): Promise<NodeStorage> {
     mkdirSync(dir, { recursive: true });
     const db = await NodeDb.open(dir);
     const chain = (name: ChainName): ChainStores => ({
-      blocks: new BlockStore(db, name),
+      blocks: new BlockStore(db, name, firstHeight),
       wal: new ConsensusWal(db, name),
       evidence: new EvidenceStore(db, name)
     });

@@ -12,7 +12,7 @@ import { NodeStorage, type StoredBlock } from './index.js';
 const fresh = () => mkdtempSync(join(tmpdir(), 'cc-store-'));
 const open: NodeStorage[] = [];
 async function openStore(dir: string) {
-  const s = await NodeStorage.open(dir, sha256);
+  const s = await NodeStorage.open(dir, sha256, 0);
   open.push(s);
   return s;
 }
@@ -79,6 +79,9 @@ describe('block store', () => {
     expect(await bs.get(2)).toBeUndefined();
     await bs.append(mkBlock(2, b1.hash)); // the chain continues from the truncation point
     expect(bs.height()).toBe(2);
+    await bs.truncateFrom(1);
+    expect(bs.head()).toEqual({ height: 0, hash: b0.hash });
+    expect(await bs.heightOf(b1.hash)).toBeUndefined();
   });
 });
 
@@ -98,6 +101,10 @@ describe('consensus WAL', () => {
     expect(await wal.read(5)).toEqual([]);
     expect((await wal.read(6)).map((e) => e[0])).toEqual([9]);
     expect(await s.chains.consortium.wal.read(5)).toEqual([]);
+    await wal.saveSnapshot(new Uint8Array([7]));
+    await wal.saveSnapshot(new Uint8Array([8]));
+    await s.db.write(await wal.truncateOps(100));
+    expect(await wal.loadSnapshot()).toEqual(new Uint8Array([8]));
   });
 });
 
@@ -128,7 +135,7 @@ describe('kill -9 while writing', () => {
     const script = `
       const { NodeStorage } = await import(${JSON.stringify(storeUrl)});
       const { sha256, concatBytes } = await import(${JSON.stringify(cryptoUrl)});
-      const s = await NodeStorage.open(${JSON.stringify(dir)}, sha256);
+      const s = await NodeStorage.open(${JSON.stringify(dir)}, sha256, 0);
       const bs = s.chains.hospital.blocks;
       let prev = new Uint8Array(32);
       for (let h = 0; ; h++) {

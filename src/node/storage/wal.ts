@@ -27,6 +27,22 @@ export class ConsensusWal {
     return `${this.p}${heightKey(height)}/${seq.toString(16).padStart(8, '0')}`;
   }
 
+  /**
+   * The engine's whole crash state as one value (the engine exposes `snapshot()`), overwritten on
+   * every save. Resolves after fsync: only then may the node send what the engine just signed.
+   */
+  snapshotOps(snapshot: Uint8Array): Op[] {
+    return [{ type: 'put', key: `${this.p}snapshot`, value: snapshot }];
+  }
+
+  async saveSnapshot(snapshot: Uint8Array): Promise<void> {
+    await this.db.write(this.snapshotOps(snapshot));
+  }
+
+  loadSnapshot(): Promise<Uint8Array | undefined> {
+    return this.db.get(`${this.p}snapshot`);
+  }
+
   /** Durably append; resolves after fsync, only then may the node act on the entry (send the vote). */
   async append(height: number, entry: Uint8Array): Promise<void> {
     await this.appendMany(height, [entry]);
@@ -59,7 +75,7 @@ export class ConsensusWal {
   /** Ops deleting every entry at or below `height`; pass them with the block's append batch. */
   async truncateOps(height: number): Promise<Op[]> {
     const ops: Op[] = [];
-    for await (const [k] of this.db.range(this.p, { to: heightKey(height + 1) }))
+    for await (const [k] of this.db.range(this.p, { from: '0', to: heightKey(height + 1) }))
       ops.push({ type: 'del', key: this.p + k });
     for (const h of [...this.seq.keys()]) if (h <= height) this.seq.delete(h);
     return ops;
