@@ -1,0 +1,204 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { CoreError, type ErrorCode } from '../errors.js';
+import { bytesEqual, encodeCanonical } from '../encoding/cbor.js';
+import { PROTOCOL_VERSION, TAGS } from '../constants.js';
+import {
+  deriveAccountKeys,
+  recordPublicKey,
+  recordSecret,
+  seal,
+  seededRng,
+  setEd25519Backend,
+  sha256,
+  wrapTo
+} from '../crypto/index.js';
+import { nodeEd25519 } from '../crypto/ed25519.node.js';
+import { FUZZ_RUNS } from '../test-support.js';
+import { CATEGORY_CODES } from './categories.js';
+import { canonicalJsonBytes } from './canonical-json.js';
+import {
+  checkRecordHash,
+  envelopeCodec,
+  type Envelope,
+  openRecord,
+  readEnvelopeHeader,
+  sealRecord
+} from './envelope.js';
+import { diabetesVisit, visitArb } from './test-fixtures.js';
+
+const patientSeed = seededRng('patient')(32);
+const doctor = deriveAccountKeys(seededRng('doctor')(32));
+
+function sealed(category = 'IV', epoch = 0, seed = 1) {
+  return sealRecord({
+    bundle: diabetesVisit(seed),
+    category,
+    epoch,
+    patientRecordPublic: recordPublicKey(patientSeed, category, epoch),
+    authorEncryptionPublic: doctor.encryptionPublic,
+    rng: seededRng(seed + 100)
+  });
+}
+
+function codeOf(f: () => unknown): ErrorCode | 'none' {
+  try {
+    f();
+    return 'none';
+  } catch (e) {
+    if (!(e instanceof CoreError)) throw e;
+    return e.code;
+  }
+}
+
+beforeAll(() => setEd25519Backend(nodeEd25519));
+
+describe('record envelope', () => {
+  it('round-trips for the patient record key and for the author, any bundle', () => {
+    fc.assert(
+      fc.property(visitArb, fc.constantFrom(...CATEGORY_CODES), fc.nat(1000), (bundle, category, epoch) => {
+        const { blob, mhrHash } = sealRecord({
+          bundle,
+          category,
+          epoch,
+          patientRecordPublic: recordPublicKey(patientSeed, category, epoch),
+          authorEncryptionPublic: doctor.encryptionPublic,
+          rng: seededRng(epoch)
+        });
+        expect(bytesEqual(mhrHash, sha256(blob))).toBe(true);
+        expect(readEnvelopeHeader(blob)).toEqual({ category, epoch });
+        expect(openRecord(blob, { recordSecret: recordSecret(patientSeed, category, epoch) })).toEqual(
+          bundle
+        );
+        expect(openRecord(blob, { authorSecret: doctor.encryptionSecret })).toEqual(bundle);
+      }),
+      { numRuns: 1000 }
+    );
+  });
+
+  it('checks the MHR hash', () => {
+    const { blob, mhrHash } = sealed();
+    expect(checkRecordHash(blob, mhrHash).ok).toBe(true);
+    const other = blob.slice();
+    other[other.length - 1]! ^= 1;
+    const v = checkRecordHash(other, mhrHash);
+    expect(v.ok).toBe(false);
+    if (!v.ok) expect(v.error.code).toBe('record/hash-mismatch');
+  });
+
+  it('flipping any bit of the blob fails the hash check and fails opening with a named error', () => {
+    const { blob, mhrHash } = sealed();
+    const secret = recordSecret(patientSeed, 'IV', 0);
+    fc.assert(
+      fc.property(fc.nat(blob.length * 8 - 1), fc.boolean(), (bit, asAuthor) => {
+        const bad = blob.slice();
+        bad[bit >> 3]! ^= 1 << (bit & 7);
+        expect(checkRecordHash(bad, mhrHash).ok).toBe(false);
+        const code = codeOf(() =>
+          openRecord(bad, asAuthor ? { authorSecret: doctor.encryptionSecret } : { recordSecret: secret })
+        );
+        expect(code).not.toBe('none');
+      }),
+      { numRuns: 1000 }
+    );
+  });
+
+  it('the record key of another category or epoch, or another reader, cannot open it', () => {
+    const { blob } = sealed('IV', 3);
+    fc.assert(
+      fc.property(fc.constantFrom(...CATEGORY_CODES), fc.nat(10), (category, epoch) => {
+        fc.pre(category !== 'IV' || epoch !== 3);
+        expect(
+          codeOf(() => openRecord(blob, { recordSecret: recordSecret(patientSeed, category, epoch) }))
+        ).toBe('record/no-key');
+      }),
+      { numRuns: 1000 }
+    );
+    // The author key is not a record key, and the patient's record key is not the author's.
+    expect(codeOf(() => openRecord(blob, { recordSecret: doctor.encryptionSecret }))).toBe('record/no-key');
+    expect(codeOf(() => openRecord(blob, { authorSecret: recordSecret(patientSeed, 'IV', 3) }))).toBe(
+      'record/no-key'
+    );
+    const otherPatient = seededRng('other')(32);
+    expect(codeOf(() => openRecord(blob, { recordSecret: recordSecret(otherPatient, 'IV', 3) }))).toBe(
+      'record/no-key'
+    );
+  });
+
+  it('a header moved onto another envelope fails: category and epoch are bound to the ciphertext', () => {
+    const a = envelopeCodec.decode(sealed('IV', 0).blob);
+    // Re-wrap is impossible without the key, but the author's wrap carries no category: only AEAD binds it.
+    const moved = envelopeCodec.encode({ ...a, category: 'V' });
+    expect(codeOf(() => openRecord(moved, { authorSecret: doctor.encryptionSecret }))).toBe(
+      'crypto/decrypt-failed'
+    );
+    const later = envelopeCodec.encode({ ...a, epoch: 1 });
+    expect(codeOf(() => openRecord(later, { authorSecret: doctor.encryptionSecret }))).toBe(
+      'crypto/decrypt-failed'
+    );
+  });
+
+  it('decoding arbitrary bytes fails only with named errors', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 512 }), (bytes) => {
+        try {
+          openRecord(bytes, { authorSecret: doctor.encryptionSecret });
+        } catch (e) {
+          expect(e).toBeInstanceOf(CoreError);
+          return;
+        }
+        throw new Error('arbitrary bytes opened');
+      }),
+      { numRuns: FUZZ_RUNS }
+    );
+  });
+
+  it('refuses unknown categories and invalid bundles at sealing', () => {
+    expect(codeOf(() => sealed('XXX'))).toBe('record/unknown-category');
+    const bundle = { ...diabetesVisit(), type: 'document' } as unknown as ReturnType<typeof diabetesVisit>;
+    expect(
+      codeOf(() =>
+        sealRecord({
+          bundle,
+          category: 'IV',
+          epoch: 0,
+          patientRecordPublic: recordPublicKey(patientSeed, 'IV', 0),
+          authorEncryptionPublic: doctor.encryptionPublic,
+          rng: seededRng(1)
+        })
+      )
+    ).toBe('record/invalid-fhir');
+  });
+
+  it('a valid envelope whose plaintext is not a canonical bundle is record/invalid-fhir', () => {
+    // Only a key holder can make one; it must still fail with the named error, not a raw exception.
+    const rng = seededRng(5);
+    const make = (plaintext: Uint8Array) => {
+      const dataKey = rng(32);
+      const head = {
+        t: TAGS.envelope,
+        v: PROTOCOL_VERSION,
+        category: 'IV',
+        epoch: 0,
+        patientKey: wrapTo(recordPublicKey(patientSeed, 'IV', 0), dataKey, 'record/patient/IV/0', rng),
+        authorKey: wrapTo(doctor.encryptionPublic, dataKey, 'record/author', rng)
+      };
+      return envelopeCodec.encode({
+        ...head,
+        ct: seal(dataKey, plaintext, rng, encodeCanonical(head))
+      } as Envelope);
+    };
+    const enc = new TextEncoder();
+    const good = make(canonicalJsonBytes(diabetesVisit()));
+    expect(openRecord(good, { authorSecret: doctor.encryptionSecret })).toEqual(diabetesVisit());
+    for (const text of [
+      'not json',
+      '{"resourceType":"Bundle"}',
+      '[]',
+      JSON.stringify(diabetesVisit(), null, 2)
+    ])
+      expect(
+        codeOf(() => openRecord(make(enc.encode(text)), { authorSecret: doctor.encryptionSecret }))
+      ).toBe('record/invalid-fhir');
+  });
+});
