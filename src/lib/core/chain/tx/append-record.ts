@@ -47,12 +47,18 @@ export const amendmentCodec = defineCodec('amendment', amendmentSchema, 8 * 1024
 export type RecordTx = AppendRecord | Amendment;
 export type RecordTxBody = Omit<AppendRecord, 't' | 'v' | 'sig' | 'author'>;
 
+/** Only the record fields of `body` are taken (a whole signed tx may be passed to re-sign a variant). */
+function fieldsOf(body: RecordTxBody): RecordTxBody {
+  const { hospital, tag, blobRef, mhrHash, grant, opening, time, attestations } = body;
+  return { hospital, tag, blobRef, mhrHash, grant, opening, time, attestations };
+}
+
 export function createAppendRecord(
   authorSeed: Uint8Array,
   author: Uint8Array,
   body: RecordTxBody
 ): AppendRecord {
-  const unsigned = { t: TAGS.txAppendRecord, v: PROTOCOL_VERSION, ...body, author };
+  const unsigned = { t: TAGS.txAppendRecord, v: PROTOCOL_VERSION, ...fieldsOf(body), author };
   return appendRecordCodec.parse({ ...unsigned, sig: sign(authorSeed, signBytes(unsigned)) });
 }
 
@@ -61,7 +67,7 @@ export function createAmendment(
   author: Uint8Array,
   body: RecordTxBody & { amends: Uint8Array }
 ): Amendment {
-  const unsigned = { t: TAGS.amendment, v: PROTOCOL_VERSION, ...body, author };
+  const unsigned = { t: TAGS.amendment, v: PROTOCOL_VERSION, ...fieldsOf(body), amends: body.amends, author };
   return amendmentCodec.parse({ ...unsigned, sig: sign(authorSeed, signBytes(unsigned)) });
 }
 

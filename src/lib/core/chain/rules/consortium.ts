@@ -1,0 +1,58 @@
+/**
+ * Consortium chain rules: one dispatcher over the transaction kinds; each kind's verify and apply live
+ * in their own file. Every transaction's bytes are remembered (nonce namespace) so none can be
+ * committed twice.
+ */
+import { TAGS } from '../../constants.js';
+import { fail, type Verdict } from '../../errors.js';
+import { hasEntry, NS, putMarker, type ChainState } from '../store.js';
+import type { ConsortiumTx } from '../tx/decode.js';
+import { txHash, type TxContext } from './context.js';
+import { applyBreakGlass, verifyBreakGlass } from './break-glass.js';
+import { applyGrantTx, applyRevokeTx, verifyGrantTx, verifyRevokeTx } from './consent.js';
+import { applyEvidenceTx, verifyEvidenceTx } from './evidence.js';
+import { applyIndexBatch, verifyIndexBatch } from './index-batch.js';
+
+export function verifyConsortiumTx(
+  state: ChainState,
+  tx: ConsortiumTx,
+  bytes: Uint8Array,
+  ctx: TxContext
+): Verdict {
+  if (ctx.config.kind !== 'consortium')
+    return fail('chain/wrong-chain', { detail: 'consortium transaction' });
+  if (hasEntry(state, NS.nonce, txHash(bytes))) return fail('chain/replayed-tx');
+  switch (tx.t) {
+    case TAGS.txGrant:
+      return verifyGrantTx(state, tx);
+    case TAGS.txRevoke:
+      return verifyRevokeTx(state, tx);
+    case TAGS.indexBatch:
+      return verifyIndexBatch(state, tx);
+    case TAGS.breakGlass:
+      return verifyBreakGlass(state, tx, ctx);
+    case TAGS.txEvidence:
+      return verifyEvidenceTx(state, tx, ctx);
+  }
+}
+
+export function applyConsortiumTx(
+  state: ChainState,
+  tx: ConsortiumTx,
+  bytes: Uint8Array,
+  ctx: TxContext
+): ChainState {
+  const s = putMarker(state, NS.nonce, txHash(bytes));
+  switch (tx.t) {
+    case TAGS.txGrant:
+      return applyGrantTx(s, tx);
+    case TAGS.txRevoke:
+      return applyRevokeTx(s, tx);
+    case TAGS.indexBatch:
+      return applyIndexBatch(s, tx);
+    case TAGS.breakGlass:
+      return applyBreakGlass(s, tx, bytes);
+    case TAGS.txEvidence:
+      return applyEvidenceTx(s, tx);
+  }
+}
