@@ -40,7 +40,7 @@ export function applyConsortiumTx(
   state: ChainState,
   tx: ConsortiumTx,
   bytes: Uint8Array,
-  ctx: TxContext
+  _ctx: TxContext
 ): ChainState {
   const s = putMarker(state, NS.nonce, txHash(bytes));
   switch (tx.t) {
