@@ -1,0 +1,111 @@
+/**
+ * consensus-gossip: proposals, votes and evidence between the validator nodes of one chain. A request
+ * carries a batch of encoded consensus messages; each is opaque here and parsed by the engine with
+ * `consensusMessageCodec` / `evidenceCodec` (src/lib/core/consensus/types.ts) — the node does that in
+ * its service, so this file stays independent of the engine's types.
+ */
+import { TAGS, LIMITS } from '../core/constants.js';
+import { defineCodec } from '../core/encoding/codec.js';
+import { bytesMax, header, id, list, uintMax, v } from '../core/encoding/schema.js';
+import {
+  callOne,
+  serve,
+  type DialTarget,
+  type NetHost,
+  type ProtocolLimits,
+  type RequestOptions,
+  type ServeContext,
+  type ServeOptions
+} from './rpc.js';
+
+export const CONSENSUS_GOSSIP_PROTOCOL = '/carechain/consensus-gossip/1';
+
+/** Votes of one round for a 256-validator set fit in 4 batches; more waits for the next stream. */
+const MAX_MESSAGES = 64;
+
+export const CONSENSUS_GOSSIP_LIMITS: ProtocolLimits = {
+  /** One proposal carries a whole block (LIMITS.maxMessageBytes); the batch envelope adds little. */
+  maxRequestBytes: LIMITS.maxMessageBytes + 16 * 1024,
+  /** The answer is a count. */
+  maxResponseBytes: 256,
+  maxResponseFrames: 1,
+  /** A 4 MiB proposal over a slow WAN link still arrives well within 10 s; a round timeout is longer. */
+  timeoutMs: 10_000,
+  /** Validators pipeline a few batches per round; 8 per connection bounds a flooding validator. */
+  maxInboundStreams: 8,
+  maxOutboundStreams: 8
+};
+
+export const gossipKindSchema = v.picklist(['proposal', 'vote', 'evidence']);
+
+export const gossipRequestSchema = v.strictObject({
+  ...header(TAGS.netGossip),
+  chainId: id(),
+  messages: list(
+    v.strictObject({ kind: gossipKindSchema, payload: bytesMax(LIMITS.maxMessageBytes) }),
+    MAX_MESSAGES
+  )
+});
+export type GossipRequest = v.InferOutput<typeof gossipRequestSchema>;
+export const gossipRequestCodec = defineCodec(
+  'net/gossip',
+  gossipRequestSchema,
+  CONSENSUS_GOSSIP_LIMITS.maxRequestBytes
+);
+
+export const gossipAckSchema = v.strictObject({
+  ...header(TAGS.netGossipAck),
+  /** How many of the messages the engine took in (the rest were stale, duplicate or invalid). */
+  accepted: uintMax(MAX_MESSAGES)
+});
+export type GossipAck = v.InferOutput<typeof gossipAckSchema>;
+export const gossipAckCodec = defineCodec(
+  'net/gossip-ack',
+  gossipAckSchema,
+  CONSENSUS_GOSSIP_LIMITS.maxResponseBytes
+);
+
+export interface ConsensusGossipService {
+  /** Hands the batch to the engine; returns how many messages it accepted. */
+  onGossip(req: GossipRequest, ctx: ServeContext): Promise<number>;
+}
+
+export async function handleConsensusGossip(
+  host: NetHost,
+  service: ConsensusGossipService,
+  limits: ProtocolLimits = CONSENSUS_GOSSIP_LIMITS,
+  opts: ServeOptions = {}
+): Promise<void> {
+  await serve(
+    host,
+    CONSENSUS_GOSSIP_PROTOCOL,
+    gossipRequestCodec,
+    gossipAckCodec,
+    limits,
+    async (req, ctx) => ({
+      t: TAGS.netGossipAck,
+      v: 1 as const,
+      accepted: await service.onGossip(req, ctx)
+    }),
+    opts
+  );
+}
+
+export function requestConsensusGossip(
+  host: NetHost,
+  target: DialTarget,
+  req: GossipRequest,
+  opts: RequestOptions & { limits?: ProtocolLimits } = {}
+): Promise<GossipAck> {
+  const limits = opts.limits ?? CONSENSUS_GOSSIP_LIMITS;
+  return callOne(
+    host,
+    target,
+    CONSENSUS_GOSSIP_PROTOCOL,
+    gossipRequestCodec,
+    gossipAckCodec,
+    limits,
+    req,
+    opts
+  );
+}

@@ -1,0 +1,110 @@
+/**
+ * state-proof: the value under one 32-byte state key (an account, grant, revocation, index page …) or
+ * its absence, with the sparse-Merkle proof against the state root of a committed height. The proof
+ * is opaque here; the light client parses it with `smtProofCodec` (src/lib/core/state/smt-proof.ts)
+ * and the value with the entry codec for the key's namespace (src/lib/core/chain/entries.ts).
+ */
+import { TAGS } from '../core/constants.js';
+import { defineCodec } from '../core/encoding/codec.js';
+import { bytesMax, hash32, header, id, uint, v } from '../core/encoding/schema.js';
+import {
+  callOne,
+  serve,
+  type DialTarget,
+  type NetHost,
+  type ProtocolLimits,
+  type RequestOptions,
+  type ServeContext,
+  type ServeOptions
+} from './rpc.js';
+
+export const STATE_PROOF_PROTOCOL = '/carechain/state-proof/1';
+
+/** State entries are bounded well below this (one index page with its 32 entries is under 8 KiB). */
+const MAX_VALUE_BYTES = 16 * 1024;
+/** A 256-level SMT proof with every sibling present is 8 KiB plus its envelope (SMT_PROOF_MAX_BYTES 9 KiB). */
+const MAX_PROOF_BYTES = 12 * 1024;
+
+export const STATE_PROOF_LIMITS: ProtocolLimits = {
+  maxRequestBytes: 512,
+  maxResponseBytes: MAX_VALUE_BYTES + MAX_PROOF_BYTES + 1024,
+  maxResponseFrames: 1,
+  timeoutMs: 10_000,
+  /** A doctor's search fans out over categories: 16 concurrent lookups per connection. */
+  maxInboundStreams: 16,
+  maxOutboundStreams: 16
+};
+
+export const stateRequestSchema = v.strictObject({
+  ...header(TAGS.netStateRequest),
+  chainId: id(),
+  key: hash32,
+  /** null: the latest committed height. */
+  height: v.nullable(uint())
+});
+export type StateRequest = v.InferOutput<typeof stateRequestSchema>;
+export const stateRequestCodec = defineCodec(
+  'net/state-request',
+  stateRequestSchema,
+  STATE_PROOF_LIMITS.maxRequestBytes
+);
+
+export const stateResponseSchema = v.strictObject({
+  ...header(TAGS.netStateResponse),
+  height: uint(),
+  root: hash32,
+  key: hash32,
+  /** null: the key is absent, and `proof` is a non-membership proof. */
+  value: v.nullable(bytesMax(MAX_VALUE_BYTES)),
+  proof: bytesMax(MAX_PROOF_BYTES)
+});
+export type StateResponse = v.InferOutput<typeof stateResponseSchema>;
+export const stateResponseCodec = defineCodec(
+  'net/state-response',
+  stateResponseSchema,
+  STATE_PROOF_LIMITS.maxResponseBytes
+);
+
+export interface StateProofService {
+  prove(req: StateRequest, ctx: ServeContext): Promise<Omit<StateResponse, 't' | 'v'>>;
+}
+
+export async function handleStateProof(
+  host: NetHost,
+  service: StateProofService,
+  limits: ProtocolLimits = STATE_PROOF_LIMITS,
+  opts: ServeOptions = {}
+): Promise<void> {
+  await serve(
+    host,
+    STATE_PROOF_PROTOCOL,
+    stateRequestCodec,
+    stateResponseCodec,
+    limits,
+    async (req, ctx) => ({
+      t: TAGS.netStateResponse,
+      v: 1 as const,
+      ...(await service.prove(req, ctx))
+    }),
+    opts
+  );
+}
+
+export function requestStateProof(
+  host: NetHost,
+  target: DialTarget,
+  req: StateRequest,
+  opts: RequestOptions & { limits?: ProtocolLimits } = {}
+): Promise<StateResponse> {
+  const limits = opts.limits ?? STATE_PROOF_LIMITS;
+  return callOne(
+    host,
+    target,
+    STATE_PROOF_PROTOCOL,
+    stateRequestCodec,
+    stateResponseCodec,
+    limits,
+    req,
+    opts
+  );
+}
