@@ -43,9 +43,10 @@ describe('node config', () => {
     expect(badField({ ...good, roles: ['validator', 'follower'] })).toBe('roles');
     expect(badField({ ...good, roles: ['king'] })).toBe('roles.0');
     expect(badField({ ...good, listen: { tcp: 70000 } })).toBe('listen.tcp');
-    expect(badField({ ...good, peers: ['not-a-multiaddr'] })).toBe('peers.0');
+    expect(badField({ ...good, peers: { hospital: ['not-a-multiaddr'] } })).toBe('peers.hospital.0');
     expect(badField({ ...good, limits: { mempoolSize: 0 } })).toBe('limits.mempoolSize');
     expect(badField({ ...good, extra: 1 })).toBe('extra');
+    expect(badField({ ...good, consortiumAuthority: true })).toBe('keys.authority');
     const { dataDir: _d, ...noData } = good;
     expect(badField(noData)).toBe('dataDir');
   });

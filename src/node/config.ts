@@ -31,7 +31,7 @@ const LimitsSchema = v.strictObject({
   maxMemoryMb: v.optional(positive(1_000_000), 1024)
 });
 
-export const ConfigSchema = v.strictObject({
+const ConfigObject = v.strictObject({
   /** Hospital identifier, as registered on the consortium chain. */
   hospital: v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, "-" or "_", at most 64')),
   /** This node's name within the hospital, for logs and metrics. */
@@ -48,7 +48,9 @@ export const ConfigSchema = v.strictObject({
     /** The node's Ed25519 seed (hex in JSON): votes, proposals, mirror attestations, index batches. */
     node: path,
     /** The libp2p identity and WebRTC certificate, persisted so multiaddrs survive restarts. */
-    libp2p: path
+    libp2p: path,
+    /** The hospital's consortium authority key (only on the node with consortiumAuthority). */
+    authority: v.optional(path)
   }),
   listen: v.strictObject({
     host: v.optional(v.pipe(v.string(), v.ip()), '127.0.0.1'),
@@ -57,8 +59,18 @@ export const ConfigSchema = v.strictObject({
     webrtcDirect: v.optional(port),
     http: v.optional(port)
   }),
-  /** Multiaddrs of peers to dial at start (other nodes of this hospital, other hospitals' authorities). */
-  peers: v.optional(v.pipe(v.array(multiaddr), v.maxLength(1000)), []),
+  /**
+   * Multiaddrs (with /p2p/<peer id>) of the peers of each chain: `hospital` = the other nodes of this
+   * hospital; `consortium` = the other hospitals' authorities (authority) or this hospital's authority
+   * (other nodes, which follow the consortium through it).
+   */
+  peers: v.optional(
+    v.strictObject({
+      hospital: v.optional(v.pipe(v.array(multiaddr), v.maxLength(1000)), []),
+      consortium: v.optional(v.pipe(v.array(multiaddr), v.maxLength(1000)), [])
+    }),
+    {}
+  ),
   dataDir: path,
   /** Genesis files of the hospital chain and the consortium chain. */
   genesis: v.strictObject({ hospital: path, consortium: path }),
@@ -66,8 +78,30 @@ export const ConfigSchema = v.strictObject({
   staticDir: v.optional(path),
   /** Devnet only: let browsers dial loopback/private addresses. */
   allowPrivateAddresses: v.optional(v.boolean(), false),
+  /** Devnet/test tuning of consensus timeouts (ms); production uses the engine's defaults. */
+  timeouts: v.optional(
+    v.strictObject({
+      proposeMs: v.optional(positive(600_000)),
+      prevoteMs: v.optional(positive(600_000)),
+      precommitMs: v.optional(positive(600_000)),
+      roundDeltaMs: v.optional(positive(600_000))
+    })
+  ),
+  /** Wait between consortium index batches (ms): the thesis's "short interval". */
+  indexIntervalMs: v.optional(positive(3_600_000), 1000),
   limits: v.optional(LimitsSchema, {})
 });
+
+export const ConfigSchema = v.pipe(
+  ConfigObject,
+  v.forward(
+    v.check(
+      (c) => !c.consortiumAuthority || c.keys.authority !== undefined,
+      'an authority needs keys.authority'
+    ),
+    ['keys', 'authority']
+  )
+);
 
 export type NodeConfig = v.InferOutput<typeof ConfigSchema>;
 export type Role = (typeof ROLES)[number];
@@ -84,7 +118,11 @@ export function parseConfig(value: unknown, baseDir: string): NodeConfig {
   const abs = (p: string) => (isAbsolute(p) ? p : resolve(baseDir, p));
   return {
     ...c,
-    keys: { node: abs(c.keys.node), libp2p: abs(c.keys.libp2p) },
+    keys: {
+      node: abs(c.keys.node),
+      libp2p: abs(c.keys.libp2p),
+      authority: c.keys.authority === undefined ? undefined : abs(c.keys.authority)
+    },
     dataDir: abs(c.dataDir),
     genesis: { hospital: abs(c.genesis.hospital), consortium: abs(c.genesis.consortium) },
     staticDir: c.staticDir === undefined ? undefined : abs(c.staticDir)

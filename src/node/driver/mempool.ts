@@ -161,6 +161,16 @@ export class Mempool {
     }
   }
 
+  /** Drop txs a proposer found invalid now (they would otherwise be offered again and again). */
+  reject(items: { tx: Uint8Array; error: CoreError }[]) {
+    for (const { tx, error } of items) {
+      const p = this.pending.get(toHex(this.txId(tx)));
+      if (!p) continue;
+      this.drop(p);
+      for (const w of p.waiters) w.ko(error);
+    }
+  }
+
   private drop(p: Pending) {
     this.pending.delete(p.id);
     this.bytes_ -= p.tx.length;

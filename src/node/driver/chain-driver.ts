@@ -1,0 +1,631 @@
+/**
+ * The consensus driver of one chain on one node: real timers, storage and network around the pure
+ * engine (src/lib/core/consensus/engine.ts). Every engine event is processed one at a time on a queue,
+ * and the actions of a step are carried out in this order:
+ *   1. commit → the block, its certificate and the engine snapshot go to disk in ONE synced batch,
+ *      then state moves on, waiting submitters are acknowledged, listeners (indexer, mirror) told;
+ *   2. otherwise, if the step signed something → the engine snapshot is synced to the WAL first;
+ *   3. only then broadcasts go out and timeouts are armed.
+ * So nothing this node said or acknowledged can be forgotten by a crash.
+ *
+ * State is rebuilt on start by replaying stored blocks (each certificate re-verified against the
+ * validator set of its height, the state root re-checked). A node that is behind — restarted, or just
+ * slow — pulls blocks with block-sync and applies them on the strength of their certificates: a
+ * block signed by more than 2/3 of the weight is final, even if this node's view of the consortium
+ * (grants, revocations) has moved on since it was decided.
+ */
+import { blockCodec, blockId, type Block } from '../../lib/core/chain/block.js';
+import { headerHash, type Header } from '../../lib/core/chain/header.js';
+import {
+  applyTx,
+  buildBlock,
+  executeBlock,
+  verifyTx,
+  type ChainParams
+} from '../../lib/core/chain/rules/block.js';
+import { txHash } from '../../lib/core/chain/rules/context.js';
+import { validatorSetOf } from '../../lib/core/chain/rules/lookup.js';
+import type { ChainState } from '../../lib/core/chain/store.js';
+import { makeEvidenceTx, evidenceTxCodec } from '../../lib/core/chain/tx/evidence.js';
+import {
+  ConsensusEngine,
+  type ConsensusApp,
+  type EngineAction,
+  type EngineEvent,
+  type EngineSnapshot,
+  type TimeoutConfig
+} from '../../lib/core/consensus/engine.js';
+import {
+  commitCertificateCodec,
+  evidenceCodec,
+  proposalCodec,
+  verifyCommit,
+  verifyEvidence,
+  voteCodec,
+  type ConsensusMessage,
+  type Evidence
+} from '../../lib/core/consensus/types.js';
+import { TAGS, LIMITS } from '../../lib/core/constants.js';
+import { toHex } from '../../lib/core/crypto/index.js';
+import { bytesEqual, decodeCanonical, encodeCanonical } from '../../lib/core/encoding/cbor.js';
+import { CoreError, OK, isCoreError } from '../../lib/core/errors.js';
+import type { NodeKey } from '../keys.js';
+import type { Logger } from '../log.js';
+import { Histogram } from '../metrics.js';
+import type { ChainStores, NodeDb, StoredBlock } from '../storage/index.js';
+import { Mempool, type Committed, type MempoolLimits } from './mempool.js';
+
+export type GossipKind = 'proposal' | 'vote' | 'evidence';
+export interface GossipItem {
+  kind: GossipKind;
+  payload: Uint8Array;
+}
+export interface SyncedBlock {
+  height: number;
+  block: Uint8Array;
+  commit: Uint8Array;
+}
+
+/** How a chain driver reaches the other nodes of its chain (libp2p in a node, in-memory in tests). */
+export interface ChainTransport {
+  /** Best effort, to every peer of this chain. */
+  broadcast(items: GossipItem[]): void;
+  /** Hand admitted client transactions to the other validators (so any proposer can batch them). */
+  relay(txs: Uint8Array[]): void;
+  /** Committed blocks from `from` (at most `count`), from any peer that has them; [] if none. */
+  sync(from: number, count: number): Promise<SyncedBlock[]>;
+}
+
+export interface ChainDriverOptions {
+  name: string;
+  chainId: string;
+  genesis: { header: Header; state: ChainState };
+  /** Chain params at this instant (a hospital chain's include the consortium state it follows). */
+  params(): ChainParams;
+  stores: ChainStores;
+  db: NodeDb;
+  /** The validator key; null for a follower (verifies and applies, never signs). */
+  signer: NodeKey | null;
+  transport: ChainTransport;
+  mempool: MempoolLimits;
+  timeouts?: Partial<TimeoutConfig>;
+  /**
+   * Most transactions per proposed block. A hospital chain caps it at the index batch limit so the
+   * records of one block always fit in one consortium index batch.
+   */
+  maxBlockTxs?: number;
+  /** Re-send own and relayed votes this often while a height is open (covers lost messages). */
+  regossipMs?: number;
+  /** Poll peers for blocks this often (followers rely on it; validators use it to catch up). */
+  syncMs?: number;
+  log: Logger;
+  now?: () => number;
+}
+
+/** Block bytes a proposer packs: under the proposal limit with room for the envelope. */
+const MAX_PROPOSAL_TX_BYTES = LIMITS.maxMessageBytes - 64 * 1024;
+
+export type CommitListener = (c: { height: number; hash: Uint8Array; block: Block; header: Header }) => void;
+
+interface Executed {
+  block: Block;
+  state: ChainState;
+  header: Header;
+}
+
+export class ChainDriver {
+  readonly mempool: Mempool;
+  readonly commitLatency = new Histogram();
+  readonly log: Logger;
+  state: ChainState;
+  header: Header;
+  headHash: Uint8Array;
+  lastCommitAt = 0;
+  commits = 0;
+  syncedBlocks = 0;
+
+  private engine!: ConsensusEngine;
+  private queue: Promise<void> = Promise.resolve();
+  private timers = new Set<ReturnType<typeof setTimeout>>();
+  private intervals: ReturnType<typeof setInterval>[] = [];
+  private executed = new Map<string, Executed>();
+  private listeners = new Set<CommitListener>();
+  private signalled = false;
+  private stopped = false;
+  private syncing = false;
+  private readonly now: () => number;
+
+  constructor(private readonly o: ChainDriverOptions) {
+    this.log = o.log.child({ chain: o.name });
+    this.now = o.now ?? Date.now;
+    this.state = o.genesis.state;
+    this.header = o.genesis.header;
+    this.headHash = headerHash(o.genesis.header);
+    this.mempool = new Mempool(
+      o.mempool,
+      (tx) => verifyTx(this.state, tx, this.ctx(this.header.height + 1, this.now(), 0)),
+      txHash,
+      this.now
+    );
+    this.mempool.onAdded(() => {
+      if (this.signalled) return;
+      this.signalled = true;
+      void this.enqueue(async () => {
+        await this.step({ type: 'txs-available' });
+      });
+    });
+  }
+
+  get height(): number {
+    return this.header.height;
+  }
+
+  get chainId(): string {
+    return this.o.chainId;
+  }
+
+  get isValidator(): boolean {
+    return this.o.signer !== null;
+  }
+
+  onCommit(fn: CommitListener): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  private ctx(height: number, time: number, txIndex: number) {
+    const p = this.o.params();
+    return { config: p.config, chainId: p.chainId, height, time, txIndex };
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // start / stop
+
+  async start(): Promise<void> {
+    await this.recoverAndReplay();
+    await this.startEngine(true);
+    const regossip = this.o.regossipMs ?? 1000;
+    this.intervals.push(
+      setInterval(() => {
+        if (this.engine.isAwaitingStart) return;
+        const msgs = this.engine.gossip(true);
+        if (msgs.length) this.o.transport.broadcast(msgs.map(toGossip));
+      }, regossip)
+    );
+    this.intervals.push(
+      setInterval(() => void this.syncOnce(), this.o.syncMs ?? (this.isValidator ? 1000 : 250))
+    );
+    void this.syncOnce();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const t of this.timers) clearTimeout(t);
+    for (const i of this.intervals) clearInterval(i);
+    this.timers.clear();
+    await this.queue.catch(() => {});
+  }
+
+  private async recoverAndReplay(): Promise<void> {
+    const blocks = this.o.stores.blocks;
+    await blocks.recover(
+      (e, prev) => {
+        try {
+          const b = blockCodec.decode(e.block);
+          const cert = commitCertificateCodec.decode(e.cert);
+          const id = blockId(b);
+          if (!bytesEqual(id, e.hash) || b.header.height !== e.height)
+            return { ok: false, error: new CoreError('node/storage-corrupt', { detail: 'hash or height' }) };
+          if (!bytesEqual(cert.blockId, id) || cert.height !== e.height)
+            return {
+              ok: false,
+              error: new CoreError('chain/bad-commit', { detail: 'certificate is for another block' })
+            };
+          if (prev && !bytesEqual(b.header.parent, prev.hash))
+            return { ok: false, error: new CoreError('chain/wrong-parent', { height: e.height }) };
+          return OK;
+        } catch (err) {
+          return { ok: false, error: isCoreError(err) ? err : new CoreError('node/storage-corrupt', {}) };
+        }
+      },
+      2,
+      (height, why) => this.log.warn('truncated torn tail of the block store', { height, why })
+    );
+    const head = blocks.height();
+    const t0 = this.now();
+    for (let h = blocks.base; h <= head; h++) {
+      const e = await blocks.get(h);
+      try {
+        if (!e) throw new CoreError('node/storage-corrupt', { height: h, detail: 'missing block' });
+        this.applyCertified(e);
+      } catch (err) {
+        this.log.error('stored block fails verification on replay; truncating from it', {
+          height: h,
+          error: (err as Error).message
+        });
+        await blocks.truncateFrom(h);
+        break;
+      }
+    }
+    if (head >= blocks.base)
+      this.log.info('replayed stored blocks', { height: this.height, ms: this.now() - t0 });
+  }
+
+  /**
+   * Apply a block on the strength of its certificate: certificate against the current validator set,
+   * parent link, then the transactions (apply only) and the state root the header claims.
+   */
+  private applyCertified(
+    e: StoredBlock | { height: number; block: Uint8Array; cert: Uint8Array }
+  ): Executed & {
+    hash: Uint8Array;
+  } {
+    const block = blockCodec.decode(e.block);
+    const cert = commitCertificateCodec.decode(e.cert);
+    const h = block.header;
+    if (h.height !== this.height + 1)
+      throw new CoreError('chain/wrong-height', { height: h.height, expected: this.height + 1 });
+    const id = blockId(block);
+    const v = verifyCommit(cert, validatorSetOf(this.state), this.o.chainId, h.height, id);
+    if (!v.ok) throw v.error;
+    if (!bytesEqual(h.parent, this.headHash)) throw new CoreError('chain/wrong-parent', { height: h.height });
+    let s = this.state;
+    block.txs.forEach((tx, i) => {
+      s = applyTx(s, tx, this.ctx(h.height, h.time, i));
+    });
+    if (!bytesEqual(s.root(), h.stateRoot))
+      throw new CoreError('chain/wrong-state-root', { height: h.height });
+    this.state = s;
+    this.header = h;
+    this.headHash = id;
+    return { block, state: s, header: h, hash: id };
+  }
+
+  private async startEngine(restore: boolean): Promise<void> {
+    let snapshot: EngineSnapshot | undefined;
+    if (restore && this.o.signer) {
+      const raw = await this.o.stores.wal.loadSnapshot();
+      if (raw) {
+        try {
+          const s = decodeSnapshot(raw);
+          if (s.height === this.height + 1) snapshot = s;
+        } catch (e) {
+          this.log.warn('ignoring unreadable consensus snapshot', { error: (e as Error).message });
+        }
+      }
+    }
+    this.engine = new ConsensusEngine(this.app(), this.o.signer, {
+      height: this.height + 1,
+      timeouts: this.o.timeouts,
+      snapshot
+    });
+    if (snapshot)
+      this.log.info('restored consensus state from WAL', { height: snapshot.height, round: snapshot.round });
+    this.signalled = false;
+    await this.handle(this.engine.step({ type: 'start' }));
+    if (this.mempool.size > 0) {
+      this.signalled = true;
+      await this.handle(this.engine.step({ type: 'txs-available' }));
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // the engine's view of the chain
+
+  private app(): ConsensusApp {
+    return {
+      chainId: this.o.chainId,
+      validatorSet: () => validatorSetOf(this.state),
+      proposeBlock: (height) => this.propose(height),
+      blockId: (bytes) => blockId(blockCodec.decode(bytes)),
+      validateBlock: (height, bytes) => {
+        if (height !== this.height + 1)
+          return { ok: false, error: new CoreError('chain/wrong-height', { height }) };
+        try {
+          const block = blockCodec.decode(bytes);
+          const r = executeBlock(this.header, this.state, block, this.o.params());
+          if (!r.ok) return r;
+          this.executed.set(toHex(blockId(block)), { block, state: r.state, header: r.header });
+          return OK;
+        } catch (e) {
+          return {
+            ok: false,
+            error: isCoreError(e) ? e : new CoreError('chain/bad-tx', { detail: String(e) })
+          };
+        }
+      }
+    };
+  }
+
+  private propose(height: number): Uint8Array | null {
+    if (height !== this.height + 1 || !this.o.signer) return null;
+    const max = Math.min(this.o.maxBlockTxs ?? LIMITS.maxBlockTxs, LIMITS.maxBlockTxs);
+    const txs = this.mempool.take(max, MAX_PROPOSAL_TX_BYTES);
+    if (txs.length === 0) return null;
+    const built = buildBlock(
+      this.header,
+      this.state,
+      txs,
+      this.now(),
+      this.o.signer.publicKey,
+      this.o.params()
+    );
+    if (built.dropped.length)
+      this.mempool.reject(built.dropped.map((d) => ({ tx: txs[d.index]!, error: d.error })));
+    if (built.block.txs.length === 0) return null;
+    this.executed.set(toHex(blockId(built.block)), {
+      block: built.block,
+      state: built.state,
+      header: built.block.header
+    });
+    return blockCodec.encode(built.block);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // events in
+
+  private enqueue(fn: () => Promise<void> | void): Promise<void> {
+    const p = this.queue.then(async () => {
+      if (!this.stopped) await fn();
+    });
+    this.queue = p.catch((e: unknown) => {
+      this.log.error('driver step failed', {
+        error: e instanceof Error ? (e.stack ?? e.message) : String(e)
+      });
+    });
+    return p;
+  }
+
+  private async step(event: EngineEvent): Promise<EngineAction[]> {
+    const actions = this.engine.step(event);
+    await this.handle(actions);
+    return actions;
+  }
+
+  /** Consensus messages from a peer; returns how many the engine took without complaint. */
+  async onGossip(items: GossipItem[]): Promise<number> {
+    let accepted = 0;
+    let ahead = false;
+    for (const it of items) {
+      try {
+        if (it.kind === 'evidence') {
+          const ev = evidenceCodec.decode(it.payload);
+          if (this.addEvidence(ev)) accepted++;
+          continue;
+        }
+        const msg: ConsensusMessage =
+          it.kind === 'proposal' ? proposalCodec.decode(it.payload) : voteCodec.decode(it.payload);
+        if (msg.chainId !== this.o.chainId) continue;
+        if (msg.height > this.height + 1) ahead = true;
+        await this.enqueue(async () => {
+          const actions = await this.step({ type: 'message', msg });
+          if (!actions.some((a) => a.type === 'invalid')) accepted++;
+        });
+      } catch (e) {
+        this.log.debug('bad gossip item', { kind: it.kind, error: (e as Error).message });
+      }
+    }
+    if (ahead) void this.syncOnce();
+    return accepted;
+  }
+
+  /** Admit a transaction; resolves with its id once it is in the mempool (throws the refusal). */
+  submit(tx: Uint8Array, peer = 'local', relay = true): string {
+    const id = this.mempool.add(tx, peer);
+    if (relay) this.o.transport.relay([tx]);
+    return id;
+  }
+
+  /** Submit and wait for the durable commit; observes commit latency. */
+  async submitAndWait(tx: Uint8Array, peer = 'local', timeoutMs = 30_000): Promise<Committed> {
+    const t0 = this.now();
+    const id = this.submit(tx, peer);
+    const c = await this.mempool.committed(id, timeoutMs);
+    this.commitLatency.observe(this.now() - t0);
+    return c;
+  }
+
+  private addEvidence(ev: Evidence): boolean {
+    if (!verifyEvidence(ev, validatorSetOf(this.state)).ok) return false;
+    const tx = evidenceTxCodec.encode(makeEvidenceTx(ev));
+    void this.o.stores.evidence.add(evidenceCodec.encode(ev));
+    try {
+      this.mempool.add(tx, 'evidence');
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // actions out
+
+  private async handle(actions: EngineAction[]): Promise<void> {
+    if (actions.length === 0) return;
+    const commit = actions.find((a) => a.type === 'commit');
+    const signed = actions.some((a) => a.type === 'broadcast');
+    if (commit && commit.type === 'commit') await this.persistCommit(commit);
+    else if (signed && this.o.signer)
+      await this.o.stores.wal.saveSnapshot(encodeSnapshot(this.engine.snapshot()));
+    const out: GossipItem[] = [];
+    for (const a of actions) {
+      if (a.type === 'broadcast') out.push(toGossip(a.msg));
+      else if (a.type === 'schedule-timeout') this.arm(a);
+      else if (a.type === 'evidence') {
+        this.log.warn('equivocation seen', { validator: a.evidence.voteA.validator });
+        out.push({ kind: 'evidence', payload: evidenceCodec.encode(a.evidence) });
+        this.addEvidence(a.evidence);
+      } else if (a.type === 'invalid') this.log.debug('engine refused a message', { code: a.error.code });
+    }
+    if (out.length) this.o.transport.broadcast(out);
+    if (commit) this.afterCommit();
+  }
+
+  private arm(a: Extract<EngineAction, { type: 'schedule-timeout' }>) {
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      void this.enqueue(() =>
+        this.step({ type: 'timeout', height: a.height, round: a.round, step: a.step }).then(() => {})
+      );
+    }, a.delayMs);
+    this.timers.add(t);
+  }
+
+  private async persistCommit(c: Extract<EngineAction, { type: 'commit' }>): Promise<void> {
+    const key = toHex(c.blockId);
+    let ex = this.executed.get(key);
+    if (!ex) {
+      const block = blockCodec.decode(c.block);
+      const r = executeBlock(this.header, this.state, block, this.o.params());
+      if (!r.ok) throw r.error;
+      ex = { block, state: r.state, header: r.header };
+    }
+    const certBytes = commitCertificateCodec.encode(c.cert);
+    await this.o.stores.blocks.append(
+      { height: c.height, hash: c.blockId, block: c.block, cert: certBytes },
+      [
+        ...(this.o.signer ? this.o.stores.wal.snapshotOps(encodeSnapshot(this.engine.snapshot())) : []),
+        ...this.o.stores.evidence.removeOps(evidenceIn(ex.block))
+      ]
+    );
+    this.state = ex.state;
+    this.header = ex.header;
+    this.headHash = c.blockId;
+    this.executed.clear();
+    this.finishCommit(ex.block, c.blockId);
+  }
+
+  private finishCommit(block: Block, hash: Uint8Array) {
+    this.commits++;
+    this.lastCommitAt = this.now();
+    this.mempool.commit(block.txs, { height: block.header.height, blockHash: hash });
+    for (const l of this.listeners) {
+      try {
+        l({ height: block.header.height, hash, block, header: block.header });
+      } catch (e) {
+        this.log.error('commit listener failed', { error: (e as Error).message });
+      }
+    }
+  }
+
+  /** The engine paused after its commit; restart it at the next height (after the current step). */
+  private afterCommit() {
+    this.signalled = false;
+    void this.enqueue(async () => {
+      await this.step({ type: 'start' });
+      if (this.mempool.size > 0 && !this.signalled) {
+        this.signalled = true;
+        await this.step({ type: 'txs-available' });
+      }
+    });
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // block sync
+
+  /** Pull and apply blocks peers have beyond our head. Safe to call often: one pass at a time. */
+  async syncOnce(): Promise<number> {
+    if (this.syncing || this.stopped) return 0;
+    this.syncing = true;
+    let applied = 0;
+    try {
+      for (;;) {
+        const got = await this.o.transport.sync(this.height + 1, 32);
+        if (got.length === 0) break;
+        let progressed = false;
+        await this.enqueue(async () => {
+          for (const sb of got) {
+            if (sb.height !== this.height + 1) continue;
+            const ex = this.applyCertified({ height: sb.height, block: sb.block, cert: sb.commit });
+            await this.o.stores.blocks.append(
+              { height: sb.height, hash: ex.hash, block: sb.block, cert: sb.commit },
+              this.o.stores.evidence.removeOps(evidenceIn(ex.block))
+            );
+            this.executed.clear();
+            this.finishCommit(ex.block, ex.hash);
+            this.syncedBlocks++;
+            applied++;
+            progressed = true;
+          }
+          if (progressed) {
+            // The engine was deciding a height that is now settled: start it afresh at the new head.
+            for (const t of this.timers) clearTimeout(t);
+            this.timers.clear();
+            await this.startEngine(false);
+          }
+        });
+        if (!progressed || got.length < 32) break;
+      }
+    } catch (e) {
+      this.log.warn('block sync failed', { error: (e as Error).message });
+    } finally {
+      this.syncing = false;
+    }
+    if (applied) this.log.info('caught up from peers', { blocks: applied, height: this.height });
+    return applied;
+  }
+
+  /** Committed block bytes for block-sync peers. */
+  async *blocksFrom(from: number, count: number): AsyncIterable<SyncedBlock> {
+    const end = Math.min(this.height, from + count - 1);
+    for (let h = from; h <= end; h++) {
+      const e = await this.o.stores.blocks.get(h);
+      if (!e) return;
+      yield { height: h, block: e.block, commit: e.cert };
+    }
+  }
+}
+
+function toGossip(msg: ConsensusMessage): GossipItem {
+  return msg.t === TAGS.proposal
+    ? { kind: 'proposal', payload: proposalCodec.encode(msg) }
+    : { kind: 'vote', payload: voteCodec.encode(msg) };
+}
+
+function evidenceIn(block: Block): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  for (const tx of block.txs) {
+    try {
+      const v = decodeCanonical(tx) as { t?: unknown };
+      if (v.t === TAGS.txEvidence) out.push(evidenceCodec.encode(evidenceTxCodec.decode(tx).evidence));
+    } catch {
+      // not evidence
+    }
+  }
+  return out;
+}
+
+/** The snapshot on disk: canonical CBOR; votes and proposals re-parsed with their codecs on load. */
+export function encodeSnapshot(s: EngineSnapshot): Uint8Array {
+  return encodeCanonical({
+    ...s,
+    ownVotes: s.ownVotes.map((x) => voteCodec.encode(x)),
+    ownProposals: s.ownProposals.map((x) => proposalCodec.encode(x))
+  });
+}
+
+export function decodeSnapshot(bytes: Uint8Array): EngineSnapshot {
+  const o = decodeCanonical(bytes, LIMITS.maxMessageBytes * 8) as Record<string, unknown>;
+  const votes = o.ownVotes as Uint8Array[];
+  const proposals = o.ownProposals as Uint8Array[];
+  const step = o.step;
+  if (
+    typeof o.height !== 'number' ||
+    typeof o.round !== 'number' ||
+    !Array.isArray(votes) ||
+    !Array.isArray(proposals) ||
+    (step !== 'propose' && step !== 'prevote' && step !== 'precommit')
+  )
+    throw new CoreError('node/storage-corrupt', { what: 'consensus snapshot' });
+  return {
+    height: o.height,
+    round: o.round,
+    step,
+    active: o.active === true,
+    awaitingStart: o.awaitingStart === true,
+    locked: (o.locked ?? null) as EngineSnapshot['locked'],
+    valid: (o.valid ?? null) as EngineSnapshot['valid'],
+    ownVotes: votes.map((b) => voteCodec.decode(b)),
+    ownProposals: proposals.map((b) => proposalCodec.decode(b))
+  };
+}
