@@ -8,15 +8,19 @@ import { LIMITS, PROTOCOL_VERSION } from '../constants.js';
 
 export { v };
 
+// `Uint8Array` of any buffer: `v.instance` would narrow to Uint8Array<ArrayBuffer>, which libraries'
+// outputs (Uint8Array<ArrayBufferLike>) do not satisfy under TypeScript 5.9.
+const anyBytes = () => v.custom<Uint8Array>((x) => x instanceof Uint8Array, 'expected bytes');
+
 export const bytes = (len: number) =>
   v.pipe(
-    v.instance(Uint8Array),
+    anyBytes(),
     v.check((b) => b.length === len, `expected ${len} bytes`)
   );
 
 export const bytesMax = (max: number) =>
   v.pipe(
-    v.instance(Uint8Array),
+    anyBytes(),
     v.check((b) => b.length <= max, `at most ${max} bytes`)
   );
 
