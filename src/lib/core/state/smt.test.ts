@@ -240,7 +240,7 @@ describe('SparseMerkleTree', () => {
     k[0] = 9;
     v[0] = 9;
     t.get(new Uint8Array(32).fill(7))![1] = 9;
-    t.root()[0] ^= 1;
+    t.root()[0]! ^= 1;
     expect(toHex(t.root())).toBe(root);
     expect(t.get(new Uint8Array(32).fill(7))).toEqual(new Uint8Array([1, 2, 3]));
   });
@@ -347,7 +347,7 @@ describe('smtProofCodec', () => {
     );
     expect(() => smtProofCodec.encode({ ...p, extra: 1 } as SmtProof)).toThrow(/decode\/schema/);
     // Spell out the empty sibling at level 1: same root, but not the one canonical proof.
-    const siblings = [p.siblings[0]!, SMT_EMPTY, p.siblings[1]!];
+    const siblings = [p.siblings[0]!, SMT_EMPTY.slice(), p.siblings[1]!];
     const spelled = smtProofCodec.decode(smtProofCodec.encode({ ...p, bitmap: unlisted, siblings }));
     const r = verifySmtProof(t.root(), k, new Uint8Array([1]), spelled);
     expect(r.ok === false && r.error.code).toBe('proof/invalid');

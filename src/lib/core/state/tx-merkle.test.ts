@@ -97,7 +97,7 @@ describe('transaction Merkle tree', () => {
           expect(verifyTxProof(root, tx, i, n, { ...p, path }).ok).toBe(false);
           expect(verifyTxProof(root, tx, i, n, { ...p, path: p.path.slice(1) }).ok).toBe(false);
         }
-        expect(verifyTxProof(root, tx, i, n, { ...p, path: [...p.path, root] }).ok).toBe(false);
+        expect(verifyTxProof(root, tx, i, n, { ...p, path: [...p.path, root.slice()] }).ok).toBe(false);
         if (n > 1) {
           const other = (i + 1 + (bit % (n - 1))) % n;
           if (toHex(txs[other]!) !== toHex(tx))
