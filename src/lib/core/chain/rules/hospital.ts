@@ -8,6 +8,7 @@
  */
 import { CHAIN_LIMITS, TAGS } from '../../constants.js';
 import { fail, OK, type Verdict } from '../../errors.js';
+import { MIN_WRITE_STAKE } from '../../accounts/rank.js';
 import { bytesEqual } from '../../encoding/cbor.js';
 import { writeCommitment } from '../commit.js';
 import { hexKey } from '../bytes.js';
@@ -30,12 +31,6 @@ import type { HospitalTx } from '../tx/decode.js';
 import { TX_FUTURE_SKEW_MS, txHash, type TxContext } from './context.js';
 import { activeAccount, grantEntry, grantRevoked } from './lookup.js';
 
-/**
- * Least stake a doctor needs to write records. The rank table (accounts/rank.ts, in progress) owns
- * this number; it moves there once that lands.
- */
-export const MIN_RECORD_STAKE = 1;
-
 type HospitalCtx = TxContext & { config: { kind: 'hospital'; hospitalId: string; consortium: ChainState } };
 
 const ZERO = new Uint8Array(32);
@@ -55,8 +50,8 @@ function verifyRecord(state: ChainState, tx: RecordTx, ctx: HospitalCtx): Verdic
   if (!author.ok) return author.verdict;
   if (author.account.hospital !== ctx.config.hospitalId)
     return fail('chain/not-registered', { detail: 'author is registered at another hospital' });
-  if (author.account.stake < MIN_RECORD_STAKE)
-    return fail('chain/low-stake', { stake: author.account.stake, needed: MIN_RECORD_STAKE });
+  if (author.account.stake < MIN_WRITE_STAKE)
+    return fail('chain/low-stake', { stake: author.account.stake, needed: MIN_WRITE_STAKE });
 
   const g = grantEntry(c, tx.grant);
   if (g === null) return fail('chain/no-grant', { grant: hexKey(tx.grant) });
