@@ -46,7 +46,7 @@ import {
   type Evidence
 } from '../../lib/core/consensus/types.js';
 import { TAGS, LIMITS } from '../../lib/core/constants.js';
-import { toHex } from '../../lib/core/crypto/index.js';
+import { toHex, verifySignature } from '../../lib/core/crypto/index.js';
 import { bytesEqual, decodeCanonical, encodeCanonical } from '../../lib/core/encoding/cbor.js';
 import { CoreError, OK, isCoreError } from '../../lib/core/errors.js';
 import type { NodeKey } from '../keys.js';
@@ -297,6 +297,7 @@ export class ChainDriver {
     this.engine = new ConsensusEngine(this.app(), this.o.signer, {
       height: this.height + 1,
       timeouts: this.o.timeouts,
+      checkSignature: checkWithoutSig,
       snapshot
     });
     if (snapshot)
@@ -573,6 +574,24 @@ export class ChainDriver {
       if (!e) return;
       yield { height: h, block: e.block, commit: e.cert };
     }
+  }
+}
+
+/**
+ * The engine (as of this writing) hands the signed object's encoding, `sig` included, to the check;
+ * the signature covers the object without it. Strip it if present, so the driver works with the engine
+ * before and after that is fixed. TODO(consensus): drop once engine.ts uses signable().
+ */
+function checkWithoutSig(pub: Uint8Array, msg: Uint8Array, sig: Uint8Array): boolean {
+  if (verifySignature(pub, msg, sig)) return true;
+  try {
+    const o = decodeCanonical(msg, LIMITS.maxMessageBytes) as Record<string, unknown>;
+    if (o === null || typeof o !== 'object' || !('sig' in o)) return false;
+    const rest = { ...o };
+    delete rest.sig;
+    return verifySignature(pub, encodeCanonical(rest), sig);
+  } catch {
+    return false;
   }
 }
 
