@@ -87,6 +87,9 @@ export const ERROR_CODES = {
   'node/blob-missing': 'The blob is not stored on this mirror.',
   'node/few-mirrors': 'Fewer mirrors than required stored the blob.',
   'node/timeout': 'The operation did not complete in time.',
+  'node/no-grant': 'No grant was presented for this read.',
+  'node/stale-request': 'The request time is outside the accepted window; check the device clock.',
+  'node/not-permitted': 'This peer may not use this operation.',
   // chain (src/lib/core/chain: block and transaction rules)
   'chain/wrong-time':
     'The block time is not later than its parent, or a transaction time is outside the block.',
@@ -117,7 +120,15 @@ export const ERROR_CODES = {
   'consensus/wrong-chain': 'The consensus message is for another chain.',
   'consensus/not-validator': 'The signer is not in the validator set of that height.',
   'consensus/round-too-far': 'The round is too far ahead of ours to track.',
-  'consensus/bad-block-id': 'The proposal block id is not the id of its block.'
+  'consensus/bad-block-id': 'The proposal block id is not the id of its block.',
+  // light client (src/lib/light): what it proves a node did wrong, in words the app shows
+  'light/header-unsigned': 'The header is not signed by more than 2/3 of the validators it must be signed by.',
+  'light/proof-invalid': 'The node sent a proof that does not verify against the verified header.',
+  'light/record-altered': 'The record bytes do not match the hash on the hospital chain.',
+  'light/index-mismatch': 'The consortium index and the hospital chain disagree about this record.',
+  'light/withheld': 'The node withheld data it must have (a validator-set change, an entry, a revocation).',
+  'light/stale': 'The node answered from an older state than one already verified.',
+  'light/no-peers': 'No node could be reached, or every node reached was caught answering wrongly.'
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
