@@ -85,6 +85,8 @@ export const TAGS = {
   stRecord: 'cc/st/record',
   stValidators: 'cc/st/validators',
   stMarker: 'cc/st/marker',
+  // light client proofs (src/lib/core/chain/change-proof.ts)
+  changeProof: 'cc/change-proof',
   // net (src/lib/net: libp2p request/response messages)
   netError: 'cc/net/error',
   netGossip: 'cc/net/gossip',
@@ -105,7 +107,9 @@ export const TAGS = {
   netMirrorResponse: 'cc/net/mirror-response',
   // accounts (src/lib/core/accounts)
   seedBackup: 'cc/seed-backup',
-  seedCheck: 'cc/seed-check'
+  seedCheck: 'cc/seed-check',
+  // consent (src/lib/core/consent)
+  writeRoot: 'cc/write-root'
 } as const;
 
 export type TypeTag = (typeof TAGS)[keyof typeof TAGS];
