@@ -8,6 +8,16 @@ import { fail, type Verdict } from '../../errors.js';
 import { hasEntry, NS, putMarker, type ChainState } from '../store.js';
 import type { ConsortiumTx } from '../tx/decode.js';
 import { txHash, type TxContext } from './context.js';
+import {
+  applyHospitalChange,
+  applyRankChange,
+  applyRecover,
+  applyRegister,
+  verifyHospitalChange,
+  verifyRankChange,
+  verifyRecover,
+  verifyRegister
+} from './accounts.js';
 import { applyBreakGlass, verifyBreakGlass } from './break-glass.js';
 import { applyGrantTx, applyRevokeTx, verifyGrantTx, verifyRevokeTx } from './consent.js';
 import { applyEvidenceTx, verifyEvidenceTx } from './evidence.js';
@@ -23,6 +33,14 @@ export function verifyConsortiumTx(
     return fail('chain/wrong-chain', { detail: 'consortium transaction' });
   if (hasEntry(state, NS.nonce, txHash(bytes))) return fail('chain/replayed-tx');
   switch (tx.t) {
+    case TAGS.txRegister:
+      return verifyRegister(state, tx, ctx);
+    case TAGS.txRecover:
+      return verifyRecover(state, tx, ctx);
+    case TAGS.rankChange:
+      return verifyRankChange(state, tx, ctx);
+    case TAGS.hospitalChange:
+      return verifyHospitalChange(state, tx, ctx);
     case TAGS.txGrant:
       return verifyGrantTx(state, tx);
     case TAGS.txRevoke:
@@ -44,6 +62,14 @@ export function applyConsortiumTx(
 ): ChainState {
   const s = putMarker(state, NS.nonce, txHash(bytes));
   switch (tx.t) {
+    case TAGS.txRegister:
+      return applyRegister(s, tx);
+    case TAGS.txRecover:
+      return applyRecover(s, tx);
+    case TAGS.rankChange:
+      return applyRankChange(s, tx);
+    case TAGS.hospitalChange:
+      return applyHospitalChange(s, tx);
     case TAGS.txGrant:
       return applyGrantTx(s, tx);
     case TAGS.txRevoke:

@@ -13,9 +13,28 @@ import { breakGlassCodec, type BreakGlass } from './break-glass.js';
 import { grantTxCodec, revokeTxCodec, type GrantTx, type RevokeTx } from './consent.js';
 import { evidenceTxCodec, type EvidenceTx } from './evidence.js';
 import { indexBatchCodec, type IndexBatch } from './index-batch.js';
+import {
+  hospitalChangeCodec,
+  rankChangeCodec,
+  recoverTxCodec,
+  registerTxCodec,
+  type HospitalChange,
+  type RankChange,
+  type RecoverTx,
+  type RegisterTx
+} from './accounts.js';
 
 export type HospitalTx = AppendRecord | Amendment | AccessLog | EvidenceTx;
-export type ConsortiumTx = GrantTx | RevokeTx | IndexBatch | BreakGlass | EvidenceTx;
+export type ConsortiumTx =
+  | RegisterTx
+  | RecoverTx
+  | RankChange
+  | HospitalChange
+  | GrantTx
+  | RevokeTx
+  | IndexBatch
+  | BreakGlass
+  | EvidenceTx;
 
 const HOSPITAL: Record<string, Codec<HospitalTx>> = {
   [TAGS.txAppendRecord]: appendRecordCodec,
@@ -25,6 +44,10 @@ const HOSPITAL: Record<string, Codec<HospitalTx>> = {
 };
 
 const CONSORTIUM: Record<string, Codec<ConsortiumTx>> = {
+  [TAGS.txRegister]: registerTxCodec,
+  [TAGS.txRecover]: recoverTxCodec,
+  [TAGS.rankChange]: rankChangeCodec,
+  [TAGS.hospitalChange]: hospitalChangeCodec,
   [TAGS.txGrant]: grantTxCodec,
   [TAGS.txRevoke]: revokeTxCodec,
   [TAGS.indexBatch]: indexBatchCodec,
