@@ -65,7 +65,12 @@ export interface TestChain {
 }
 
 /** Heights 1..length; the signing set changes after each height listed in `changeAt`. */
-export function makeTestChain(chainId: string, length: number, changeAt: number[] = []): TestChain {
+export function makeTestChain(
+  chainId: string,
+  length: number,
+  changeAt: number[] = [],
+  stateRootAt: (height: number) => Uint8Array = (height) => seededRng(height)(32)
+): TestChain {
   let vals = makeValidators(1, 4);
   const genesisHeader: Header = {
     t: TAGS.header,
@@ -92,7 +97,7 @@ export function makeTestChain(chainId: string, length: number, changeAt: number[
       height,
       time: prev.time + 1000,
       parent: headerHash(prev) as Header['parent'],
-      stateRoot: seededRng(height)(32) as Header['parent'],
+      stateRoot: stateRootAt(height) as Header['parent'],
       validatorsHash: validatorSetHash(vals.set) as Header['parent'],
       nextValidatorsHash: validatorSetHash(next.set) as Header['parent'],
       proposer: vals.set.validators[0]!.key

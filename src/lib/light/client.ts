@@ -1,0 +1,194 @@
+/**
+ * The light client: keeps a verified head per chain (consortium and each hospital chain), asks
+ * several nodes, and believes only what verifies. A node caught lying (bad proof, altered blob,
+ * forged or stale head) is dropped and reported; a node that is down is skipped and tried again
+ * later. The transport (libp2p in the browser and in Node, in-memory in simulation) and the head
+ * store (IndexedDB, a file, memory) are injected.
+ */
+import { CoreError, isCoreError } from '../core/errors.js';
+import type { ChangeProof } from '../core/chain/change-proof.js';
+import type { IndexEntry } from '../core/chain/tx/index-batch.js';
+import type { CommitCertificate, ValidatorSet } from '../core/consensus/types.js';
+import type { Header } from '../core/chain/header.js';
+import { verifyHeaderUpdate, type SyncProgress, type TrustedHead } from './header-sync.js';
+import { verifyStateAnswer, type StateAnswer } from './proofs.js';
+import { verifyBlob, verifyRecordRef, type TxAnswer, type VerifiedRecordRef } from './records.js';
+
+/** One node as the light client sees it. Every answer is untrusted until verified. */
+export interface LightPeer {
+  readonly id: string;
+  header(
+    chainId: string,
+    trustedHeight: number
+  ): Promise<{ latest: Header; commit: CommitCertificate; changes: ChangeProof[] }>;
+  state(chainId: string, key: Uint8Array, height: number): Promise<StateAnswer>;
+  txProof(chainId: string, height: number, txIndex: number): Promise<TxAnswer>;
+  /** `hash` names the blob; the peer decides whether the requester may read it. */
+  blob(hash: Uint8Array): Promise<Uint8Array>;
+}
+
+/** A chain's verified head plus the sets in charge since its genesis, to check old hospital blocks. */
+export interface ChainView {
+  head: TrustedHead;
+  /** (first height, set) in ascending order; the set signs heights from `from` on. */
+  sets: { from: number; set: ValidatorSet }[];
+}
+
+export interface HeadStore {
+  load(chainId: string): Promise<ChainView | undefined>;
+  save(chainId: string, view: ChainView): Promise<void>;
+}
+
+export type LightEvent =
+  | { type: 'progress'; chainId: string; progress: SyncProgress }
+  | { type: 'peer-dropped'; peer: string; error: CoreError }
+  | { type: 'peer-unreachable'; peer: string; error: unknown };
+
+export interface LightClientOptions {
+  /** Trusted starting points, derived from the pinned genesis (never from a node's word). */
+  genesis: Map<string, TrustedHead>;
+  peers: LightPeer[];
+  store: HeadStore;
+  onEvent?: (e: LightEvent) => void;
+}
+
+/** A node whose answer failed verification: it is lying or broken, either way not to be asked again. */
+function isLie(e: unknown): e is CoreError {
+  return isCoreError(e) && e.code.startsWith('light/') && e.action === 'reject';
+}
+
+export class LightClient {
+  private readonly views = new Map<string, ChainView>();
+  private peers: LightPeer[];
+  readonly dropped = new Map<string, CoreError>();
+
+  constructor(private readonly opts: LightClientOptions) {
+    this.peers = [...opts.peers];
+  }
+
+  get livePeers(): readonly LightPeer[] {
+    return this.peers;
+  }
+
+  private emit(e: LightEvent) {
+    this.opts.onEvent?.(e);
+  }
+
+  private drop(peer: LightPeer, error: CoreError) {
+    this.peers = this.peers.filter((p) => p !== peer);
+    this.dropped.set(peer.id, error);
+    this.emit({ type: 'peer-dropped', peer: peer.id, error });
+  }
+
+  async view(chainId: string): Promise<ChainView> {
+    let view = this.views.get(chainId) ?? (await this.opts.store.load(chainId));
+    if (!view) {
+      const g = this.opts.genesis.get(chainId);
+      if (!g) throw new CoreError('light/proof-invalid', { detail: `no trusted genesis for ${chainId}` });
+      view = { head: g, sets: [{ from: g.header.height + 1, set: g.nextSet }] };
+    }
+    this.views.set(chainId, view);
+    return view;
+  }
+
+  /** The set that signed `height` of a chain, from the verified history. */
+  async setAt(chainId: string, height: number): Promise<ValidatorSet> {
+    const view = await this.view(chainId);
+    if (height > view.head.header.height) throw new CoreError('light/stale', { height }, 'ignore');
+    let found = view.sets[0]!.set;
+    for (const s of view.sets) if (s.from <= height) found = s.set;
+    return found;
+  }
+
+  /**
+   * Brings the chain's head up to the newest header any live peer can prove. Every peer is asked; the
+   * highest verified head wins, so one stale or withholding node cannot hold the client back.
+   */
+  async sync(chainId: string): Promise<TrustedHead> {
+    const view = await this.view(chainId);
+    let best = view;
+    for (const peer of [...this.peers]) {
+      try {
+        const answer = await peer.header(chainId, best.head.header.height);
+        const sets = [...best.sets];
+        const head = verifyHeaderUpdate(
+          best.head,
+          { changes: answer.changes, latest: answer.latest, commit: answer.commit },
+          (progress) => this.emit({ type: 'progress', chainId, progress })
+        );
+        for (const c of answer.changes) sets.push({ from: c.header.height + 1, set: c.nextSet });
+        if (head.header.height > best.head.header.height) best = { head, sets };
+      } catch (e) {
+        if (isLie(e)) this.drop(peer, e);
+        else this.emit({ type: 'peer-unreachable', peer: peer.id, error: e });
+      }
+    }
+    if (this.peers.length === 0) throw new CoreError('light/no-peers', {}, 'ignore');
+    if (best !== view) {
+      this.views.set(chainId, best);
+      await this.opts.store.save(chainId, best);
+    }
+    return best.head;
+  }
+
+  /** A proven value (or proven absence) from the chain's verified state, asking peers in turn. */
+  async state(chainId: string, key: Uint8Array): Promise<Uint8Array | null> {
+    return this.firstHonest(async (peer) => {
+      let head = (await this.view(chainId)).head.header;
+      const answer = await peer.state(chainId, key, head.height);
+      // A node that moved on answers from a newer state: verify that header first, never trust its root.
+      if (answer.height > head.height) head = (await this.sync(chainId)).header;
+      return verifyStateAnswer(head, key, answer);
+    });
+  }
+
+  /** Fetches and verifies the record an index entry points to: certified block, inclusion, blob hash. */
+  async record(tag: Uint8Array, entry: IndexEntry): Promise<{ ref: VerifiedRecordRef; blob: Uint8Array }> {
+    const chainId = `hospital:${entry.hospital}`;
+    const view = await this.view(chainId);
+    if (view.head.header.height < entry.height) await this.sync(chainId);
+    const set = await this.setAt(chainId, entry.height);
+    const ref = await this.firstHonest(async (peer) =>
+      verifyRecordRef(tag, entry, await peer.txProof(chainId, entry.height, entry.txIndex), () => set)
+    );
+    const blob = await this.firstHonest(async (peer) => {
+      const bytes = await peer.blob(ref.tx.mhrHash);
+      verifyBlob({ ...ref, checks: [...ref.checks] }, bytes);
+      return bytes;
+    });
+    verifyBlob(ref, blob);
+    return { ref, blob };
+  }
+
+  /**
+   * Runs `ask` against live peers until one answers verifiably. Lies drop the peer; refusals and
+   * outages move on to the next. If every peer failed, the last refusal (e.g. consent/revoked) is
+   * what the caller sees, because it is the answer the user needs.
+   */
+  private async firstHonest<T>(ask: (peer: LightPeer) => Promise<T>): Promise<T> {
+    let lastError: unknown = new CoreError('light/no-peers', {}, 'ignore');
+    for (const peer of [...this.peers]) {
+      try {
+        return await ask(peer);
+      } catch (e) {
+        lastError = e;
+        if (isLie(e)) this.drop(peer, e);
+        else if (isCoreError(e) && e.code === 'light/stale') continue;
+        else if (!isCoreError(e)) this.emit({ type: 'peer-unreachable', peer: peer.id, error: e });
+        else if (!e.code.startsWith('light/')) throw e; // a named refusal (consent, account…) is final
+      }
+    }
+    throw lastError;
+  }
+}
+
+/** Head store kept in memory (simulation, tests, and a session without persistence). */
+export class MemoryHeadStore implements HeadStore {
+  private readonly views = new Map<string, ChainView>();
+  async load(chainId: string) {
+    return this.views.get(chainId);
+  }
+  async save(chainId: string, view: ChainView) {
+    this.views.set(chainId, view);
+  }
+}
