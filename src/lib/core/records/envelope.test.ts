@@ -9,6 +9,7 @@ import {
   recordSecret,
   seal,
   seededRng,
+  utf8Bytes,
   setEd25519Backend,
   sha256,
   wrapTo
@@ -27,8 +28,8 @@ import {
 } from './envelope.js';
 import { diabetesVisit, visitArb } from './test-fixtures.js';
 
-const patientSeed = seededRng('patient')(32);
-const doctor = deriveAccountKeys(seededRng('doctor')(32));
+const patientSeed = seededRng(utf8Bytes('patient'))(32);
+const doctor = deriveAccountKeys(seededRng(utf8Bytes('doctor'))(32));
 
 function sealed(category = 'IV', epoch = 0, seed = 1) {
   return sealRecord({
@@ -119,7 +120,7 @@ describe('record envelope', () => {
     expect(codeOf(() => openRecord(blob, { authorSecret: recordSecret(patientSeed, 'IV', 3) }))).toBe(
       'record/no-key'
     );
-    const otherPatient = seededRng('other')(32);
+    const otherPatient = seededRng(utf8Bytes('other'))(32);
     expect(codeOf(() => openRecord(blob, { recordSecret: recordSecret(otherPatient, 'IV', 3) }))).toBe(
       'record/no-key'
     );

@@ -178,7 +178,11 @@ describe('FHIR record bundle', () => {
     cond.resource.subject = { reference: practitioner };
     expectInvalid(() => parseRecordBundle(j));
     const k = clone(b) as { entry: unknown[] };
-    k.entry.push({ ...clone(patient), fullUrl: 'urn:uuid:00000000-0000-4000-8000-000000000000' });
+    k.entry.push({
+      fullUrl: 'urn:uuid:00000000-0000-4000-8000-000000000000',
+      resource: { ...patient.resource, id: 'second' }
+    });
+    expect(() => parseRecordBundle(k)).toThrowError(/exactly one Patient/);
     expectInvalid(() => parseRecordBundle(k));
     const none = clone(b) as { entry: { resource: { resourceType: string } }[] };
     none.entry = none.entry.filter((e) => e.resource.resourceType !== 'Patient');
