@@ -16,6 +16,7 @@ import {
   type Rng,
   type ScryptParams
 } from '../core/crypto/index.js';
+import { newPseudonym } from '../core/accounts/index.js';
 import type { Db } from './db.js';
 
 export type Role = 'patient' | 'doctor' | 'manager';
@@ -27,6 +28,8 @@ export interface StoredAccount {
   label: string;
   signingPublic: Uint8Array;
   encryptionPublic: Uint8Array;
+  /** Patients: the random pseudonym registered for them, their handle on both chains (not secret, not derivable). */
+  pseudonym?: Uint8Array;
   box: PassphraseBox;
   createdAt: number;
 }
@@ -61,6 +64,7 @@ export async function createAccount(
     label: opts.label.slice(0, 64),
     signingPublic: keys.signingPublic,
     encryptionPublic: keys.encryptionPublic,
+    ...(opts.role === 'patient' ? { pseudonym: newPseudonym(opts.rng) } : {}),
     box,
     createdAt: opts.now
   };
@@ -106,6 +110,7 @@ const BackupSchema = v.strictObject({
   label: v.pipe(v.string(), v.maxLength(64)),
   signingPublic: hexOf(32),
   encryptionPublic: hexOf(32),
+  pseudonym: v.optional(hexOf(16)),
   createdAt: int(),
   box: v.strictObject({
     salt: hexOf(16),
@@ -128,6 +133,7 @@ export function backupFile(account: StoredAccount): string {
       label: account.label,
       signingPublic: toHex(account.signingPublic),
       encryptionPublic: toHex(account.encryptionPublic),
+      ...(account.pseudonym ? { pseudonym: toHex(account.pseudonym) } : {}),
       createdAt: account.createdAt,
       box: { salt: toHex(box.salt), N: box.N, r: box.r, p: box.p, sealed: toHex(box.sealed) }
     },
@@ -153,6 +159,7 @@ export function parseBackup(text: string): StoredAccount {
     label: b.label,
     signingPublic: b.signingPublic,
     encryptionPublic: b.encryptionPublic,
+    ...(b.pseudonym ? { pseudonym: b.pseudonym } : {}),
     createdAt: b.createdAt,
     box: b.box
   };

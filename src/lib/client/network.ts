@@ -136,6 +136,12 @@ export interface SyncProgress {
 export interface CarechainNetwork {
   /** Delivers one signed action from the outbox; throws a CoreError when the network refuses it. */
   send: SendAction;
+  /**
+   * Delivers a 'record' action: stores the sealed blob on the hospital's mirrors, collects their
+   * attestations, signs the hospital-chain transaction as the author and submits it. Needs the author's
+   * keys, so the outbox holds records until the doctor has unlocked.
+   */
+  writeRecord(account: AccountContext, action: OutboxAction): Promise<RecordRef>;
   /** Registration or recovery state of an account, counted against the current managers. */
   registrationStatus(signingPublic: Uint8Array): Promise<RegistrationStatus>;
   /** Managers: registrations and recoveries waiting for approvals. */

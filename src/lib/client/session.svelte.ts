@@ -15,7 +15,7 @@ import {
   type Role,
   type StoredAccount
 } from './keystore.js';
-import { Outbox, type FlushResult } from './outbox.js';
+import { Outbox, type FlushResult, type OutboxAction } from './outbox.js';
 import {
   currentNetwork,
   onNetworkChange,
@@ -147,7 +147,14 @@ class Session {
   async flush(): Promise<FlushResult | undefined> {
     const n = this.network;
     if (!n || !this.#outbox || !onlineState.online) return undefined;
-    return this.#outbox.flush(n.send, () => Date.now());
+    const send = async (a: OutboxAction) => {
+      if (a.kind !== 'record') return n.send(a);
+      const ctx = this.context;
+      // Not an error the network made: leave the record pending until the author unlocks.
+      if (!ctx) throw new Error('locked');
+      await n.writeRecord(ctx, a);
+    };
+    return this.#outbox.flush(send, () => Date.now());
   }
 }
 

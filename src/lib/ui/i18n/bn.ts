@@ -84,7 +84,7 @@ export const bn: Dictionary = {
   'onb.requestTitle': 'নিবন্ধনের অনুরোধ',
   'onb.requestIntro': 'এই কোডটি একজন সিস্টেম ব্যবস্থাপককে দেখান, অথবা তাঁকে ফাইলটি পাঠান।',
   'onb.requestFile': 'অনুরোধের ফাইল ডাউনলোড করুন',
-  'onb.requestNotReady': 'অ্যাকাউন্ট মডিউল প্রস্তুত হলে স্বাক্ষরিত নিবন্ধন অনুরোধ পাওয়া যাবে।',
+  'onb.requestNotReady': 'স্বাক্ষরিত অনুরোধটি যে ডিভাইসে এই চাবি তৈরি হয়েছে সেখানে দেখানো হয়।',
   'onb.statusTitle': 'অনুমোদনের অবস্থা',
   'onb.statusCount': 'প্রয়োজনীয় {needed}টির মধ্যে {approvals}টি অনুমোদন ({managers} জন ব্যবস্থাপক)',
   'onb.statusApproved': 'নিবন্ধিত: বেশিরভাগ ব্যবস্থাপক অনুমোদন করেছেন।',

@@ -86,8 +86,7 @@ export const en = {
   'onb.requestTitle': 'Registration request',
   'onb.requestIntro': 'Show this code to a system manager, or send them the file.',
   'onb.requestFile': 'Download request file',
-  'onb.requestNotReady':
-    'The signed registration request will be available when the accounts module is ready.',
+  'onb.requestNotReady': 'The signed request is shown on the device that created these keys.',
   'onb.statusTitle': 'Approval status',
   'onb.statusCount': '{approvals} of {needed} approvals needed ({managers} managers)',
   'onb.statusApproved': 'Registered: a majority of managers approved.',

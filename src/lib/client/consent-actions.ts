@@ -1,0 +1,128 @@
+/**
+ * The patient's consent actions as the app performs them: core signs the grant or revocation, the
+ * signed bytes go to the outbox (so they work offline), and the patient's own list of grants is kept
+ * in the encrypted cache so "who has access" and "revoke" work with no network. The per-patient
+ * sequence counter and record-key epoch live in settings and only ever grow.
+ */
+import {
+  createGrant,
+  createRevocation,
+  encodeQrLink,
+  grantId,
+  scopeCategories,
+  type ScopeInput
+} from '../core/consent/index.js';
+import { createGrantTx, grantTxCodec, makeRevokeTx, revokeTxCodec } from '../core/chain/tx/consent.js';
+import { writeCommitsFor } from '../core/chain/commit.js';
+import { deriveAccountKeys, fromHex, systemRng, toHex } from '../core/crypto/index.js';
+import { CoreError } from '../core/errors.js';
+import type { Db } from './db.js';
+import type { DirectoryEntry } from './directory.js';
+import type { CacheStore } from './cache-store.js';
+import type { Outbox } from './outbox.js';
+
+export interface LocalGrant {
+  id: string;
+  doctor: DirectoryEntry;
+  categories: readonly string[] | 'all';
+  read: boolean;
+  write: boolean;
+  notBefore: number;
+  expiresAt: number;
+  link: string;
+  revokedAt?: number;
+}
+
+const GRANT_PREFIX = 'grant:';
+
+/** Takes the next sequence number in one IndexedDB transaction, so two tabs never reuse one. */
+export async function nextSeq(db: Db): Promise<number> {
+  const tx = db.transaction('settings', 'readwrite');
+  const current = ((await tx.store.get('seq')) as number | undefined) ?? 0;
+  await tx.store.put(current + 1, 'seq');
+  await tx.done;
+  return current + 1;
+}
+
+export async function currentEpoch(db: Db): Promise<number> {
+  return ((await db.get('settings', 'epoch')) as number | undefined) ?? 0;
+}
+
+export interface GrantContext {
+  db: Db;
+  cache: CacheStore;
+  outbox: Outbox;
+  seed: Uint8Array;
+  origin: string;
+  now: number;
+}
+
+export async function makeGrant(
+  ctx: GrantContext,
+  doctor: DirectoryEntry,
+  scope: ScopeInput,
+  durationMs: number
+): Promise<LocalGrant> {
+  const epoch = await currentEpoch(ctx.db);
+  const grant = createGrant({
+    seed: ctx.seed,
+    doctor: { signingPublic: fromHex(doctor.id), encryptionPublic: fromHex(doctor.encryptionPublic) },
+    scope,
+    notBefore: ctx.now,
+    expiry: ctx.now + durationMs,
+    seq: await nextSeq(ctx.db),
+    epoch,
+    rng: systemRng
+  });
+  const link = encodeQrLink(ctx.origin, grant);
+  // The consortium transaction adds the write commitments (so validators can check a write's category
+  // without learning it), signed by the patient again.
+  const commits = grant.scope.write ? writeCommitsFor(ctx.seed, scopeCategories(grant.scope), epoch) : [];
+  const tx = createGrantTx(deriveAccountKeys(ctx.seed).signingSeed, grant, commits);
+  const id = toHex(grantId(grant));
+  const local: LocalGrant = {
+    id,
+    doctor,
+    categories: grant.scope.categories,
+    read: grant.scope.read,
+    write: grant.scope.write,
+    notBefore: grant.notBefore,
+    expiresAt: grant.expiry,
+    link
+  };
+  await ctx.cache.put(GRANT_PREFIX + id, local);
+  await ctx.outbox.enqueue(
+    { kind: 'grant', bytes: grantTxCodec.encode(tx), summary: { text: doctor.name, grant: id } },
+    ctx.now
+  );
+  return local;
+}
+
+export async function localGrants(cache: CacheStore): Promise<LocalGrant[]> {
+  const all = await cache.all<LocalGrant>();
+  return all.filter((e) => e.id.startsWith(GRANT_PREFIX)).map((e) => e.value);
+}
+
+/**
+ * Revokes one grant: signed now, queued for the network, and the record-key epoch moves on so
+ * records written from here on use keys the revoked doctor never held.
+ */
+export async function revokeGrant(ctx: Omit<GrantContext, 'origin'>, grant: LocalGrant): Promise<void> {
+  if (!/^[0-9a-f]{64}$/.test(grant.id)) throw new CoreError('consent/malformed', { detail: 'grant id' });
+  const rev = createRevocation({
+    seed: ctx.seed,
+    target: { grant: fromHex(grant.id) },
+    seq: await nextSeq(ctx.db),
+    time: ctx.now
+  });
+  await ctx.outbox.enqueue(
+    {
+      kind: 'revocation',
+      bytes: revokeTxCodec.encode(makeRevokeTx(rev)),
+      summary: { text: grant.doctor.name, grant: grant.id }
+    },
+    ctx.now
+  );
+  await ctx.db.put('settings', (await currentEpoch(ctx.db)) + 1, 'epoch');
+  await ctx.cache.put(GRANT_PREFIX + grant.id, { ...grant, revokedAt: ctx.now });
+}
