@@ -225,6 +225,22 @@ export const MESSAGES: Record<string, Sentence> = {
     'এখন খুব কম সংরক্ষণ মেশিন পাওয়া যাচ্ছে।'
   ],
   'node/timeout': ['The hospital took too long to answer.', 'হাসপাতাল উত্তর দিতে খুব দেরি করেছে।'],
+  'light/no-peers': [
+    'No hospital node could be reached, or every node reached answered wrongly. Check your connection and try again.',
+    'কোনো হাসপাতালের নোডে পৌঁছানো যায়নি, অথবা যেগুলোতে পৌঁছানো গেছে সেগুলো ভুল উত্তর দিয়েছে। সংযোগ দেখে আবার চেষ্টা করুন।'
+  ],
+  'node/no-grant': [
+    'The hospital refused: the patient has not given you access to this.',
+    'হাসপাতাল প্রত্যাখ্যান করেছে: রোগী আপনাকে এর অনুমতি দেননি।'
+  ],
+  'node/stale-request': [
+    'The request was too old and was refused; try again.',
+    'অনুরোধটি খুব পুরনো ছিল, তাই গ্রহণ করা হয়নি; আবার চেষ্টা করুন।'
+  ],
+  'node/not-permitted': [
+    'The hospital does not allow you to do this.',
+    'হাসপাতাল আপনাকে এটি করার অনুমতি দেয় না।'
+  ],
   // consensus
   'consensus/wrong-chain': ['A vote belongs to a different chain.', 'একটি ভোট অন্য একটি চেইনের।'],
   'consensus/not-validator': [
