@@ -14,7 +14,9 @@ import { revocationCodec } from './revocation.js';
 import { verifyGrant, verifyRevocation } from './verify.js';
 import { createRevocation } from './revocation.js';
 import { CATEGORY_CODES } from '../records/categories.js';
-import { searchCapability } from '../records/index-tag.js';
+import { indexTag, searchCapability } from '../records/index-tag.js';
+import { writeCommitsFor } from '../chain/commit.js';
+import { writeRoot } from './write-commits.js';
 import { recordPublicKey, recordSecret } from '../crypto/keys.js';
 import { wrapTo } from '../crypto/x25519.js';
 import { seededRng } from '../crypto/random.js';
@@ -47,9 +49,19 @@ const grantShapeArb: fc.Arbitrary<Grant> = fc
     span: fc.integer({ min: 1, max: 2 ** 40 }),
     seq: fc.maxSafeNat(),
     caps: fc.uint8Array({ maxLength: 1200 }),
+    root: bytesN(32),
     sig: bytesN(64)
   })
-  .map(({ span, ...g }) => ({ t: 'cc/grant', v: 1, ...g, expiry: g.notBefore + span }) as Grant);
+  .map(
+    ({ span, root, ...g }) =>
+      ({
+        t: 'cc/grant',
+        v: 1,
+        ...g,
+        expiry: g.notBefore + span,
+        ...(g.scope.write ? { writeRoot: root } : {})
+      }) as Grant
+  );
 
 const DECODE_CODES = [
   'decode/malformed',
@@ -99,6 +111,25 @@ describe('grant', () => {
       D.keys.encryptionSecret
     );
     expect([...all.search.keys()]).toEqual([...CATEGORY_CODES]);
+  });
+
+  it('write grants sign the root of their write commitments; the doctor rebuilds the list from the caps', () => {
+    for (const read of [true, false]) {
+      const g = grant(P, D, 20, { categories: FIVE, read, write: true });
+      const caps = openGrantCaps(g, D.keys.encryptionSecret);
+      const expected = writeCommitsFor(P.seed, FIVE, 0); // the chain's own formula (chain/commit.ts)
+      expect(caps.writeCommits).toEqual(expected);
+      expect(g.writeRoot).toEqual(writeRoot(expected));
+      for (const c of FIVE) expect(caps.tags.get(c)).toEqual(indexTag(P.keys.indexKey, c));
+    }
+    const readOnly = grant(P, D, 21, { categories: FIVE, read: true, write: false });
+    expect(readOnly.writeRoot).toBeUndefined();
+    expect(openGrantCaps(readOnly, D.keys.encryptionSecret).writeCommits).toEqual([]);
+    // A root that does not match the capabilities is refused.
+    const g = grant(P, D, 22, { categories: FIVE, read: false, write: true });
+    expect(() =>
+      openGrantCaps({ ...g, writeRoot: new Uint8Array(32) }, D.keys.encryptionSecret)
+    ).toThrowError(/consent\/malformed/);
   });
 
   it('uses the epoch it is given for record keys', () => {

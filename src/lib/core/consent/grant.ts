@@ -5,11 +5,14 @@
  *   read  → per granted category the search capability (to compute the secure index tag) and the
  *           record secret key of the current epoch (to open record envelopes);
  *   write → per granted category the record public key of the current epoch (to wrap new records to
- *           the patient). With read as well, the public keys are derived from the secrets instead of
- *           travelling twice — that keeps a 5-category grant inside one QR code.
+ *           the patient) and the index tag (to file them under the patient's secure index). With read
+ *           as well, both are derived from the secrets and search capabilities instead of travelling
+ *           twice — that keeps a 5-category grant inside one QR code.
+ * A write grant also signs `writeRoot`, the root of its write commitments (write-commits.ts), which
+ * lets hospital validators check a write's category without learning it.
  * The chain and every node see who granted whom, the scope and the validity window, never the keys.
  */
-import { v, bytes, bytesMax, header, publicKey, signature, uint } from '../encoding/schema.js';
+import { v, bytes, bytesMax, hash32, header, publicKey, signature, uint } from '../encoding/schema.js';
 import { defineCodec, signable } from '../encoding/codec.js';
 import { LIMITS, PROTOCOL_VERSION, TAGS } from '../constants.js';
 import { CoreError, isCoreError } from '../errors.js';
@@ -18,7 +21,9 @@ import { sign } from '../crypto/ed25519.js';
 import { deriveAccountKeys, recordPublicKey, recordSecret } from '../crypto/keys.js';
 import { unwrapWith, wrapTo, x25519PublicKey } from '../crypto/x25519.js';
 import type { Rng } from '../crypto/random.js';
-import { searchCapability } from '../records/index-tag.js';
+import { indexTag, indexTagFromCapability, searchCapability } from '../records/index-tag.js';
+import { writeCommitment, writeRoot, sortCommits } from './write-commits.js';
+import { bytesEqual } from '../encoding/cbor.js';
 import { CATEGORY_CODES, isCategoryCode } from '../records/categories.js';
 
 /** wrapTo context: binds the caps ciphertext to this use, so it cannot be passed off as another wrap. */
@@ -77,9 +82,12 @@ export const grantSchema = v.pipe(
     expiry: uint(),
     seq: uint(),
     caps: bytesMax(MAX_CAPS_WRAPPED),
+    /** Root of the write commitments: present exactly when the scope grants write. */
+    writeRoot: v.optional(hash32),
     sig: signature
   }),
-  v.check((g) => g.expiry > g.notBefore, 'expiry must be after notBefore')
+  v.check((g) => g.expiry > g.notBefore, 'expiry must be after notBefore'),
+  v.check((g) => (g.writeRoot !== undefined) === g.scope.write, 'writeRoot goes with write scope')
 );
 
 export type Grant = v.InferOutput<typeof grantSchema>;
@@ -89,15 +97,13 @@ export type ScopeInput = { categories: 'all' | readonly string[]; read: boolean;
 export const grantCodec = defineCodec('grant', grantSchema, MAX_GRANT_BYTES);
 
 /**
- * The plaintext inside `caps`. Lists follow the order of `scopeCategories(scope)`; a list the scope
- * does not need is empty. Not signed on its own — the signed grant covers its ciphertext.
+ * The plaintext inside `caps`, with one-letter keys because it rides in a QR code: e = record-key
+ * epoch; for read scope s = search capabilities, k = record secrets; for write-only scope p = record
+ * public keys, i = index tags. Lists follow the order of `scopeCategories(scope)`; lists the scope
+ * does not need are empty. Not signed on its own — the signed grant covers its ciphertext.
  */
-const capsSchema = v.strictObject({
-  epoch: uint(),
-  search: v.pipe(v.array(bytes(KEY_BYTES)), v.maxLength(LIMITS.maxGrantCategories)),
-  secrets: v.pipe(v.array(bytes(KEY_BYTES)), v.maxLength(LIMITS.maxGrantCategories)),
-  publics: v.pipe(v.array(bytes(KEY_BYTES)), v.maxLength(LIMITS.maxGrantCategories))
-});
+const keyList = v.pipe(v.array(bytes(KEY_BYTES)), v.maxLength(LIMITS.maxGrantCategories));
+const capsSchema = v.strictObject({ e: uint(), s: keyList, k: keyList, p: keyList, i: keyList });
 const capsCodec = defineCodec('grant-caps', capsSchema, MAX_CAPS_PLAINTEXT);
 
 /** The categories a scope covers, in code-system order ('all' = every chapter). */
@@ -138,15 +144,20 @@ export function createGrant(input: CreateGrantInput): Grant {
   const scope = normaliseScope(input.scope);
   if (!v.is(uint(), epoch)) throw new CoreError('consent/malformed', { detail: 'epoch must be a uint' });
   const cats = scopeCategories(scope);
+  const writeOnly = scope.write && !scope.read;
   // parse() types the plain key lists (any Uint8Array) as the schema's output.
   const caps = capsCodec.encode(
     capsCodec.parse({
-      epoch,
-      search: scope.read ? cats.map((c) => searchCapability(keys.indexKey, c)) : [],
-      secrets: scope.read ? cats.map((c) => recordSecret(seed, c, epoch)) : [],
-      publics: scope.write && !scope.read ? cats.map((c) => recordPublicKey(seed, c, epoch)) : []
+      e: epoch,
+      s: scope.read ? cats.map((c) => searchCapability(keys.indexKey, c)) : [],
+      k: scope.read ? cats.map((c) => recordSecret(seed, c, epoch)) : [],
+      p: writeOnly ? cats.map((c) => recordPublicKey(seed, c, epoch)) : [],
+      i: writeOnly ? cats.map((c) => indexTag(keys.indexKey, c)) : []
     })
   );
+  const commits = scope.write
+    ? cats.map((c) => writeCommitment(recordPublicKey(seed, c, epoch), indexTag(keys.indexKey, c)))
+    : [];
   const unsigned = {
     t: TAGS.grant,
     v: PROTOCOL_VERSION,
@@ -156,7 +167,8 @@ export function createGrant(input: CreateGrantInput): Grant {
     notBefore,
     expiry,
     seq,
-    caps: wrapTo(doctor.encryptionPublic, caps, GRANT_CAPS_CONTEXT, rng)
+    caps: wrapTo(doctor.encryptionPublic, caps, GRANT_CAPS_CONTEXT, rng),
+    ...(scope.write ? { writeRoot: writeRoot(commits) } : {})
   };
   const grant = { ...unsigned, sig: sign(keys.signingSeed, signable({ ...unsigned, sig: undefined })) };
   try {
@@ -180,6 +192,10 @@ export interface GrantCaps {
   recordSecrets: Map<string, Uint8Array>;
   /** category → record public key of `epoch` (write scope only). */
   recordPublics: Map<string, Uint8Array>;
+  /** category → secure index tag (every granted category). */
+  tags: Map<string, Uint8Array>;
+  /** The write commitments, sorted, matching the grant's signed writeRoot (write scope only). */
+  writeCommits: Uint8Array[];
 }
 
 /**
@@ -199,23 +215,34 @@ export function openGrantCaps(grant: Grant, doctorEncryptionSecret: Uint8Array):
   const cats = scopeCategories(grant.scope);
   const want = (on: boolean) => (on ? cats.length : 0);
   if (
-    caps.search.length !== want(read) ||
-    caps.secrets.length !== want(read) ||
-    caps.publics.length !== want(write && !read)
+    caps.s.length !== want(read) ||
+    caps.k.length !== want(read) ||
+    caps.p.length !== want(write && !read) ||
+    caps.i.length !== want(write && !read)
   )
     throw new CoreError('consent/malformed', { detail: 'caps do not match the signed scope' });
   const out: GrantCaps = {
-    epoch: caps.epoch,
+    epoch: caps.e,
     search: new Map(),
     recordSecrets: new Map(),
-    recordPublics: new Map()
+    recordPublics: new Map(),
+    tags: new Map(),
+    writeCommits: []
   };
-  cats.forEach((c, i) => {
+  cats.forEach((c, n) => {
     if (read) {
-      out.search.set(c, caps.search[i]!);
-      out.recordSecrets.set(c, caps.secrets[i]!);
+      out.search.set(c, caps.s[n]!);
+      out.recordSecrets.set(c, caps.k[n]!);
     }
-    if (write) out.recordPublics.set(c, read ? x25519PublicKey(caps.secrets[i]!) : caps.publics[i]!);
+    out.tags.set(c, read ? indexTagFromCapability(caps.s[n]!) : caps.i[n]!);
+    if (write) out.recordPublics.set(c, read ? x25519PublicKey(caps.k[n]!) : caps.p[n]!);
   });
+  if (write) {
+    out.writeCommits = sortCommits(
+      cats.map((c) => writeCommitment(out.recordPublics.get(c)!, out.tags.get(c)!))
+    );
+    if (!grant.writeRoot || !bytesEqual(writeRoot(out.writeCommits), grant.writeRoot))
+      throw new CoreError('consent/malformed', { detail: 'caps do not match the signed writeRoot' });
+  }
   return out;
 }

@@ -69,7 +69,7 @@ describe('QR grant link', () => {
       epoch: 3,
       rng: seededRng(1)
     });
-    expect(encodeQrLink(ORIGIN, typical).length).toBe(1017);
+    expect(encodeQrLink(ORIGIN, typical).length).toBe(1052);
   });
 
   it('refuses a grant too large for one code instead of emitting an unscannable one', () => {

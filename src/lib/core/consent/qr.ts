@@ -6,7 +6,7 @@
  * capabilities, so the doctor can submit it to the consortium chain without the patient being online.
  * The fragment (#) keeps the payload out of server logs and Referer headers.
  *
- * Size: a 5-category read+write grant is ~900 characters, under LIMITS.maxQrChars (1,100, one QR
+ * Size: a 5-category read+write grant is 1,052 characters, under LIMITS.maxQrChars (1,100, one QR
  * code at error correction L). A grant for 'all' 22 categories is larger than one code can hold:
  * encodeQrLink refuses it with 'consent/too-large' rather than emit a code phones cannot scan.
  */
