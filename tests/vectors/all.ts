@@ -2,6 +2,7 @@
 import encoding from './encoding.json' with { type: 'json' };
 import crypto from './crypto.json' with { type: 'json' };
 import tags from './tags.json' with { type: 'json' };
+import state from './state.json' with { type: 'json' };
 import type { VectorFile } from './runner.js';
 
-export const VECTOR_FILES: Record<string, VectorFile> = { encoding, crypto, tags };
+export const VECTOR_FILES: Record<string, VectorFile> = { encoding, crypto, tags, state };
