@@ -13,7 +13,7 @@ const good = {
   keys: { node: 'keys/node.json', libp2p: 'keys/libp2p.key' },
   listen: { tcp: 4001, http: 8080 },
   dataDir: 'data',
-  genesis: { hospital: 'g/h.json', consortium: '/abs/c.json' }
+  genesis: { consortium: '/abs/c.json' }
 };
 
 function badField(value: unknown): string {

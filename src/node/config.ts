@@ -72,8 +72,8 @@ const ConfigObject = v.strictObject({
     {}
   ),
   dataDir: path,
-  /** Genesis files of the hospital chain and the consortium chain. */
-  genesis: v.strictObject({ hospital: path, consortium: path }),
+  /** The consortium genesis file; this hospital's chain genesis derives from it. */
+  genesis: v.strictObject({ consortium: path }),
   /** Built PWA to serve over HTTP; omitted = no static files. */
   staticDir: v.optional(path),
   /** Devnet only: let browsers dial loopback/private addresses. */
@@ -124,7 +124,7 @@ export function parseConfig(value: unknown, baseDir: string): NodeConfig {
       authority: c.keys.authority === undefined ? undefined : abs(c.keys.authority)
     },
     dataDir: abs(c.dataDir),
-    genesis: { hospital: abs(c.genesis.hospital), consortium: abs(c.genesis.consortium) },
+    genesis: { consortium: abs(c.genesis.consortium) },
     staticDir: c.staticDir === undefined ? undefined : abs(c.staticDir)
   };
 }

@@ -105,7 +105,13 @@ export interface ChainDriverOptions {
 /** Block bytes a proposer packs: under the proposal limit with room for the envelope. */
 const MAX_PROPOSAL_TX_BYTES = LIMITS.maxMessageBytes - 64 * 1024;
 
-export type CommitListener = (c: { height: number; hash: Uint8Array; block: Block; header: Header }) => void;
+export type CommitListener = (c: {
+  height: number;
+  hash: Uint8Array;
+  block: Block;
+  header: Header;
+  state: ChainState;
+}) => void;
 
 interface Executed {
   block: Block;
@@ -502,7 +508,7 @@ export class ChainDriver {
     this.mempool.commit(block.txs, { height: block.header.height, blockHash: hash });
     for (const l of this.listeners) {
       try {
-        l({ height: block.header.height, hash, block, header: block.header });
+        l({ height: block.header.height, hash, block, header: block.header, state: this.state });
       } catch (e) {
         this.log.error('commit listener failed', { error: (e as Error).message });
       }

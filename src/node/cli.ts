@@ -1,0 +1,120 @@
+/**
+ * `carechain`: the one command hospital IT runs.
+ *   carechain node --config node.json       run a node (validator, mirror or follower)
+ *   carechain keys --out keys/              create the node's key file (never overwrites)
+ *   carechain status --url http://host:port  print a node's health
+ *   carechain devnet [--fresh] [--dir .devnet]  a whole local network (what `npm start` runs)
+ * Arguments are parsed with node:util parseArgs (no dependency); unknown flags are errors.
+ */
+import './polyfills.js';
+// @peculiar/x509 (WebRTC certificate, via p2p/identity.ts) needs the Reflect metadata API loaded first.
+import 'reflect-metadata';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { isCoreError } from '../lib/core/errors.js';
+import { createLogger } from './log.js';
+
+const USAGE = `usage:
+  carechain node --config <file>
+  carechain keys [--out <dir>]
+  carechain status [--url <http://127.0.0.1:8080>]
+  carechain devnet [--fresh] [--dir <.devnet>] [--hospitals <3>]`;
+
+async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  const log = createLogger({ cmd });
+  switch (cmd) {
+    case 'node': {
+      const { values } = parseArgs({
+        args: rest,
+        options: { config: { type: 'string', short: 'c' } },
+        strict: true
+      });
+      if (!values.config) return usage('node: --config <file> is required');
+      const { loadConfig } = await import('./config.js');
+      const { runNode } = await import('./run.js');
+      const config = loadConfig(values.config);
+      const node = await runNode(config, createLogger({ node: `${config.hospital}/${config.name}` }));
+      await untilSignal();
+      await node.stop();
+      return 0;
+    }
+    case 'keys': {
+      const { values } = parseArgs({
+        args: rest,
+        options: { out: { type: 'string', short: 'o' } },
+        strict: true
+      });
+      const { generateNodeKey } = await import('./keys.js');
+      const { toHex } = await import('../lib/core/crypto/index.js');
+      const file = join(resolve(values.out ?? 'keys'), 'node.json');
+      const key = generateNodeKey(file);
+      process.stdout.write(JSON.stringify({ file, publicKey: toHex(key.publicKey) }) + '\n');
+      return 0;
+    }
+    case 'status': {
+      const { values } = parseArgs({
+        args: rest,
+        options: { url: { type: 'string', short: 'u' } },
+        strict: true
+      });
+      const url = (values.url ?? 'http://127.0.0.1:8080').replace(/\/$/, '');
+      const res = await fetch(`${url}/health`, { signal: AbortSignal.timeout(5000) });
+      if (!res.ok) {
+        log.error('status failed', { url, status: res.status });
+        return 1;
+      }
+      process.stdout.write(JSON.stringify(await res.json(), null, 2) + '\n');
+      return 0;
+    }
+    case 'devnet': {
+      const { values } = parseArgs({
+        args: rest,
+        options: {
+          fresh: { type: 'boolean', default: false },
+          dir: { type: 'string', default: '.devnet' },
+          hospitals: { type: 'string', default: '3' }
+        },
+        strict: true
+      });
+      const { runDevnet } = await import('./devnet/index.js');
+      const hospitals = Number(values.hospitals);
+      if (!Number.isInteger(hospitals) || hospitals < 1 || hospitals > 8)
+        return usage('devnet: --hospitals must be 1..8');
+      await runDevnet({ dir: resolve(values.dir!), fresh: values.fresh!, hospitals, log });
+      return 0;
+    }
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(USAGE + '\n');
+      return 0;
+    default:
+      return usage(`unknown command "${cmd}"`);
+  }
+}
+
+function usage(msg: string): number {
+  process.stderr.write(`${msg}\n${USAGE}\n`);
+  return 2;
+}
+
+function untilSignal(): Promise<void> {
+  return new Promise((ok) => {
+    process.once('SIGINT', () => ok());
+    process.once('SIGTERM', () => ok());
+  });
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    const log = createLogger();
+    if (isCoreError(e)) log.error(e.message, { code: e.code, ...e.data });
+    else if (e instanceof TypeError && /parseArgs|Unknown option|ERR_PARSE_ARGS/.test(String(e)))
+      return process.exit(usage((e as Error).message));
+    else log.error('fatal', { error: e instanceof Error ? (e.stack ?? e.message) : String(e) });
+    process.exit(1);
+  }
+);

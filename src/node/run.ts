@@ -1,0 +1,336 @@
+/**
+ * One hospital node, assembled: storage, both chain drivers (hospital chain as validator or follower;
+ * consortium as authority or follower), the libp2p host and protocol services, the mirror store on
+ * mirrors, the index extractor on the hospital's authority, and the HTTP endpoint. `runNode` returns
+ * once everything listens; `stop()` shuts down in the reverse order, after in-flight commits settle.
+ */
+import './polyfills.js';
+import { join } from 'node:path';
+import { multiaddr } from '@multiformats/multiaddr';
+import { genesisHeader, hospitalGenesisFrom } from '../lib/core/chain/genesis.js';
+import { CONSORTIUM_CHAIN_ID, hospitalChainId } from '../lib/core/chain/header.js';
+import { checkpointOf } from '../lib/core/chain/rules/index-batch.js';
+import { CHAIN_LIMITS } from '../lib/core/constants.js';
+import { setEd25519Backend, sha256 } from '../lib/core/crypto/index.js';
+import { nodeEd25519 } from '../lib/core/crypto/ed25519.node.js';
+import { createGuard } from '../lib/net/rate-limit.js';
+import type { NodeConfig } from './config.js';
+import { ChainDriver } from './driver/chain-driver.js';
+import { readGenesisFile } from './genesis-file.js';
+import { ChainHistory } from './history.js';
+import { startHttp } from './http.js';
+import { Indexer, extractEntries } from './indexer.js';
+import { loadNodeKey } from './keys.js';
+import type { Logger } from './log.js';
+import type { MetricFamily } from './metrics.js';
+import { Mirror, type MirrorClient } from './mirror/mirror.js';
+import { createNodeHost } from './p2p/host.js';
+import { registerServices } from './services.js';
+import { NodeStorage } from './storage/index.js';
+import { libp2pTransport } from './transport.js';
+import { requestMirror } from '../lib/net/mirror.js';
+import { TAGS } from '../lib/core/constants.js';
+import { attestationCodec } from '../lib/core/chain/tx/attestation.js';
+import { blockCodec } from '../lib/core/chain/block.js';
+
+/** Mirrors re-check committed records against their disk this often (and once at start). */
+const REPAIR_INTERVAL_MS = 30_000;
+
+export interface RunningNode {
+  config: NodeConfig;
+  peerId: string;
+  httpUrl: string | undefined;
+  hospital: ChainDriver;
+  consortium: ChainDriver;
+  storage: NodeStorage;
+  multiaddrs(): string[];
+  stop(): Promise<void>;
+}
+
+const peerIdOf = (ma: string): string | undefined =>
+  multiaddr(ma)
+    .getComponents()
+    .findLast((c) => c.name === 'p2p')?.value;
+
+export async function runNode(config: NodeConfig, log: Logger): Promise<RunningNode> {
+  setEd25519Backend(nodeEd25519);
+  const key = loadNodeKey(config.keys.node);
+  const authority =
+    config.consortiumAuthority && config.keys.authority ? loadNodeKey(config.keys.authority) : null;
+  const { doc: consortiumDoc, file: genesisFile } = readGenesisFile(config.genesis.consortium);
+  const hospitalDoc = hospitalGenesisFrom(consortiumDoc, config.hospital);
+  const storage = await NodeStorage.open(join(config.dataDir, 'db'), sha256);
+  const host = await createNodeHost({
+    dataDir: config.keys.libp2p,
+    listen: config.listen,
+    peers: [...config.peers.hospital, ...config.peers.consortium],
+    allowPrivateAddresses: config.allowPrivateAddresses,
+    limits: { maxConnections: config.limits.maxConnections }
+  });
+  const peerId = host.peerId.toString();
+  log = log.child({ peer: peerId.slice(-8) });
+  const mempool = {
+    maxTxs: config.limits.mempoolSize,
+    maxBytes: config.limits.mempoolSize * 16 * 1024,
+    txPerPeerPerSecond: config.limits.txPerPeerPerSecond
+  };
+  const timeouts = config.timeouts;
+  const hChainId = hospitalChainId(config.hospital);
+
+  const consortium: ChainDriver = new ChainDriver({
+    name: 'consortium',
+    chainId: CONSORTIUM_CHAIN_ID,
+    genesis: genesisHeader(consortiumDoc),
+    params: () => ({ chainId: CONSORTIUM_CHAIN_ID, config: { kind: 'consortium' } }),
+    stores: storage.chains.consortium,
+    db: storage.db,
+    signer: authority,
+    transport: libp2pTransport(host.libp2p, CONSORTIUM_CHAIN_ID, config.peers.consortium, log),
+    mempool,
+    timeouts,
+    log
+  });
+  const hospital: ChainDriver = new ChainDriver({
+    name: 'hospital',
+    chainId: hChainId,
+    genesis: genesisHeader(hospitalDoc),
+    params: () => ({
+      chainId: hChainId,
+      config: { kind: 'hospital', hospitalId: config.hospital, consortium: consortium.state }
+    }),
+    stores: storage.chains.hospital,
+    db: storage.db,
+    signer: config.roles.includes('validator') ? key : null,
+    transport: libp2pTransport(host.libp2p, hChainId, config.peers.hospital, log),
+    mempool,
+    timeouts,
+    // One block's records must fit one consortium index batch (checkpoints advance per batch).
+    maxBlockTxs: CHAIN_LIMITS.maxIndexEntries,
+    log
+  });
+
+  const hospitalPeerIds = new Set(config.peers.hospital.map(peerIdOf).filter((p): p is string => !!p));
+  const consortiumPeerIds = new Set(config.peers.consortium.map(peerIdOf).filter((p): p is string => !!p));
+  const histories = {
+    hospital: new ChainHistory(hospital, storage.chains.hospital.blocks),
+    consortium: new ChainHistory(consortium, storage.chains.consortium.blocks)
+  };
+  const mirror = config.roles.includes('mirror') ? new Mirror(config.hospital, key, storage.blobs) : null;
+  let reads = 0;
+
+  // Consortium first: hospital-chain rules read the consortium state it follows.
+  await consortium.start();
+  await hospital.start();
+  await histories.consortium.start();
+  await histories.hospital.start();
+
+  await registerServices(host.libp2p, {
+    hospital: config.hospital,
+    peerId,
+    key,
+    chains: new Map([
+      [hChainId, { driver: hospital, history: histories.hospital, peerIds: hospitalPeerIds }],
+      [CONSORTIUM_CHAIN_ID, { driver: consortium, history: histories.consortium, peerIds: consortiumPeerIds }]
+    ]),
+    hospitalDriver: hospital,
+    consortiumDriver: consortium,
+    mirror,
+    hospitalPeerIds,
+    guards: {
+      clients: host.guard,
+      peers: createGuard(
+        {
+          requests: { ratePerSec: 50_000, burst: 100_000 },
+          bytes: { ratePerSec: 256 * 1024 * 1024, burst: 512 * 1024 * 1024 },
+          maxPeers: 4096
+        },
+        { perPeer: 256, perProtocol: 1024 }
+      )
+    },
+    log,
+    onRead: () => reads++
+  });
+
+  let indexer: Indexer | null = null;
+  if (authority) {
+    indexer = new Indexer({
+      hospital: config.hospital,
+      key: authority,
+      intervalMs: config.indexIntervalMs,
+      checkpointHeight: () => checkpointOf(consortium.state, config.hospital)?.height ?? 0,
+      hospitalHeight: () => hospital.height,
+      hospitalBlock: async (h) => {
+        const e = await storage.chains.hospital.blocks.get(h);
+        return e ? { block: blockCodec.decode(e.block), hash: e.hash } : undefined;
+      },
+      submit: (tx) => consortium.submitAndWait(tx, 'indexer', 30_000),
+      log: log.child({ part: 'indexer' })
+    });
+    hospital.onCommit(() => indexer!.poke());
+    indexer.start();
+  }
+
+  let repairTimer: ReturnType<typeof setInterval> | undefined;
+  if (mirror) {
+    const others: MirrorClient[] = config.peers.hospital.map((p) => ({
+      id: p,
+      store: async (blob) => {
+        const r = await requestMirror(host.libp2p, multiaddr(p), {
+          t: TAGS.netMirrorRequest,
+          v: 1,
+          op: 'store',
+          hash: sha256(blob) as never,
+          blob: blob as never
+        });
+        if (r.op !== 'attestation') throw new Error('unexpected answer');
+        return attestationCodec.decode(r.attestation);
+      },
+      fetch: async (hash) => {
+        const r = await requestMirror(host.libp2p, multiaddr(p), {
+          t: TAGS.netMirrorRequest,
+          v: 1,
+          op: 'fetch',
+          hash: hash as never
+        });
+        return r.op === 'blob' ? r.blob : undefined;
+      }
+    }));
+    let missing: Uint8Array[] = [];
+    let scanned = 0;
+    const pass = async () => {
+      const fresh: Uint8Array[] = [...missing];
+      const head = hospital.height;
+      for (let h = scanned + 1; h <= head; h++) {
+        const e = await storage.chains.hospital.blocks.get(h);
+        if (!e) break;
+        for (const x of extractEntries(config.hospital, blockCodec.decode(e.block)))
+          fresh.push(x.entry.mhrHash);
+        scanned = h;
+      }
+      const r = await mirror.repair(fresh, others, log.child({ part: 'mirror' }));
+      missing = r.missing;
+    };
+    void pass().catch((e) => log.warn('mirror repair failed', { error: (e as Error).message }));
+    repairTimer = setInterval(
+      () => void pass().catch((e) => log.warn('mirror repair failed', { error: (e as Error).message })),
+      REPAIR_INTERVAL_MS
+    );
+  }
+
+  const chainHealth = (d: ChainDriver) => ({
+    chainId: d.chainId,
+    height: d.height,
+    hash: Buffer.from(d.headHash).toString('hex'),
+    validator: d.isValidator,
+    mempool: d.mempool.size,
+    lastCommitAt: d.lastCommitAt || null,
+    commitLatencyMsP50: Number.isNaN(d.commitLatency.percentile(50)) ? null : d.commitLatency.percentile(50)
+  });
+  const metrics = (): MetricFamily[] => {
+    const chains = [
+      ['hospital', hospital],
+      ['consortium', consortium]
+    ] as const;
+    return [
+      {
+        name: 'carechain_chain_height',
+        help: 'Committed height of each chain.',
+        type: 'gauge',
+        samples: chains.map(([c, d]) => ({ labels: { chain: c }, value: d.height }))
+      },
+      {
+        name: 'carechain_mempool_txs',
+        help: 'Pending transactions.',
+        type: 'gauge',
+        samples: chains.map(([c, d]) => ({ labels: { chain: c }, value: d.mempool.size }))
+      },
+      {
+        name: 'carechain_blocks_synced_total',
+        help: 'Blocks applied from block-sync rather than consensus.',
+        type: 'counter',
+        samples: chains.map(([c, d]) => ({ labels: { chain: c }, value: d.syncedBlocks }))
+      },
+      {
+        name: 'carechain_commit_latency_ms',
+        help: 'Submit-to-durable-commit latency of transactions submitted to this node.',
+        type: 'histogram',
+        histograms: chains.map(([c, d]) => ({ labels: { chain: c }, h: d.commitLatency }))
+      },
+      {
+        name: 'carechain_peers',
+        help: 'Open libp2p connections.',
+        type: 'gauge',
+        samples: [{ value: host.libp2p.getConnections().length }]
+      },
+      {
+        name: 'carechain_storage_bytes',
+        help: 'LevelDB bytes on disk.',
+        type: 'gauge',
+        samples: [{ value: storage.diskBytes() }]
+      },
+      {
+        name: 'carechain_blobs',
+        help: 'Record blobs held (mirrors).',
+        type: 'gauge',
+        samples: [{ value: storage.blobs.count }]
+      },
+      {
+        name: 'carechain_blob_reads_total',
+        help: 'Blob reads served.',
+        type: 'counter',
+        samples: [{ value: reads }]
+      }
+    ];
+  };
+
+  let http: Awaited<ReturnType<typeof startHttp>> | undefined;
+  if (config.listen.http !== undefined) {
+    http = await startHttp(
+      {
+        health: () => ({
+          ok: true,
+          hospital: config.hospital,
+          name: config.name,
+          roles: config.roles,
+          consortiumAuthority: config.consortiumAuthority,
+          peerId,
+          peers: host.libp2p.getConnections().length,
+          chains: { hospital: chainHealth(hospital), consortium: chainHealth(consortium) },
+          blobs: storage.blobs.count,
+          storageBytes: storage.diskBytes()
+        }),
+        metrics,
+        addrs: () => host.multiaddrs(),
+        genesis: () => genesisFile
+      },
+      { host: config.listen.host, port: config.listen.http, staticDir: config.staticDir }
+    );
+  }
+  log.info('node started', {
+    hospital: config.hospital,
+    roles: config.roles,
+    heights: { hospital: hospital.height, consortium: consortium.height },
+    http: http?.url,
+    addrs: host.multiaddrs()
+  });
+
+  return {
+    config,
+    peerId,
+    httpUrl: http?.url,
+    hospital,
+    consortium,
+    storage,
+    multiaddrs: () => host.multiaddrs(),
+    async stop() {
+      if (repairTimer) clearInterval(repairTimer);
+      indexer?.stop();
+      if (http) await new Promise<void>((r) => http!.server.close(() => r()));
+      await hospital.stop();
+      await consortium.stop();
+      await host.stop();
+      await storage.close();
+      log.info('node stopped');
+    }
+  };
+}

@@ -1,0 +1,283 @@
+/**
+ * The node's answers to the libp2p protocols (src/lib/net): each protocol file parses and bounds the
+ * bytes; here the node decides. Two guards: `clients` (phones and browsers: the host's default,
+ * strict per-peer rates) for reads, and `peers` (generous) for validator/mirror traffic whose volume
+ * grows with load — their admission limits live in the mempool and the engine instead.
+ */
+import { blockCodec } from '../lib/core/chain/block.js';
+import { headerCodec } from '../lib/core/chain/header.js';
+import { txHash } from '../lib/core/chain/rules/context.js';
+import { recordOf } from '../lib/core/chain/rules/hospital.js';
+import { account, grantEntry, grantRevoked } from '../lib/core/chain/rules/lookup.js';
+import { accessLogCodec, createAccessLog } from '../lib/core/chain/tx/access-log.js';
+import { attestationCodec } from '../lib/core/chain/tx/attestation.js';
+import { createAttestation } from '../lib/core/chain/tx/attestation.js';
+import { toHex } from '../lib/core/crypto/index.js';
+import { bytesEqual } from '../lib/core/encoding/cbor.js';
+import { CoreError, ERROR_CODES, isCoreError } from '../lib/core/errors.js';
+import { indexTagFromCapability } from '../lib/core/records/index-tag.js';
+import { proveTx, txProofCodec } from '../lib/core/state/tx-merkle.js';
+import { smtProofCodec } from '../lib/core/state/smt.js';
+import { handleBlob, verifyBlobAuthSignature, type BlobAuth } from '../lib/net/blob.js';
+import { handleBlockSync } from '../lib/net/block-sync.js';
+import { handleConsensusGossip } from '../lib/net/consensus-gossip.js';
+import { handleHeader } from '../lib/net/header.js';
+import { handleMirror } from '../lib/net/mirror.js';
+import type { NetGuard } from '../lib/net/rate-limit.js';
+import type { NetHost, ServeContext } from '../lib/net/rpc.js';
+import { handleStateProof } from '../lib/net/state-proof.js';
+import { handleTxProof } from '../lib/net/tx-proof.js';
+import { handleTxSubmit } from '../lib/net/tx-submit.js';
+import type { ChainDriver } from './driver/chain-driver.js';
+import type { NodeKey } from './keys.js';
+import type { Logger } from './log.js';
+import type { Mirror } from './mirror/mirror.js';
+import type { ChainHistory } from './history.js';
+
+/** A blob request's clock may differ from ours by this much: phones drift; replays need a window. */
+export const BLOB_AUTH_WINDOW_MS = 5 * 60_000;
+/** Nonces remembered for replay refusal: the window's worth at a busy node's read rate. */
+const MAX_NONCES = 200_000;
+/** How long a read waits for its access-log entry to commit before refusing to serve. */
+const ACCESS_LOG_TIMEOUT_MS = 15_000;
+
+export interface ServiceDeps {
+  hospital: string;
+  peerId: string;
+  key: NodeKey;
+  chains: Map<string, { driver: ChainDriver; history: ChainHistory; peerIds: Set<string> }>;
+  hospitalDriver: ChainDriver;
+  consortiumDriver: ChainDriver;
+  mirror: Mirror | null;
+  /** Peer ids of this hospital's nodes (may fetch raw blobs over the mirror protocol, for repair). */
+  hospitalPeerIds: Set<string>;
+  guards: { clients: NetGuard; peers: NetGuard };
+  log: Logger;
+  now?: () => number;
+  /** Every served blob read, for tests and metrics. */
+  onRead?: (r: { reader: Uint8Array; record: Uint8Array; bytes: number }) => void;
+}
+
+export async function registerServices(host: NetHost, d: ServiceDeps): Promise<void> {
+  const now = d.now ?? Date.now;
+  const onError = (err: CoreError, info: { peer: string; protocol: string }) =>
+    d.log.debug('protocol error', { code: err.code, ...info });
+  const clients = { guard: d.guards.clients, onError };
+  const peers = { guard: d.guards.peers, onError };
+  const chain = (chainId: string) => {
+    const c = d.chains.get(chainId);
+    if (!c) throw new CoreError('chain/wrong-chain', { chainId }, 'ignore');
+    return c;
+  };
+
+  await handleConsensusGossip(
+    host,
+    { onGossip: (req) => chain(req.chainId).driver.onGossip(req.messages) },
+    undefined,
+    peers
+  );
+
+  await handleBlockSync(
+    host,
+    {
+      async *blocks(req) {
+        yield* chain(req.chainId).driver.blocksFrom(req.from, req.count);
+      }
+    },
+    undefined,
+    peers
+  );
+
+  await handleTxSubmit(
+    host,
+    {
+      async submit(req, ctx) {
+        try {
+          const c = chain(req.chainId);
+          const id = txHash(req.tx);
+          if (c.peerIds.has(ctx.peer)) {
+            // A relay from a fellow validator: admit, do not relay again, answer at once.
+            c.driver.submit(req.tx, ctx.peer, false);
+            return { accepted: true, txHash: id };
+          }
+          await c.driver.submitAndWait(req.tx, ctx.peer, 8_000);
+          return { accepted: true, txHash: id };
+        } catch (e) {
+          const err = isCoreError(e) ? e : new CoreError('chain/bad-tx', { detail: String(e) });
+          return { accepted: false, code: err.code, message: ERROR_CODES[err.code] };
+        }
+      }
+    },
+    undefined,
+    peers
+  );
+
+  await handleHeader(
+    host,
+    {
+      async latest(req) {
+        const c = chain(req.chainId);
+        const h = c.driver.height;
+        const stored = h > 0 ? await c.history.block(h) : undefined;
+        return {
+          height: h,
+          header: headerCodec.encode(c.driver.header) as never,
+          commit: (stored?.cert ?? new Uint8Array(0)) as never,
+          validatorChanges: (await c.history.changesAfter(req.trustedHeight)) as never
+        };
+      }
+    },
+    undefined,
+    clients
+  );
+
+  await handleStateProof(
+    host,
+    {
+      async prove(req) {
+        const c = chain(req.chainId);
+        const at = req.height ?? c.driver.height;
+        const state = c.history.stateAt(at);
+        if (!state)
+          throw new CoreError('proof/invalid', { detail: `height ${at} not held`, height: at }, 'ignore');
+        const value = state.get(req.key) ?? null;
+        return {
+          height: at,
+          root: state.root() as never,
+          key: req.key,
+          value: value as never,
+          proof: smtProofCodec.encode(state.prove(req.key)) as never
+        };
+      }
+    },
+    undefined,
+    clients
+  );
+
+  await handleTxProof(
+    host,
+    {
+      async prove(req) {
+        const c = chain(req.chainId);
+        const stored = await c.history.block(req.height);
+        if (!stored) throw new CoreError('chain/unknown-record', { height: req.height }, 'ignore');
+        const block = blockCodec.decode(stored.block);
+        const index = block.txs.findIndex((tx) => bytesEqual(txHash(tx), req.txHash));
+        if (index < 0) throw new CoreError('chain/unknown-record', { height: req.height }, 'ignore');
+        return {
+          header: headerCodec.encode(block.header) as never,
+          commit: stored.cert as never,
+          tx: block.txs[index] as never,
+          proof: txProofCodec.encode(proveTx(block.txs, index)) as never
+        };
+      }
+    },
+    undefined,
+    clients
+  );
+
+  const mirror = d.mirror;
+  if (!mirror) return;
+
+  await handleMirror(
+    host,
+    {
+      async store(_hash, blob) {
+        return attestationCodec.encode(await mirror.store(blob));
+      },
+      async fetch(hash, ctx) {
+        if (!d.hospitalPeerIds.has(ctx.peer))
+          throw new CoreError('node/not-permitted', { detail: 'raw fetch is for this hospital’s nodes' });
+        const b = await mirror.fetch(hash);
+        if (!b) throw new CoreError('node/blob-missing', { hash: toHex(hash) }, 'ignore');
+        return b;
+      },
+      async attest(hash) {
+        const b = await mirror.fetch(hash);
+        if (!b) throw new CoreError('node/blob-missing', { hash: toHex(hash) }, 'ignore');
+        return attestationCodec.encode(
+          createAttestation(d.key.seed, d.key.publicKey, {
+            hospital: d.hospital,
+            mhrHash: hash,
+            size: b.length,
+            time: now()
+          })
+        );
+      }
+    },
+    undefined,
+    clients
+  );
+
+  const nonces = new Map<string, number>();
+  await handleBlob(
+    host,
+    {
+      async fetch(auth: BlobAuth, ctx: ServeContext) {
+        const purpose = authorise(auth, ctx);
+        const blob = await mirror.fetch(auth.hash);
+        if (!blob) throw new CoreError('node/blob-missing', { hash: toHex(auth.hash) }, 'ignore');
+        // The read is logged on the hospital chain before a single byte is served.
+        const log = createAccessLog(d.key.seed, d.key.publicKey, {
+          hospital: d.hospital,
+          reader: auth.requester,
+          record: auth.hash,
+          time: now(),
+          purpose
+        });
+        await d.hospitalDriver.submitAndWait(accessLogCodec.encode(log), 'access-log', ACCESS_LOG_TIMEOUT_MS);
+        d.onRead?.({ reader: auth.requester, record: auth.hash, bytes: blob.length });
+        return blob;
+      }
+    },
+    undefined,
+    clients
+  );
+
+  /** Who may read: the patient (capability for the record's tag), or a doctor with a live read grant. */
+  function authorise(auth: BlobAuth, _ctx: ServeContext): string {
+    const t = now();
+    if (!verifyBlobAuthSignature(auth))
+      throw new CoreError('crypto/bad-signature', { detail: 'blob request' });
+    if (auth.node !== d.peerId)
+      throw new CoreError('node/not-permitted', { detail: 'request is for another node' });
+    if (Math.abs(t - auth.time) > BLOB_AUTH_WINDOW_MS)
+      throw new CoreError('node/stale-request', { time: auth.time });
+    const nk = toHex(auth.nonce);
+    if (nonces.has(nk)) throw new CoreError('consent/replayed', { detail: 'nonce already used' });
+    for (const [k, at] of nonces) {
+      if (nonces.size < MAX_NONCES && t - at < BLOB_AUTH_WINDOW_MS) break;
+      nonces.delete(k);
+    }
+    nonces.set(nk, t);
+    const record = recordOf(d.hospitalDriver.state, auth.hash);
+    if (!record) throw new CoreError('chain/unknown-record', { hash: toHex(auth.hash) }, 'ignore');
+    const cs = d.consortiumDriver.state;
+    const reader = account(cs, auth.requester);
+    if (!reader) throw new CoreError('account/unknown', {});
+    if (reader.status !== 'active') throw new CoreError('account/revoked', {});
+    if (auth.breakGlass !== null)
+      throw new CoreError('consent/out-of-scope', {
+        detail: 'break-glass reads are not served by this node yet'
+      });
+    if (!auth.capability) throw new CoreError('consent/out-of-scope', { detail: 'no search capability' });
+    const capabilityMatches = bytesEqual(indexTagFromCapability(auth.capability), record.tag);
+    if (reader.role === 'patient' && auth.grantId === null) {
+      if (!capabilityMatches)
+        throw new CoreError('consent/out-of-scope', { detail: 'not this patient’s record' });
+      return 'patient';
+    }
+    if (reader.role !== 'doctor') throw new CoreError('account/wrong-role', { role: reader.role });
+    if (auth.grantId === null) throw new CoreError('node/no-grant', {});
+    const g = grantEntry(cs, auth.grantId);
+    if (!g) throw new CoreError('node/no-grant', { detail: 'grant not on the consortium chain' });
+    if (!bytesEqual(g.doctor, auth.requester)) throw new CoreError('consent/wrong-doctor', {});
+    if (grantRevoked(cs, auth.grantId, g)) throw new CoreError('consent/revoked', {});
+    if (t < g.notBefore) throw new CoreError('consent/not-yet-valid', { notBefore: g.notBefore });
+    if (t > g.expiry) throw new CoreError('consent/expired', { expiry: g.expiry });
+    if (!g.read) throw new CoreError('consent/out-of-scope', { detail: 'grant is write-only' });
+    if (!capabilityMatches)
+      throw new CoreError('consent/out-of-scope', { detail: 'capability is for another category' });
+    return `grant:${toHex(auth.grantId)}`;
+  }
+}

@@ -1,0 +1,137 @@
+/**
+ * A chain driver's link to its peers over libp2p: consensus gossip, transaction relay and block sync
+ * to a fixed list of peer multiaddrs (from the config). Each peer has one outgoing gossip request in
+ * flight at a time; what accumulates meanwhile goes out in the next request (up to 64 messages), so
+ * under load messages batch by themselves and a slow peer cannot make us open unbounded streams.
+ */
+import { multiaddr, type Multiaddr } from '@multiformats/multiaddr';
+import { TAGS } from '../lib/core/constants.js';
+import { requestBlockSync } from '../lib/net/block-sync.js';
+import { requestConsensusGossip } from '../lib/net/consensus-gossip.js';
+import type { NetHost } from '../lib/net/rpc.js';
+import { requestTxSubmit } from '../lib/net/tx-submit.js';
+import type { ChainTransport, GossipItem, SyncedBlock } from './driver/chain-driver.js';
+import type { Logger } from './log.js';
+
+/** Messages per gossip request: the protocol's limit. */
+const GOSSIP_BATCH = 64;
+/** Messages queued for one peer; beyond this the oldest are dropped (re-gossip resends what matters). */
+const MAX_QUEUED = 4096;
+/** Relayed txs in flight to one peer at once. */
+const RELAY_CONCURRENCY = 8;
+
+class PeerLink {
+  readonly addr: Multiaddr;
+  private queue: GossipItem[] = [];
+  private sending = false;
+  private relayQueue: Uint8Array[] = [];
+  private relaying = 0;
+  failures = 0;
+
+  constructor(
+    readonly text: string,
+    private readonly host: NetHost,
+    private readonly chainId: string,
+    private readonly log: Logger
+  ) {
+    this.addr = multiaddr(text);
+  }
+
+  gossip(items: GossipItem[]) {
+    this.queue.push(...items);
+    if (this.queue.length > MAX_QUEUED) this.queue.splice(0, this.queue.length - MAX_QUEUED);
+    void this.pump();
+  }
+
+  private async pump() {
+    if (this.sending) return;
+    this.sending = true;
+    try {
+      while (this.queue.length) {
+        const batch = this.queue.splice(0, GOSSIP_BATCH);
+        try {
+          await requestConsensusGossip(this.host, this.addr, {
+            t: TAGS.netGossip,
+            v: 1,
+            chainId: this.chainId,
+            messages: batch as never
+          });
+          this.failures = 0;
+        } catch (e) {
+          this.failures++;
+          if (this.failures === 1 || this.failures % 50 === 0)
+            this.log.debug('gossip to peer failed', { peer: this.text, error: (e as Error).message });
+          if (this.failures > 3) this.queue = []; // peer down: re-gossip after it returns
+        }
+      }
+    } finally {
+      this.sending = false;
+    }
+  }
+
+  relay(txs: Uint8Array[]) {
+    this.relayQueue.push(...txs);
+    if (this.relayQueue.length > MAX_QUEUED) this.relayQueue.splice(0, this.relayQueue.length - MAX_QUEUED);
+    while (this.relaying < RELAY_CONCURRENCY && this.relayQueue.length) void this.relayOne();
+  }
+
+  private async relayOne() {
+    const tx = this.relayQueue.shift();
+    if (!tx) return;
+    this.relaying++;
+    try {
+      await requestTxSubmit(this.host, this.addr, {
+        t: TAGS.netTxSubmit,
+        v: 1,
+        chainId: this.chainId,
+        tx: tx as never
+      });
+    } catch {
+      // the peer may be down; our own mempool still holds the tx and our turn to propose will come
+    } finally {
+      this.relaying--;
+      if (this.relayQueue.length) void this.relayOne();
+    }
+  }
+}
+
+export function libp2pTransport(
+  host: NetHost,
+  chainId: string,
+  peers: string[],
+  log: Logger
+): ChainTransport {
+  const links = peers.map((p) => new PeerLink(p, host, chainId, log));
+  let next = 0;
+  return {
+    broadcast(items) {
+      for (const l of links) l.gossip(items);
+    },
+    relay(txs) {
+      for (const l of links) l.relay(txs);
+    },
+    async sync(from, count): Promise<SyncedBlock[]> {
+      // Start from a different peer each time so one slow or lying peer cannot stall catch-up.
+      for (let k = 0; k < links.length; k++) {
+        const l = links[(next + k) % links.length]!;
+        try {
+          const got = await requestBlockSync(host, l.addr, {
+            t: TAGS.netSyncRequest,
+            v: 1,
+            chainId,
+            from,
+            count
+          });
+          if (got.length) {
+            next = (next + k) % links.length;
+            return got.map((b) => ({ height: b.height, block: b.block, commit: b.commit }));
+          }
+        } catch {
+          // no blocks there (answers 'no response' at its head) or peer down: try the next
+        }
+      }
+      next = (next + 1) % Math.max(1, links.length);
+      return [];
+    }
+  };
+}
