@@ -152,9 +152,11 @@ export interface Signer {
 type Bytes = Vote['sig'];
 const asBytes = (b: Uint8Array): Bytes => b as Bytes;
 
-/** The bytes a signature covers: equal to `signable(signed object)`, as the object has no sig yet. */
-export function signBytes(unsigned: UnsignedVote | UnsignedProposal): Uint8Array {
-  return encodeCanonical(unsigned);
+/** The bytes a signature covers: the canonical encoding without `sig` (what `signable` computes). */
+export function signBytes(obj: UnsignedVote | UnsignedProposal | Vote | Proposal): Uint8Array {
+  if (!('sig' in obj)) return encodeCanonical(obj);
+  const { sig: _sig, ...rest } = obj;
+  return encodeCanonical(rest);
 }
 
 export function signVote(unsigned: UnsignedVote, signer: Signer): Vote {
