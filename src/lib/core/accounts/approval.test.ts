@@ -73,7 +73,7 @@ describe('manager majority', () => {
         (k, kind, at) => {
           // k genuine approvals (a majority or not) plus one bad one inserted anywhere.
           const base = good.slice(0, Math.max(k, 1));
-          const flipped: Approval = { ...good[0]!, sig: good[0]!.sig.slice() };
+          const flipped: Approval = { ...good[0]!, sig: new Uint8Array(good[0]!.sig) };
           flipped.sig[5]! ^= 1;
           const bad: Approval[] = [
             base[0]!,

@@ -67,8 +67,11 @@ export type RegistrationFields = Registration extends infer R
     : never
   : never;
 
-/** A registration is small: keys, a profile, a peer id — 2 KiB bounds it with room to spare. */
-export const registrationCodec = defineCodec('registration', RegistrationSchema, 2048);
+/**
+ * The largest valid registration — a doctor with three 128-unit profile lines and a 256-unit hospital
+ * id at 3 UTF-8 bytes per UTF-16 unit, plus keys and signature — is about 2.1 KiB; 4 KiB bounds it.
+ */
+export const registrationCodec = defineCodec('registration', RegistrationSchema, 4096);
 
 const NO_SIG = new Uint8Array(64);
 

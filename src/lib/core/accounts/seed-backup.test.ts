@@ -66,7 +66,7 @@ describe('threshold seed backup', () => {
     const b = await open(20);
     await fc.assert(
       fc.asyncProperty(fc.nat(3 * 65 * 8 - 1), async (bit) => {
-        const three = a.slice(0, 3).map((s) => s.slice());
+        const three = a.slice(0, 3).map((s) => new Uint8Array(s));
         three[Math.floor(bit / 520)]![(bit % 520) >> 3]! ^= 1 << (bit & 7);
         expect(await codeOf(combineShares(three))).toBe('crypto/bad-share');
       }),

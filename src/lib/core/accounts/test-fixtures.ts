@@ -13,8 +13,12 @@ export const accounts: AccountKeys[] = Array.from({ length: 12 }, (_, i) =>
 );
 
 export const bytesN = (n: number) => fc.uint8Array({ minLength: n, maxLength: n });
-const line = fc.string({ minLength: 1, maxLength: 128 });
-const ident = fc.string({ minLength: 1, maxLength: 256 });
+// Full Unicode, up to the limits: the codec's byte bound must hold for the largest valid value.
+// (Limits count UTF-16 units, as valibot does.)
+const unicode = (max: number) =>
+  fc.string({ minLength: 1, maxLength: max, unit: 'binary' }).filter((s) => s.length <= max);
+const line = unicode(128);
+const ident = unicode(256);
 
 const common = {
   t: fc.constant(TAGS.registration),
