@@ -23,7 +23,10 @@ const DECODE_OPTIONS = {
 
 export function encodeCanonical(value: unknown): Uint8Array {
   try {
-    return encode(value, { float64: false });
+    const out = encode(value, { float64: false });
+    // In Node, cborg may hand back a Buffer carved from Node's shared pool: `.slice()` on it is a view
+    // and `.buffer` exposes unrelated memory. Callers get a plain, owned Uint8Array.
+    return Object.getPrototypeOf(out) === Uint8Array.prototype ? out : new Uint8Array(out);
   } catch (e) {
     throw new CoreError('decode/schema', { detail: `cannot encode: ${(e as Error).message}` });
   }
