@@ -24,9 +24,11 @@ const DECODE_OPTIONS = {
 export function encodeCanonical(value: unknown): Uint8Array {
   try {
     const out = encode(value, { float64: false });
-    // In Node, cborg may hand back a Buffer carved from Node's shared pool: `.slice()` on it is a view
-    // and `.buffer` exposes unrelated memory. Callers get a plain, owned Uint8Array.
-    return Object.getPrototypeOf(out) === Uint8Array.prototype ? out : new Uint8Array(out);
+    // In Node, cborg's output is a view into Node's shared Buffer pool: `.buffer` exposes unrelated
+    // memory and a Buffer's `.slice()` is a view. Callers get a plain Uint8Array owning its memory.
+    const owned =
+      Object.getPrototypeOf(out) === Uint8Array.prototype && out.byteLength === out.buffer.byteLength;
+    return owned ? out : new Uint8Array(out);
   } catch (e) {
     throw new CoreError('decode/schema', { detail: `cannot encode: ${(e as Error).message}` });
   }
