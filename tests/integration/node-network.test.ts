@@ -1,0 +1,334 @@
+/**
+ * Real node processes on 127.0.0.1 (2 hospitals × 4 nodes, 3 mirrors each), real LevelDB, real libp2p.
+ * One network serves the whole file, in order: scenario 2 and 3 end to end, the refusals, the access
+ * log, then the crash tests (kill -9 a validator under load, kill -9 a mirror).
+ */
+import '../../src/node/polyfills.js';
+import 'reflect-metadata';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Libp2p } from 'libp2p';
+import { multiaddr } from '@multiformats/multiaddr';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CONSORTIUM_CHAIN_ID, hospitalChainId } from '../../src/lib/core/chain/header.js';
+import { checkpointEntryCodec, pageCodec } from '../../src/lib/core/chain/entries.js';
+import { NS, pageId } from '../../src/lib/core/chain/store.js';
+import { indexEntryCodec } from '../../src/lib/core/chain/tx/index-batch.js';
+import { makeRevokeTx, revokeTxCodec } from '../../src/lib/core/chain/tx/consent.js';
+import { createRevocation } from '../../src/lib/core/consent/revocation.js';
+import { TAGS } from '../../src/lib/core/constants.js';
+import { fromHex, seededRng, sha256, toHex, utf8Bytes } from '../../src/lib/core/crypto/index.js';
+import { stateKey } from '../../src/lib/core/state/smt.js';
+import { requestStateProof } from '../../src/lib/net/state-proof.js';
+import {
+  account,
+  capabilityFor,
+  createClient,
+  doctorFields,
+  grantTx,
+  patientFields,
+  readBlob,
+  recordTx,
+  registerTx,
+  storeOnMirrors,
+  submitOk,
+  type Account,
+  type GrantBundle
+} from '../../src/node/devnet/actors.js';
+import { createLayout, type DevnetLayout, type DevnetNode } from '../../src/node/devnet/layout.js';
+import { health, killHard, spawnNode, stopProcess, waitFor } from '../../src/node/devnet/process.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'cc-net-'));
+const rng = seededRng(utf8Bytes('node-network-test'));
+let layout: DevnetLayout;
+const procs = new Map<DevnetNode, ChildProcess>();
+let client: Libp2p;
+let H1: DevnetNode[];
+let H2: DevnetNode[];
+let managers: Account[];
+const patient = account('Patient', rng(32));
+const writer = account('Dr Writer (H1)', rng(32));
+const reader = account('Dr Reader (H2)', rng(32));
+const stranger = account('Dr No-grant (H2)', rng(32));
+const expired = account('Dr Expired (H2)', rng(32));
+const revoked = account('Dr Revoked (H2)', rng(32));
+const CATEGORY = 'IV'; // endocrine: diabetes
+let writeGrant: GrantBundle;
+let readGrant: GrantBundle;
+let expiredGrant: GrantBundle;
+let revokedGrant: GrantBundle;
+const blob = rng(3000);
+let record: { mhrHash: Uint8Array; tag: Uint8Array };
+let served = 0;
+
+function start(n: DevnetNode) {
+  procs.set(n, spawnNode(n.configFile, join(n.dir, 'node.log')));
+}
+
+async function state(node: DevnetNode, chainId: string, key: Uint8Array) {
+  return requestStateProof(client, multiaddr(node.addr), {
+    t: TAGS.netStateRequest,
+    v: 1,
+    chainId,
+    key: key as never,
+    height: null
+  });
+}
+
+async function heights(n: DevnetNode) {
+  const h = (await health(n.httpUrl)) as
+    { chains: Record<string, { height: number; hash: string }> } | undefined;
+  return h?.chains;
+}
+
+beforeAll(async () => {
+  layout = await createLayout(dir, {
+    hospitals: 2,
+    basePort: 23000 + Math.floor(Math.random() * 2000) * 4,
+    timeouts: { proposeMs: 1000, prevoteMs: 400, precommitMs: 400, roundDeltaMs: 200 },
+    indexIntervalMs: 300,
+    // Three mirrors, so records can still be written (2 attestations) while one mirror is down.
+    mirrors: 3,
+    seed: 'node-network'
+  });
+  H1 = layout.hospitals[0]!.nodes;
+  H2 = layout.hospitals[1]!.nodes;
+  managers = layout.managers.map((m) => account(m.name, fromHex(m.seed)));
+  for (const n of [...H1, ...H2]) start(n);
+  for (const n of [...H1, ...H2]) await waitFor(n.name, () => health(n.httpUrl), 90_000);
+  client = await createClient();
+}, 150_000);
+
+afterAll(async () => {
+  await client?.stop();
+  await Promise.all([...procs.values()].map((p) => stopProcess(p)));
+  rmSync(dir, { recursive: true, force: true });
+}, 60_000);
+
+describe('hospital network over libp2p', () => {
+  it('registers patient and doctors through consortium txs with manager approvals', async () => {
+    const regs = [
+      registerTx(patient, patientFields(rng), managers),
+      registerTx(writer, doctorFields(writer.name, 'H1', 'consultant'), managers),
+      registerTx(reader, doctorFields(reader.name, 'H2', 'consultant'), managers),
+      registerTx(stranger, doctorFields(stranger.name, 'H2', 'registrar'), managers),
+      registerTx(expired, doctorFields(expired.name, 'H2', 'registrar'), managers),
+      registerTx(revoked, doctorFields(revoked.name, 'H2', 'registrar'), managers)
+    ];
+    await Promise.all(regs.map((tx) => submitOk(client, H1[0]!.addr, CONSORTIUM_CHAIN_ID, tx)));
+    const now = Date.now();
+    writeGrant = grantTx(
+      patient,
+      writer,
+      { categories: [CATEGORY], read: true, write: true },
+      {
+        seq: 1,
+        notBefore: now - 60_000,
+        expiry: now + 3_600_000
+      }
+    );
+    readGrant = grantTx(
+      patient,
+      reader,
+      { categories: [CATEGORY], read: true, write: false },
+      {
+        seq: 2,
+        notBefore: now - 60_000,
+        expiry: now + 3_600_000
+      }
+    );
+    expiredGrant = grantTx(
+      patient,
+      expired,
+      { categories: [CATEGORY], read: true, write: false },
+      {
+        seq: 3,
+        notBefore: now - 60_000,
+        expiry: now + 8_000
+      }
+    );
+    revokedGrant = grantTx(
+      patient,
+      revoked,
+      { categories: [CATEGORY], read: true, write: false },
+      {
+        seq: 4,
+        notBefore: now - 60_000,
+        expiry: now + 3_600_000
+      }
+    );
+    for (const g of [writeGrant, readGrant, expiredGrant, revokedGrant])
+      await submitOk(client, H2[0]!.addr, CONSORTIUM_CHAIN_ID, g.tx);
+    const rev = createRevocation({
+      seed: patient.seed,
+      target: { grant: revokedGrant.id },
+      seq: 5,
+      time: Date.now()
+    } as never);
+    await submitOk(client, H1[0]!.addr, CONSORTIUM_CHAIN_ID, revokeTxCodec.encode(makeRevokeTx(rev)));
+  }, 60_000);
+
+  it("commits a doctor's record on the hospital chain, indexes it on the consortium with its checkpoint, finds it by tag from the other hospital", async () => {
+    const atts = await storeOnMirrors(client, [H1[0]!.addr, H1[1]!.addr], blob);
+    expect(atts).toHaveLength(2);
+    // Let H1's validators see the new grant on the consortium (they follow it through H1's authority).
+    await waitFor(
+      'H1 follows consortium',
+      async () => (await heights(H1[3]!))!.consortium!.height >= (await heights(H1[0]!))!.consortium!.height,
+      20_000
+    );
+    const r = recordTx(writer, patient, 'H1', CATEGORY, writeGrant, blob, atts);
+    record = r;
+    await submitOk(client, H1[2]!.addr, hospitalChainId('H1'), r.tx);
+    // Indexed: the page for the tag, read with a proof from a node of the OTHER hospital.
+    const page = await waitFor(
+      'index entry on the consortium',
+      async () => {
+        const s = await state(H2[2]!, CONSORTIUM_CHAIN_ID, stateKey(NS.index, pageId(r.tag, 0)));
+        return s.value ? pageCodec.decode(s.value) : undefined;
+      },
+      30_000
+    );
+    const entry = indexEntryCodec.decode(page.entries[0]!);
+    expect(entry.hospital).toBe('H1');
+    expect(toHex(entry.mhrHash)).toBe(toHex(sha256(blob)));
+    const cp = await state(H2[2]!, CONSORTIUM_CHAIN_ID, stateKey(NS.checkpoint, 'H1'));
+    const checkpoint = checkpointEntryCodec.decode(cp.value!);
+    expect(checkpoint.height).toBeGreaterThanOrEqual(entry.height);
+    // The checkpoint names H1's real header hash at that height.
+    const h1 = await waitFor(
+      'H1 height',
+      async () => {
+        const c = await heights(H1[1]!);
+        return c && c.hospital!.height >= checkpoint.height ? c : undefined;
+      },
+      10_000
+    );
+    expect(h1.hospital!.height).toBeGreaterThanOrEqual(checkpoint.height);
+  }, 90_000);
+
+  it('serves the blob to a doctor with a live read grant and the matching capability; bytes hash-check', async () => {
+    const bytes = await readBlob(client, H1[1]!, reader, record.mhrHash, {
+      grantId: readGrant.id,
+      capability: capabilityFor(patient, CATEGORY)
+    });
+    served++;
+    expect(toHex(sha256(bytes))).toBe(toHex(record.mhrHash));
+    // The patient reads their own record with their own capability.
+    await readBlob(client, H1[0]!, patient, record.mhrHash, {
+      grantId: null,
+      capability: capabilityFor(patient, CATEGORY)
+    });
+    served++;
+  }, 60_000);
+
+  it('refuses no grant, expired, revoked and wrong-category capability with named errors and 0 bytes', async () => {
+    const attempt = async (who: Account, grantId: Uint8Array | null, cap: Uint8Array) => {
+      try {
+        const b = await readBlob(client, H1[1]!, who, record.mhrHash, { grantId, capability: cap });
+        return `served ${b.length} bytes`;
+      } catch (e) {
+        return String((e as { code?: string }).code ?? (e as Error).message);
+      }
+    };
+    const cap = capabilityFor(patient, CATEGORY);
+    expect(await attempt(stranger, null, cap)).toBe('node/no-grant');
+    await waitFor('grant expiry', async () => Date.now() > expiredGrant.grant.expiry + 100, 15_000);
+    expect(await attempt(expired, expiredGrant.id, cap)).toBe('consent/expired');
+    expect(await attempt(revoked, revokedGrant.id, cap)).toBe('consent/revoked');
+    expect(await attempt(reader, readGrant.id, capabilityFor(patient, 'IX'))).toBe('consent/out-of-scope');
+    expect(await attempt(stranger, readGrant.id, cap)).toBe('consent/wrong-doctor');
+  }, 60_000);
+
+  it('every served read is in the access log on the hospital chain', async () => {
+    const page = await waitFor(
+      'access log',
+      async () => {
+        const s = await state(H1[3]!, hospitalChainId('H1'), stateKey(NS.access, pageId(record.mhrHash, 0)));
+        const p = s.value ? pageCodec.decode(s.value) : undefined;
+        return p && p.entries.length >= served ? p : undefined;
+      },
+      20_000
+    );
+    expect(page.entries.length).toBe(served);
+  }, 30_000);
+});
+
+describe('crashes', () => {
+  it('kill -9 a validator during load: it restarts, catches up, and every acknowledged record is on every node with identical hashes', async () => {
+    const victim = H1[3]!;
+    const acked: Uint8Array[] = [];
+    const load = (async () => {
+      for (let i = 0; i < 12; i++) {
+        const b = rng(500 + i);
+        const atts = await storeOnMirrors(client, [H1[0]!.addr, H1[1]!.addr, H1[2]!.addr], b);
+        const r = recordTx(writer, patient, 'H1', CATEGORY, writeGrant, b, atts);
+        await submitOk(client, H1[i % 3]!.addr, hospitalChainId('H1'), r.tx);
+        acked.push(r.mhrHash);
+      }
+    })();
+    await new Promise((r) => setTimeout(r, 1500));
+    await killHard(procs.get(victim)!);
+    await load;
+    start(victim);
+    await waitFor('victim healthy', () => health(victim.httpUrl), 60_000);
+    const target = (await heights(H1[0]!))!.hospital!;
+    const caught = await waitFor(
+      'victim catches up',
+      async () => {
+        const c = await heights(victim);
+        return c && c.hospital!.height >= target.height ? c : undefined;
+      },
+      60_000
+    );
+    expect(caught.hospital!.height).toBeGreaterThanOrEqual(target.height);
+    // Same head on every node: once the load stopped, all four settle on one height and one hash.
+    const heads = await waitFor(
+      'one head',
+      async () => {
+        const all = await Promise.all(H1.map((n) => heights(n)));
+        const set = new Set(all.map((c) => `${c!.hospital!.height}:${c!.hospital!.hash}`));
+        return set.size === 1 ? [...set] : undefined;
+      },
+      20_000
+    );
+    expect(Number(heads[0]!.split(':')[0])).toBeGreaterThanOrEqual(target.height);
+    // Every acknowledged record is committed in every node's state (record namespace, proof-checked).
+    for (const n of H1)
+      for (const h of acked) {
+        const s = await state(n, hospitalChainId('H1'), stateKey(NS.record, h));
+        expect(s.value, `${n.name} lacks record ${toHex(h).slice(0, 8)}`).not.toBeNull();
+      }
+  }, 150_000);
+
+  it('kill -9 a mirror: reads continue from another; records still commit; it repairs on return', async () => {
+    const [m1, m2, m3] = [H1[0]!, H1[1]!, H1[2]!];
+    const before = ((await health(m2.httpUrl)) as { blobs: number }).blobs;
+    await killHard(procs.get(m2)!);
+    const b = await readBlob(client, m1, reader, record.mhrHash, {
+      grantId: readGrant.id,
+      capability: capabilityFor(patient, CATEGORY)
+    });
+    expect(toHex(sha256(b))).toBe(toHex(record.mhrHash));
+    // Written while m2 is down: attested by m1 and m3 only.
+    const fresh = rng(1234);
+    const atts = await storeOnMirrors(client, [m1.addr, m2.addr, m3.addr], fresh);
+    expect(atts).toHaveLength(2);
+    const r = recordTx(writer, patient, 'H1', CATEGORY, writeGrant, fresh, atts);
+    await submitOk(client, m1.addr, hospitalChainId('H1'), r.tx);
+    start(m2);
+    await waitFor('mirror back', () => health(m2.httpUrl), 60_000);
+    await waitFor(
+      'mirror repaired',
+      async () => ((await health(m2.httpUrl)) as { blobs: number }).blobs >= before + 1,
+      30_000
+    );
+    const again = await readBlob(client, m2, reader, r.mhrHash, {
+      grantId: readGrant.id,
+      capability: capabilityFor(patient, CATEGORY)
+    });
+    expect(toHex(sha256(again))).toBe(toHex(r.mhrHash));
+  }, 120_000);
+});
