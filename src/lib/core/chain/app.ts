@@ -102,7 +102,8 @@ export class ChainApp implements ConsensusApp {
     const block = blockCodec.decode(bytes);
     let next = this.#cache.get(toHex(sha256(bytes)));
     if (!next) {
-      const r = executeBlock(this.#head, this.#state, block, this.params);
+      // Finalised by a certificate: our consortium view may since have moved (applyCertifiedBlock).
+      const r = executeBlock(this.#head, this.#state, block, this.params, true);
       if (!r.ok) throw r.error;
       next = r;
     }

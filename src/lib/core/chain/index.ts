@@ -14,7 +14,15 @@ export * from './tx/consent.js';
 export * from './tx/index-batch.js';
 export * from './tx/break-glass.js';
 export * from './tx/decode.js';
-export { applyBlock, applyTx, buildBlock, executeBlock, verifyBlock, verifyTx } from './rules/block.js';
+export {
+  applyBlock,
+  applyCertifiedBlock,
+  applyTx,
+  buildBlock,
+  executeBlock,
+  verifyBlock,
+  verifyTx
+} from './rules/block.js';
 export type { Built, ChainParams, Execution } from './rules/block.js';
 export { TX_FUTURE_SKEW_MS, txHash, type ChainConfig, type TxContext } from './rules/context.js';
 export { account, grantEntry, grantRevoked, hospital, managers, validatorSetOf } from './rules/lookup.js';

@@ -3,15 +3,16 @@
  * parent, the proposer, the tx root, every transaction in order against the state the previous ones
  * produced, then the state root and next validator set the header claims. It returns the new state
  * without touching the old (the tree is persistent). `verifyBlock` is its verdict alone;
- * `applyBlock` is for blocks already finalised by a verified commit certificate; `buildBlock` makes a
- * proposal from candidate transactions, dropping those that fail.
+ * `applyBlock` is for blocks already finalised by a verified commit certificate; `applyCertifiedBlock`
+ * is for blocks committed earlier (sync, replay), checked against this chain alone; `buildBlock`
+ * makes a proposal from candidate transactions, dropping those that fail.
  */
 import { LIMITS, PROTOCOL_VERSION, TAGS } from '../../constants.js';
 import { CoreError, fail, OK, type Verdict } from '../../errors.js';
 import { bytesEqual } from '../../encoding/cbor.js';
 import { txRoot } from '../../state/tx-merkle.js';
-import { validatorSetHash, weightOf } from '../../consensus/types.js';
-import { makeBlock, type Block } from '../block.js';
+import { validatorSetHash, verifyCommit, weightOf, type CommitCertificate } from '../../consensus/types.js';
+import { blockId, makeBlock, type Block } from '../block.js';
 import { headerHash, type Header } from '../header.js';
 import type { ChainState } from '../store.js';
 import { decodeConsortiumTx, decodeHospitalTx } from '../tx/decode.js';
@@ -71,7 +72,13 @@ function bad(v: Verdict): Execution {
 }
 
 /** Check a block on top of (prev, state); on success the post-state and the header. */
-export function executeBlock(prev: Header, state: ChainState, block: Block, params: ChainParams): Execution {
+export function executeBlock(
+  prev: Header,
+  state: ChainState,
+  block: Block,
+  params: ChainParams,
+  certified = false
+): Execution {
   const h = block.header;
   if (block.txs.length > LIMITS.maxBlockTxs)
     return bad(fail('chain/too-many-txs', { count: block.txs.length }));
@@ -90,7 +97,7 @@ export function executeBlock(prev: Header, state: ChainState, block: Block, para
   if (!bytesEqual(h.txRoot, txRoot(block.txs))) return bad(fail('chain/wrong-tx-root', { height: h.height }));
   let s = state;
   for (let i = 0; i < block.txs.length; i++) {
-    const r = step(s, block.txs[i]!, { ...params, height: h.height, time: h.time, txIndex: i });
+    const r = step(s, block.txs[i]!, { ...params, height: h.height, time: h.time, txIndex: i, certified });
     if (!r.ok) {
       const e = new CoreError(r.error.code, { ...r.error.data, txIndex: i }, r.error.action);
       return { ok: false, error: e };
@@ -109,8 +116,9 @@ export function verifyBlock(prev: Header, state: ChainState, block: Block, param
 }
 
 /**
- * Apply a block finalised by a commit certificate the caller verified. Still re-executes: the result
- * must match the header's state root, or the node's state has diverged and must stop, not guess.
+ * Apply a block finalised by a commit certificate the caller verified (applyCertifiedBlock's rules).
+ * The result must still match the header's state root, or the node's state has diverged and must
+ * stop, not guess: that throws.
  */
 export function applyBlock(
   prev: Header,
@@ -118,9 +126,35 @@ export function applyBlock(
   block: Block,
   params: ChainParams
 ): { state: ChainState; header: Header } {
-  const r = executeBlock(prev, state, block, params);
+  const r = executeBlock(prev, state, block, params, true);
   if (!r.ok) throw r.error;
   return { state: r.state, header: r.header };
+}
+
+/**
+ * Apply a block that carries a commit certificate from this chain's validator set — block sync,
+ * replay after a restart, catching up a hospital chain whose grants have since expired or been
+ * revoked. Re-checks everything this chain's own state and the block decide: header against parent
+ * (chain, height, parent hash, time, validator-set hashes, proposer), tx root, decoding, every
+ * signature in every transaction, replays, record ids, attestations' blob and signatures, and that
+ * the result reproduces the header's state root and next validator set. Skips only the rules that
+ * read a view from outside the chain (context.ts `certified`): those were checked, as of the block's
+ * time, by the > 2/3 of stake that signed it. README.md "Applying certified blocks" gives the
+ * argument. If `cert` is given it is verified here against the set in `state`; otherwise the caller
+ * must have verified it.
+ */
+export function applyCertifiedBlock(
+  prev: Header,
+  state: ChainState,
+  block: Block,
+  params: ChainParams,
+  cert?: CommitCertificate
+): Execution {
+  if (cert !== undefined) {
+    const v = verifyCommit(cert, validatorSetOf(state), params.chainId, block.header.height, blockId(block));
+    if (!v.ok) return bad(v);
+  }
+  return executeBlock(prev, state, block, params, true);
 }
 
 export interface Built {

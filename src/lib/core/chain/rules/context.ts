@@ -28,6 +28,15 @@ export interface TxContext {
   /** The block's time (ms since epoch): every time-dependent rule uses it, never a clock. */
   time: number;
   txIndex: number;
+  /**
+   * Set by applyCertifiedBlock only: the block already carries a commit certificate, so the rules
+   * that read a view from outside this chain's own state (the consortium a hospital validator
+   * follows, the hospital headers a consortium validator follows) are skipped — more than 2/3 of the
+   * stake checked them when the block was committed, and today's view may rightly disagree (a grant
+   * expired or was revoked since). Everything decided by this chain's state and the block alone is
+   * still checked. README.md, "Applying certified blocks", says why this is sound.
+   */
+  certified?: boolean;
 }
 
 /** How far a transaction's own time may run ahead of the block's: clocks of signers drift. */

@@ -45,7 +45,50 @@ function verifyRecord(state: ChainState, tx: RecordTx, ctx: HospitalCtx): Verdic
   if (tx.time > ctx.time + TX_FUTURE_SKEW_MS)
     return fail('chain/wrong-time', { txTime: tx.time, blockTime: ctx.time });
   if (!recordTxSignatureValid(tx)) return fail('crypto/bad-signature', { detail: 'author signature' });
+  if (!ctx.certified) {
+    const v = verifyRecordConsent(tx, ctx);
+    if (!v.ok) return v;
+  }
 
+  const mirrors = new Set<string>();
+  for (const [i, a] of tx.attestations.entries()) {
+    if (a.hospital !== tx.hospital || !bytesEqual(a.mhrHash, tx.mhrHash))
+      return fail('chain/bad-attestation', { index: i, detail: 'attests another blob or hospital' });
+    if (a.time > ctx.time + TX_FUTURE_SKEW_MS)
+      return fail('chain/bad-attestation', { index: i, detail: 'future' });
+    if (!attestationSignatureValid(a))
+      return fail('chain/bad-attestation', { index: i, detail: 'signature' });
+    if (!ctx.certified) {
+      const m = activeAccount(c, a.mirror, ['node']);
+      if (!m.ok || m.account.nodeRole !== 'mirror' || m.account.hospital !== tx.hospital)
+        return fail('chain/bad-attestation', {
+          index: i,
+          detail: 'not a registered mirror of this hospital'
+        });
+    }
+    mirrors.add(hexKey(a.mirror));
+  }
+  if (mirrors.size < CHAIN_LIMITS.minAttestations)
+    return fail('chain/few-mirrors', { mirrors: mirrors.size, needed: CHAIN_LIMITS.minAttestations });
+
+  if (hasEntry(state, NS.record, tx.mhrHash))
+    return fail('chain/bad-tx', { detail: 'record id already used' });
+  if (tx.t === TAGS.amendment) {
+    const old = recordOf(state, tx.amends);
+    if (old === null) return fail('chain/unknown-record', { amends: hexKey(tx.amends) });
+    if (!bytesEqual(old.tag, tx.tag))
+      return fail('chain/bad-tx', { detail: 'an amendment stays in the index of the record it corrects' });
+  }
+  return OK;
+}
+
+/**
+ * The checks that read the consortium (who the author is, their stake, the grant and whether it is
+ * live at block time): decided by the consortium state the validator follows, so skipped when a
+ * certified block is applied (context.ts `certified`).
+ */
+function verifyRecordConsent(tx: RecordTx, ctx: HospitalCtx): Verdict {
+  const c = ctx.config.consortium;
   const author = activeAccount(c, tx.author, ['doctor']);
   if (!author.ok) return author.verdict;
   if (author.account.hospital !== ctx.config.hospitalId)
@@ -63,48 +106,31 @@ function verifyRecord(state: ChainState, tx: RecordTx, ctx: HospitalCtx): Verdic
   const commit = writeCommitment(tx.opening, tx.tag);
   if (!g.writeCommits.some((x) => bytesEqual(x, commit)))
     return fail('consent/out-of-scope', { detail: 'the grant does not cover this index tag' });
+  return OK;
+}
 
-  const mirrors = new Set<string>();
-  for (const [i, a] of tx.attestations.entries()) {
-    if (a.hospital !== tx.hospital || !bytesEqual(a.mhrHash, tx.mhrHash))
-      return fail('chain/bad-attestation', { index: i, detail: 'attests another blob or hospital' });
-    if (a.time > ctx.time + TX_FUTURE_SKEW_MS)
-      return fail('chain/bad-attestation', { index: i, detail: 'future' });
-    if (!attestationSignatureValid(a))
-      return fail('chain/bad-attestation', { index: i, detail: 'signature' });
-    const m = activeAccount(c, a.mirror, ['node']);
-    if (!m.ok || m.account.nodeRole !== 'mirror' || m.account.hospital !== tx.hospital)
-      return fail('chain/bad-attestation', { index: i, detail: 'not a registered mirror of this hospital' });
-    mirrors.add(hexKey(a.mirror));
+/** A read is logged by the reader (a registered patient or doctor) or by a node of this hospital. */
+function verifyLogSigner(tx: AccessLog, c: ChainState): Verdict {
+  if (bytesEqual(tx.signer, tx.reader)) {
+    const r = activeAccount(c, tx.reader, ['patient', 'doctor']);
+    return r.ok ? OK : r.verdict;
   }
-  if (mirrors.size < CHAIN_LIMITS.minAttestations)
-    return fail('chain/few-mirrors', { mirrors: mirrors.size, needed: CHAIN_LIMITS.minAttestations });
-
-  if (hasEntry(state, NS.record, tx.mhrHash))
-    return fail('chain/bad-tx', { detail: 'record id already used' });
-  if (tx.t === TAGS.amendment) {
-    const old = recordOf(state, tx.amends);
-    if (old === null) return fail('chain/unknown-record', { amends: hexKey(tx.amends) });
-    if (!bytesEqual(old.tag, tx.tag))
-      return fail('chain/bad-tx', { detail: 'an amendment stays in the index of the record it corrects' });
-  }
+  const n = activeAccount(c, tx.signer, ['node']);
+  if (!n.ok) return n.verdict;
+  if (n.account.hospital !== tx.hospital)
+    return fail('chain/not-registered', { detail: 'signer is a node of another hospital' });
   return OK;
 }
 
 function verifyAccessLog(state: ChainState, tx: AccessLog, ctx: HospitalCtx): Verdict {
-  const c = ctx.config.consortium;
   if (tx.hospital !== ctx.config.hospitalId) return fail('chain/wrong-chain', { hospital: tx.hospital });
   if (tx.time > ctx.time + TX_FUTURE_SKEW_MS)
     return fail('chain/wrong-time', { txTime: tx.time, blockTime: ctx.time });
   if (!accessLogSignatureValid(tx)) return fail('crypto/bad-signature', { detail: 'access log signature' });
-  if (bytesEqual(tx.signer, tx.reader)) {
-    const r = activeAccount(c, tx.reader, ['patient', 'doctor']);
-    if (!r.ok) return r.verdict;
-  } else {
-    const n = activeAccount(c, tx.signer, ['node']);
-    if (!n.ok) return n.verdict;
-    if (n.account.hospital !== tx.hospital)
-      return fail('chain/not-registered', { detail: 'signer is a node of another hospital' });
+  // Who may log a read is a consortium question, settled when a certified block was committed.
+  if (!ctx.certified) {
+    const v = verifyLogSigner(tx, ctx.config.consortium);
+    if (!v.ok) return v;
   }
   if (recordOf(state, tx.record) === null) return fail('chain/unknown-record', { record: hexKey(tx.record) });
   if (!listHasRoom(state, NS.access, tx.record, 1))
