@@ -12,10 +12,8 @@ import type { Db } from './db.js';
 /** Label for the cache key, distinct from every protocol label so it can never collide with one. */
 const CACHE_KEY_LABEL = 'cc/v1/client/cache';
 
-export interface SealedCacheEntry {
-  iv: Uint8Array;
-  data: ArrayBuffer;
-}
+export type { SealedCacheEntry } from './stored.js';
+import type { SealedCacheEntry } from './stored.js';
 
 export async function importCacheKey(seed: Uint8Array): Promise<CryptoKey> {
   const raw = hkdf(seed, CACHE_KEY_LABEL);

@@ -4,10 +4,7 @@
  * record-cache metadata (encrypted), the doctor directory (public data, searchable offline) and settings.
  */
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
-import type { StoredAccount } from './keystore.js';
-import type { OutboxEntry } from './outbox.js';
-import type { DirectoryEntry } from './directory.js';
-import type { SealedCacheEntry } from './cache-store.js';
+import type { DirectoryEntry, OutboxEntry, SealedCacheEntry, StoredAccount } from './stored.js';
 
 export const DB_NAME = 'carechain';
 /** Bump with a migration step in `upgrade` whenever a store or index changes. */

@@ -5,18 +5,8 @@
  */
 import type { Db } from './db.js';
 
-export interface DirectoryEntry {
-  /** Hex of the doctor's Ed25519 public key: their identity on the chains. */
-  id: string;
-  name: string;
-  speciality: string;
-  degree: string;
-  hospitalId: string;
-  hospitalName: string;
-  rank?: string;
-  /** Hex X25519 key a grant wraps the search capability and record keys to. */
-  encryptionPublic: string;
-}
+export type { DirectoryEntry } from './stored.js';
+import type { DirectoryEntry } from './stored.js';
 
 export async function cachedDirectory(db: Db): Promise<DirectoryEntry[]> {
   return db.getAll('directory');

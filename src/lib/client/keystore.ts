@@ -12,27 +12,15 @@ import {
   openWithPassphrase,
   sealWithPassphrase,
   toHex,
-  type PassphraseBox,
   type Rng,
   type ScryptParams
 } from '../core/crypto/index.js';
 import { newPseudonym } from '../core/accounts/index.js';
 import type { Db } from './db.js';
 
-export type Role = 'patient' | 'doctor' | 'manager';
-export const ROLES: readonly Role[] = ['patient', 'doctor', 'manager'];
-
-export interface StoredAccount {
-  role: Role;
-  /** A name the user gave this device's account; shown on the lock screen, never sent anywhere. */
-  label: string;
-  signingPublic: Uint8Array;
-  encryptionPublic: Uint8Array;
-  /** Patients: the random pseudonym registered for them, their handle on both chains (not secret, not derivable). */
-  pseudonym?: Uint8Array;
-  box: PassphraseBox;
-  createdAt: number;
-}
+export type { Role, StoredAccount } from './stored.js';
+export { ROLES } from './stored.js';
+import { ROLES, type Role, type StoredAccount } from './stored.js';
 
 const ACCOUNT_KEY = 'account';
 /** Short passphrases fall to offline guessing even through scrypt; 10 characters is a floor, not advice. */

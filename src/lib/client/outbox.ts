@@ -8,36 +8,8 @@
 import { isCoreError } from '../core/errors.js';
 import type { Db } from './db.js';
 
-export type OutboxKind =
-  | 'registration'
-  | 'approval'
-  | 'recovery'
-  | 'rank'
-  | 'hospital'
-  | 'grant'
-  | 'revocation'
-  | 'record'
-  | 'break-glass';
-
-export type OutboxStatus = 'pending' | 'sent' | 'failed';
-
-export interface OutboxAction {
-  kind: OutboxKind;
-  /** The signed, canonically encoded object exactly as it goes on the wire. */
-  bytes: Uint8Array;
-  /** Plain facts for the screen ("grant to Dr. X, categories IV, V"); never needed to send. */
-  summary: Record<string, string | number | boolean>;
-}
-
-export interface OutboxEntry extends OutboxAction {
-  id?: number;
-  status: OutboxStatus;
-  createdAt: number;
-  attempts: number;
-  sentAt?: number;
-  /** Error code (CoreError) or message of the last failed attempt. */
-  lastError?: string;
-}
+export type { OutboxAction, OutboxEntry, OutboxKind, OutboxStatus } from './stored.js';
+import type { OutboxAction, OutboxEntry } from './stored.js';
 
 /** Delivers one action; resolves once the network accepted it. Injected: the light client provides it. */
 export type SendAction = (action: OutboxAction) => Promise<void>;
