@@ -87,6 +87,8 @@ export const TAGS = {
   stMarker: 'cc/st/marker',
   // light client proofs (src/lib/core/chain/change-proof.ts)
   changeProof: 'cc/change-proof',
+  // light client: a chain's verified head as saved on the device (src/lib/light/view-codec.ts)
+  lightView: 'cc/light/view',
   // net (src/lib/net: libp2p request/response messages)
   netError: 'cc/net/error',
   netGossip: 'cc/net/gossip',

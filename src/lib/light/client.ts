@@ -14,17 +14,25 @@ import { verifyHeaderUpdate, type SyncProgress, type TrustedHead } from './heade
 import { verifyStateAnswer, type StateAnswer } from './proofs.js';
 import { verifyBlob, verifyRecordRef, type TxAnswer, type VerifiedRecordRef } from './records.js';
 
+/** Who reads a blob, and under which consent: what a node needs to decide and log the read. */
+export interface BlobAccess {
+  /** The search capability of the record's category (proves the grant covers its index tag). */
+  capability: Uint8Array;
+  /** The consent grant id; null when the patient reads their own record. */
+  grantId: Uint8Array | null;
+}
+
 /** One node as the light client sees it. Every answer is untrusted until verified. */
 export interface LightPeer {
   readonly id: string;
   header(
     chainId: string,
     trustedHeight: number
-  ): Promise<{ latest: Header; commit: CommitCertificate; changes: ChangeProof[] }>;
+  ): Promise<{ latest: Header; commit: CommitCertificate | null; changes: ChangeProof[] }>;
   state(chainId: string, key: Uint8Array, height: number): Promise<StateAnswer>;
   txProof(chainId: string, height: number, txIndex: number): Promise<TxAnswer>;
   /** `hash` names the blob; the peer decides whether the requester may read it. */
-  blob(hash: Uint8Array): Promise<Uint8Array>;
+  blob(hash: Uint8Array, access?: BlobAccess): Promise<Uint8Array>;
 }
 
 /** A chain's verified head plus the sets in charge since its genesis, to check old hospital blocks. */
@@ -42,6 +50,8 @@ export interface HeadStore {
 export type LightEvent =
   | { type: 'progress'; chainId: string; progress: SyncProgress }
   | { type: 'peer-dropped'; peer: string; error: CoreError }
+  /** The node answered from behind what the client already verified: not believed, asked again later. */
+  | { type: 'peer-stale'; peer: string; error: CoreError }
   | { type: 'peer-unreachable'; peer: string; error: unknown };
 
 export interface LightClientOptions {
@@ -55,6 +65,14 @@ export interface LightClientOptions {
 /** A node whose answer failed verification: it is lying or broken, either way not to be asked again. */
 function isLie(e: unknown): e is CoreError {
   return isCoreError(e) && e.code.startsWith('light/') && e.action === 'reject';
+}
+
+/** A refusal every honest node would give alike (the user's consent or account): asking on is useless. */
+function isFinalRefusal(e: unknown): e is CoreError {
+  return (
+    isCoreError(e) &&
+    (e.code.startsWith('consent/') || e.code.startsWith('account/') || e.code === 'node/no-grant')
+  );
 }
 
 export class LightClient {
@@ -120,6 +138,7 @@ export class LightClient {
         if (head.header.height > best.head.header.height) best = { head, sets };
       } catch (e) {
         if (isLie(e)) this.drop(peer, e);
+        else if (isCoreError(e, 'light/stale')) this.emit({ type: 'peer-stale', peer: peer.id, error: e });
         else this.emit({ type: 'peer-unreachable', peer: peer.id, error: e });
       }
     }
@@ -143,7 +162,11 @@ export class LightClient {
   }
 
   /** Fetches and verifies the record an index entry points to: certified block, inclusion, blob hash. */
-  async record(tag: Uint8Array, entry: IndexEntry): Promise<{ ref: VerifiedRecordRef; blob: Uint8Array }> {
+  async record(
+    tag: Uint8Array,
+    entry: IndexEntry,
+    access?: BlobAccess
+  ): Promise<{ ref: VerifiedRecordRef; blob: Uint8Array }> {
     const chainId = `hospital:${entry.hospital}`;
     const view = await this.view(chainId);
     if (view.head.header.height < entry.height) await this.sync(chainId);
@@ -152,7 +175,7 @@ export class LightClient {
       verifyRecordRef(tag, entry, await peer.txProof(chainId, entry.height, entry.txIndex), () => set)
     );
     const blob = await this.firstHonest(async (peer) => {
-      const bytes = await peer.blob(ref.tx.mhrHash);
+      const bytes = await peer.blob(ref.tx.mhrHash, access);
       verifyBlob({ ...ref, checks: [...ref.checks] }, bytes);
       return bytes;
     });
@@ -161,9 +184,10 @@ export class LightClient {
   }
 
   /**
-   * Runs `ask` against live peers until one answers verifiably. Lies drop the peer; refusals and
-   * outages move on to the next. If every peer failed, the last refusal (e.g. consent/revoked) is
-   * what the caller sees, because it is the answer the user needs.
+   * Runs `ask` against live peers until one answers verifiably. Lies drop the peer; outages, stale
+   * answers and refusals another node may not make (rate limits, a node not yet synced) move on to
+   * the next. A refusal every node would give (consent, account) ends the search at once, because it
+   * is the answer the user needs; if every peer failed, the last error is what the caller sees.
    */
   private async firstHonest<T>(ask: (peer: LightPeer) => Promise<T>): Promise<T> {
     let lastError: unknown = new CoreError('light/no-peers', {}, 'ignore');
@@ -173,9 +197,9 @@ export class LightClient {
       } catch (e) {
         lastError = e;
         if (isLie(e)) this.drop(peer, e);
-        else if (isCoreError(e) && e.code === 'light/stale') continue;
-        else if (!isCoreError(e)) this.emit({ type: 'peer-unreachable', peer: peer.id, error: e });
-        else if (!e.code.startsWith('light/')) throw e; // a named refusal (consent, account…) is final
+        else if (isCoreError(e, 'light/stale')) this.emit({ type: 'peer-stale', peer: peer.id, error: e });
+        else if (isFinalRefusal(e)) throw e;
+        else this.emit({ type: 'peer-unreachable', peer: peer.id, error: e });
       }
     }
     throw lastError;

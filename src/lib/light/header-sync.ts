@@ -28,7 +28,8 @@ export interface TrustedHead {
 export interface HeaderUpdate {
   changes: ChangeProof[];
   latest: Header;
-  commit: CommitCertificate;
+  /** null when the node has no certificate to give (its head is the genesis, height 0). */
+  commit: CommitCertificate | null;
 }
 
 export interface SyncProgress {
@@ -91,6 +92,7 @@ export function verifyHeaderUpdate(
       throw unsigned('a different header at a height already verified', { height: h.height });
     return head;
   }
+  if (update.commit === null) throw unsigned('no certificate for the latest header', { height: h.height });
   const hash = checkSigned(h, update.commit, head.nextSet, head.chainId);
   // A set change at the latest header itself must come as a change proof, with the new set.
   if (!bytesEqual(h.nextValidatorsHash, h.validatorsHash))

@@ -42,7 +42,14 @@ export const txProofRequestSchema = v.strictObject({
   ...header(TAGS.netTxProofRequest),
   chainId: id(),
   height: uint(),
-  txHash: hash32
+  /** The wanted transaction's hash, or 32 zero bytes when asking by `txIndex`. */
+  txHash: hash32,
+  /**
+   * The transaction's position in the block. A light client knows (height, txIndex) from a consortium
+   * index entry, not the transaction's hash, so it asks by position; the proof it gets is checked
+   * against the certified header either way.
+   */
+  txIndex: v.optional(uint())
 });
 export type TxProofRequest = v.InferOutput<typeof txProofRequestSchema>;
 export const txProofRequestCodec = defineCodec(

@@ -1,0 +1,230 @@
+/**
+ * The light client in Node over real libp2p (TCP on loopback) against separate server processes that
+ * serve a world made by the real core code (light-world.ts): cold sync over authority-set changes,
+ * resume from the persisted head, every lie a node can tell detected with its named error while the
+ * client still gets the right answer from an honest node, and a node killed mid-query failed over.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Libp2p } from '@libp2p/interface';
+import { multiaddr } from '@multiformats/multiaddr';
+import { setEd25519Backend } from '../../src/lib/core/crypto/ed25519.js';
+import { nodeEd25519 } from '../../src/lib/core/crypto/ed25519.node.js';
+import { consortiumGenesisCodec } from '../../src/lib/core/chain/genesis.js';
+import { CONSORTIUM_CHAIN_ID } from '../../src/lib/core/chain/header.js';
+import { recordSecret, systemRng, toHex } from '../../src/lib/core/crypto/index.js';
+import { isCoreError } from '../../src/lib/core/errors.js';
+import { indexEntryCodec } from '../../src/lib/core/chain/tx/index-batch.js';
+import {
+  MemoryHeadStore,
+  type HeadStore,
+  type LightClient,
+  type LightEvent
+} from '../../src/lib/light/client.js';
+import { connectLightClient } from '../../src/lib/light/connect.js';
+import { acceptGenesis } from '../../src/lib/light/genesis.js';
+import { FileHeadStore } from '../../src/lib/light/head-store.node.js';
+import { createLightHost } from '../../src/lib/light/host.node.js';
+import { LightQueries } from '../../src/lib/light/queries.js';
+import { readRecords } from '../../src/lib/light/read.js';
+import { startServer, type ServedHost, type Server } from './light-harness.js';
+import type { Mode } from './light-server.node.js';
+import { buildWorld, CATEGORY, patientAccess, SMALL_WORLD, type World } from './light-world.js';
+
+const LIARS: Mode[] = [
+  'alter-blob',
+  'alter-index',
+  'forge-header',
+  'withhold-index',
+  'hide-revocation',
+  'stale',
+  'rewrite-hospital'
+];
+
+let dir: string;
+let world: World;
+let main: Server;
+let doomed: Server;
+let host: Libp2p;
+
+beforeAll(async () => {
+  setEd25519Backend(nodeEd25519);
+  dir = mkdtempSync(join(tmpdir(), 'light-client-'));
+  world = buildWorld(SMALL_WORLD);
+  [main, doomed] = await Promise.all([
+    startServer(join(dir, 'main'), SMALL_WORLD, ['honest', ...LIARS]),
+    startServer(join(dir, 'doomed'), SMALL_WORLD, ['slow'])
+  ]);
+  host = await createLightHost({ allowPrivateAddresses: true });
+}, 120_000);
+
+afterAll(async () => {
+  await host?.stop();
+  await Promise.all([main?.stop(), doomed?.stop()]);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function client(hosts: ServedHost[], store: HeadStore = new MemoryHeadStore()) {
+  const events: LightEvent[] = [];
+  const c = connectLightClient({
+    host,
+    nodes: hosts.map((h) => h.addrs.filter((a) => !a.includes('/ws')).map((a) => multiaddr(a))),
+    genesis: world.genesis,
+    store,
+    signer: world.patient.keys,
+    now: Date.now,
+    rng: systemRng,
+    onEvent: (e) => events.push(e)
+  });
+  return { c, events };
+}
+
+const dropped = (c: LightClient, h: ServedHost) => c.dropped.get(h.peerId)?.code;
+const tag = () => world.records[0]!.tag;
+const readAll = (c: LightClient) =>
+  readRecords(c, tag(), patientAccess(world), {
+    recordSecret: recordSecret(world.patient.seed, CATEGORY, 0)
+  });
+
+function expectAllRecords(got: Awaited<ReturnType<typeof readAll>>) {
+  expect(got.map((r) => toHex(r.entry.mhrHash))).toEqual(world.records.map((r) => toHex(r.entry.mhrHash)));
+  for (const r of got) {
+    expect(r.bundle.resourceType).toBe('Bundle');
+    expect(r.checks).toContain('SHA-256 of the received bytes equals both hashes');
+  }
+}
+
+describe('trusted start', () => {
+  const file = () => ({
+    kind: 'carechain-genesis',
+    consortiumHash: world.genesisHash,
+    consortium: toHex(consortiumGenesisCodec.encode(world.genesis))
+  });
+
+  it('accepts the served genesis only when it hashes to the pinned value', () => {
+    expect(acceptGenesis(file(), world.genesisHash).hospitals.map((h) => h.id)).toEqual(
+      world.genesis.hospitals.map((h) => h.id)
+    );
+    const other = consortiumGenesisCodec.encode({ ...world.genesis, time: world.genesis.time + 1 });
+    // The file's own consortiumHash is not believed: only the pinned value counts.
+    expect(() => acceptGenesis({ ...file(), consortium: toHex(other) }, world.genesisHash)).toThrow(
+      /genesis: hash is not the pinned one/
+    );
+    expect(() => acceptGenesis({ kind: 'x' }, world.genesisHash)).toThrow(/light\/proof-invalid/);
+  });
+});
+
+describe('light client over libp2p', () => {
+  it('cold-syncs the consortium over every authority-set change, then each hospital chain', async () => {
+    const { c, events } = client([main.host('honest')]);
+    const head = await c.sync(CONSORTIUM_CHAIN_ID);
+    expect(head.header.height).toBe(world.consortium.head.header.height);
+    const progress = events.filter((e) => e.type === 'progress');
+    expect(progress).toHaveLength(world.consortium.changes.length);
+    for (const h of world.hospitals) expect((await c.sync(h.chainId)).header.height).toBe(h.blocks.length);
+  });
+
+  it('resumes from the head persisted in a file, without walking the set changes again', async () => {
+    const store = new FileHeadStore(join(dir, 'heads'));
+    await client([main.host('honest')], store).c.sync(CONSORTIUM_CHAIN_ID);
+    const again = client([main.host('honest')], new FileHeadStore(join(dir, 'heads')));
+    expect((await again.c.view(CONSORTIUM_CHAIN_ID)).head.header.height).toBe(
+      world.consortium.head.header.height
+    );
+    await again.c.sync(CONSORTIUM_CHAIN_ID);
+    expect(again.events.filter((e) => e.type === 'progress')).toHaveLength(0);
+  });
+
+  it('proves presence and absence: the patient account, a live grant, a revoked grant', async () => {
+    const q = new LightQueries(client([main.host('honest')]).c);
+    expect((await q.account(world.patient.keys.signingPublic))?.role).toBe('patient');
+    expect(await q.account(new Uint8Array(32).fill(7))).toBeNull();
+    expect((await q.grantStatus(world.grantId))?.revoked).toBe(false);
+    expect((await q.grantStatus(world.revokedGrantId))?.revoked).toBe(true);
+  });
+
+  it('reads every record of the tag from three hospitals, verified and decrypted', async () => {
+    expectAllRecords(await readAll(client([main.host('honest')]).c));
+  });
+
+  it('a forged head: header-unsigned, liar dropped, honest head kept', async () => {
+    const liar = main.host('forge-header');
+    const { c } = client([liar, main.host('honest')]);
+    expect((await c.sync(CONSORTIUM_CHAIN_ID)).header.height).toBe(world.consortium.head.header.height);
+    expect(dropped(c, liar)).toBe('light/header-unsigned');
+  });
+
+  it('a withheld index entry: withheld, and the complete list from the honest node', async () => {
+    const liar = main.host('withhold-index');
+    const { c } = client([liar, main.host('honest')]);
+    const entries = await new LightQueries(c).indexEntries(tag());
+    expect(entries.map((e) => toHex(indexEntryCodec.encode(e)))).toEqual(
+      world.records.map((r) => toHex(indexEntryCodec.encode(r.entry)))
+    );
+    expect(dropped(c, liar)).toBe('light/withheld');
+  });
+
+  it('an altered index entry: proof-invalid, and the true entries from the honest node', async () => {
+    const liar = main.host('alter-index');
+    const { c } = client([liar, main.host('honest')]);
+    const entries = await new LightQueries(c).indexEntries(tag());
+    expect(entries).toHaveLength(world.records.length);
+    expect(toHex(entries[0]!.mhrHash)).toBe(toHex(world.records[0]!.entry.mhrHash));
+    expect(dropped(c, liar)).toBe('light/proof-invalid');
+  });
+
+  it('a hidden revocation: withheld, and the revocation proven by the honest node', async () => {
+    const liar = main.host('hide-revocation');
+    const { c } = client([liar, main.host('honest')]);
+    expect((await new LightQueries(c).grantStatus(world.revokedGrantId))?.revoked).toBe(true);
+    expect(dropped(c, liar)).toBe('light/withheld');
+  });
+
+  it('a stale head: stale (not believed, not dropped), and the current answer from the honest node', async () => {
+    const liar = main.host('stale');
+    const { c, events } = client([liar, main.host('honest')]);
+    expect((await c.sync(CONSORTIUM_CHAIN_ID)).header.height).toBe(world.consortium.head.header.height);
+    // At its height the grant was not yet revoked; the client has verified a newer state.
+    expect((await new LightQueries(c).grantStatus(world.revokedGrantId))?.revoked).toBe(true);
+    const stale = events.filter((e) => e.type === 'peer-stale' && e.peer === liar.peerId);
+    expect(stale.length).toBeGreaterThan(0);
+    expect(stale.every((e) => e.type === 'peer-stale' && e.error.code === 'light/stale')).toBe(true);
+    await c.sync(CONSORTIUM_CHAIN_ID);
+    expect(events.filter((e) => e.type === 'peer-stale').length).toBeGreaterThan(stale.length);
+  });
+
+  it('an altered blob: record-altered, and every record from the honest node', async () => {
+    const liar = main.host('alter-blob');
+    const { c } = client([liar, main.host('honest')]);
+    expectAllRecords(await readAll(c));
+    expect(dropped(c, liar)).toBe('light/record-altered');
+  });
+
+  it('a rewritten hospital block (re-signed by its validators): index-mismatch, true records kept', async () => {
+    const liar = main.host('rewrite-hospital');
+    const { c } = client([liar, main.host('honest')]);
+    expectAllRecords(await readAll(c));
+    expect(dropped(c, liar)).toBe('light/index-mismatch');
+  });
+
+  it('a node killed mid-query is failed over', async () => {
+    const victim = doomed.host('slow');
+    const { c, events } = client([victim, main.host('honest')]);
+    const r = world.records[0]!;
+    const pending = c.record(r.tag, r.entry, patientAccess(world));
+    // The slow node holds the blob request open; it dies with the stream open.
+    await new Promise((res) => setTimeout(res, 700));
+    doomed.kill();
+    const { blob } = await pending;
+    expect(toHex(blob)).toBe(toHex(r.blob));
+    expect(events.some((e) => e.type === 'peer-unreachable' && e.peer === victim.peerId)).toBe(true);
+    expect(c.dropped.has(victim.peerId)).toBe(false);
+  });
+
+  it('with only liars left, the client says so by name rather than answering', async () => {
+    const { c } = client([main.host('forge-header')]);
+    await expect(c.sync(CONSORTIUM_CHAIN_ID)).rejects.toSatisfy((e) => isCoreError(e, 'light/no-peers'));
+  });
+});
