@@ -234,8 +234,8 @@ export const MESSAGES: Record<string, Sentence> = {
     'হাসপাতাল প্রত্যাখ্যান করেছে: রোগী আপনাকে এর অনুমতি দেননি।'
   ],
   'node/stale-request': [
-    'The request was too old and was refused; try again.',
-    'অনুরোধটি খুব পুরনো ছিল, তাই গ্রহণ করা হয়নি; আবার চেষ্টা করুন।'
+    'The hospital refused the request’s time: check that this device’s clock is right, then try again.',
+    'হাসপাতাল অনুরোধের সময় গ্রহণ করেনি: এই ডিভাইসের ঘড়ি ঠিক আছে কিনা দেখে আবার চেষ্টা করুন।'
   ],
   'node/not-permitted': [
     'The hospital does not allow you to do this.',
