@@ -111,7 +111,9 @@ export const TAGS = {
   seedBackup: 'cc/seed-backup',
   seedCheck: 'cc/seed-check',
   // consent (src/lib/core/consent)
-  writeRoot: 'cc/write-root'
+  writeRoot: 'cc/write-root',
+  // chain: hospital validator set following the consortium (src/lib/core/chain/tx/sync-validators.ts)
+  txSyncValidators: 'cc/tx/sync-validators'
 } as const;
 
 export type TypeTag = (typeof TAGS)[keyof typeof TAGS];

@@ -25,7 +25,10 @@ export const accountEntrySchema = v.strictObject({
   hospital: text(LIMITS.maxIdChars),
   /** Doctors: rank name from the rank table; '' otherwise. */
   rank: text(LIMITS.maxIdChars),
-  /** Doctors: stake set by rank (the hospital chain's permissioned proof of stake); 0 otherwise. */
+  /**
+   * Doctors: stake set by rank (the hospital chain's permissioned proof of stake). Nodes: weight on
+   * their hospital chain (genesis weight, or SERVER_NODE_STAKE for a registered validator). 0 otherwise.
+   */
   stake: uint(),
   /** Nodes: 'validator' | 'mirror' | 'follower'; '' otherwise. */
   nodeRole: text(LIMITS.maxIdChars),

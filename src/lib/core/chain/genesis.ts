@@ -23,6 +23,7 @@ import {
 } from './entries.js';
 import { CONSORTIUM_CHAIN_ID, hospitalChainId, ZERO_HASH, type Header } from './header.js';
 import { NS, putEntry, type ChainState } from './store.js';
+import { putHospitalSet } from './rules/hospital-set.js';
 
 const genesisNodeSchema = v.strictObject({
   key: publicKey,
@@ -167,9 +168,16 @@ export function consortiumGenesisState(input: ConsortiumGenesis): ChainState {
           role: 'node',
           encryptionKey: n.encryptionKey,
           hospital: h.id,
-          nodeRole: n.mirror ? 'mirror' : n.weight > 0 ? 'validator' : 'follower'
+          nodeRole: n.mirror ? 'mirror' : n.weight > 0 ? 'validator' : 'follower',
+          // The node's weight on its hospital chain: kept by recovery, read by hospital-set.ts.
+          stake: n.weight
         })
       );
+    s = putHospitalSet(
+      s,
+      h.id,
+      h.nodes.filter((n) => n.weight > 0).map((n) => ({ key: n.key, weight: n.weight }))
+    );
   }
   const set = authoritySet(doc.hospitals.map((h) => h.authority));
   return putEntry(s, NS.validator, 'current', validatorsEntryCodec, {

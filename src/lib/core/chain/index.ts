@@ -13,6 +13,7 @@ export * from './tx/accounts.js';
 export * from './tx/consent.js';
 export * from './tx/index-batch.js';
 export * from './tx/break-glass.js';
+export * from './tx/sync-validators.js';
 export * from './tx/decode.js';
 export {
   applyBlock,
@@ -28,3 +29,4 @@ export { TX_FUTURE_SKEW_MS, txHash, type ChainConfig, type TxContext } from './r
 export { account, grantEntry, grantRevoked, hospital, managers, validatorSetOf } from './rules/lookup.js';
 export { recordOf } from './rules/hospital.js';
 export { checkpointOf } from './rules/index-batch.js';
+export { hospitalSetOf, memberWeight, SERVER_NODE_STAKE, validatorSyncFor } from './rules/hospital-set.js';

@@ -28,6 +28,7 @@ export const NS = {
   nonce: 'nonce',
   evidence: 'evidence',
   validator: 'validator',
+  hospitalSet: 'hospital-set',
   breakGlass: 'break-glass',
   access: 'access'
 } as const;

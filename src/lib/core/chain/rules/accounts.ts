@@ -3,6 +3,8 @@
  * (accounts/approval.ts checkMajority); a recovery rotates it to new keys and the old key is refused
  * from then on (status 'rotated'); managers set a doctor's rank and so their stake; managers add and
  * remove hospitals, which changes the consortium's authority (validator) set from the next block.
+ * Registration, recovery and rank change also keep each hospital chain's validator set up to date
+ * (hospital-set.ts), which the hospital chain then adopts.
  */
 import { PROTOCOL_VERSION, TAGS } from '../../constants.js';
 import { fail, type Verdict } from '../../errors.js';
@@ -28,6 +30,7 @@ import {
 } from '../tx/accounts.js';
 import { TX_FUTURE_SKEW_MS, type TxContext } from './context.js';
 import { account, activeAccount, hospital, managers, validatorSetOf } from './lookup.js';
+import { hospitalSetFull, refreshMember, SERVER_NODE_STAKE } from './hospital-set.js';
 
 const ZERO = new Uint8Array(32) as AccountEntry['rotatedTo'];
 
@@ -45,12 +48,15 @@ export function verifyRegister(state: ChainState, tx: RegisterTx, _ctx: TxContex
   if (account(state, req.signingPublic) !== null) return fail('account/exists');
   const hid = req.role === 'doctor' ? req.profile.hospitalId : req.role === 'node' ? req.hospitalId : null;
   if (hid !== null && !hospital(state, hid)?.active) return fail('chain/unknown-hospital', { hospital: hid });
+  if (hospitalSetFull(state, registeredEntry(tx)))
+    return fail('chain/list-full', { detail: 'hospital validator set', hospital: hid });
   return checkMajority(tx.approvals, managers(state), registrationSubject(req));
 }
 
-export function applyRegister(state: ChainState, tx: RegisterTx): ChainState {
+/** The account a registration creates; a doctor's stake follows rank, a validator node's is fixed. */
+function registeredEntry(tx: RegisterTx): AccountEntry {
   const req = tx.request;
-  return putAccount(state, {
+  return {
     t: TAGS.stAccount,
     v: PROTOCOL_VERSION,
     key: req.signingPublic,
@@ -60,10 +66,20 @@ export function applyRegister(state: ChainState, tx: RegisterTx): ChainState {
     rotatedTo: ZERO,
     hospital: req.role === 'doctor' ? req.profile.hospitalId : req.role === 'node' ? req.hospitalId : '',
     rank: req.role === 'doctor' ? req.profile.rank : '',
-    stake: req.role === 'doctor' ? stakeForRank(req.profile.rank) : 0,
+    stake:
+      req.role === 'doctor'
+        ? stakeForRank(req.profile.rank)
+        : req.role === 'node' && req.nodeRole === 'validator'
+          ? SERVER_NODE_STAKE
+          : 0,
     nodeRole: req.role === 'node' ? req.nodeRole : '',
     request: registrationSubject(req) as AccountEntry['request']
-  });
+  };
+}
+
+export function applyRegister(state: ChainState, tx: RegisterTx): ChainState {
+  const e = registeredEntry(tx);
+  return refreshMember(putAccount(state, e), e.key);
 }
 
 export function verifyRecover(state: ChainState, tx: RecoverTx, _ctx: TxContext): Verdict {
@@ -79,13 +95,15 @@ export function verifyRecover(state: ChainState, tx: RecoverTx, _ctx: TxContext)
 export function applyRecover(state: ChainState, tx: RecoverTx): ChainState {
   const r = tx.recovery;
   const old = account(state, r.account)!;
-  const s = putAccount(state, { ...old, status: 'rotated', rotatedTo: r.newSigningPublic });
-  return putAccount(s, {
+  let s = putAccount(state, { ...old, status: 'rotated', rotatedTo: r.newSigningPublic });
+  s = putAccount(s, {
     ...old,
     key: r.newSigningPublic,
     encryptionKey: r.newEncryptionPublic,
     request: recoverySubject(r) as AccountEntry['request']
   });
+  // The new key takes the old one's place in its hospital's validator set (same weight).
+  return refreshMember(refreshMember(s, r.account), r.newSigningPublic);
 }
 
 export function verifyRankChange(state: ChainState, tx: RankChange, ctx: TxContext): Verdict {
@@ -93,12 +111,14 @@ export function verifyRankChange(state: ChainState, tx: RankChange, ctx: TxConte
     return fail('chain/wrong-time', { txTime: tx.time, blockTime: ctx.time });
   const d = activeAccount(state, tx.doctor, ['doctor']);
   if (!d.ok) return d.verdict;
+  if (hospitalSetFull(state, { ...d.account, rank: tx.rank, stake: stakeForRank(tx.rank) }))
+    return fail('chain/list-full', { detail: 'hospital validator set', hospital: d.account.hospital });
   return checkMajority(tx.approvals, managers(state), changeSubject(tx));
 }
 
 export function applyRankChange(state: ChainState, tx: RankChange): ChainState {
   const d = account(state, tx.doctor)!;
-  return putAccount(state, { ...d, rank: tx.rank, stake: stakeForRank(tx.rank) });
+  return refreshMember(putAccount(state, { ...d, rank: tx.rank, stake: stakeForRank(tx.rank) }), tx.doctor);
 }
 
 export function verifyHospitalChange(state: ChainState, tx: HospitalChange, ctx: TxContext): Verdict {

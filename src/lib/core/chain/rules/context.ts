@@ -19,6 +19,11 @@ export type ChainConfig =
        * disagree about a fresh grant, which costs a round, never safety.
        */
       consortium: ChainState;
+      /**
+       * The height of `consortium`, when the node knows it: a validator-set sync read at a later
+       * consortium height than this validator has reached is refused (it cannot be checked yet).
+       */
+      consortiumHeight?: number;
     };
 
 export interface TxContext {

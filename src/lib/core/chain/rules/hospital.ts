@@ -1,18 +1,19 @@
 /**
- * Hospital chain rules: append-record, amendment, access-log, evidence. `verifyHospitalTx` is pure and
+ * Hospital chain rules: append-record, amendment, access-log, evidence, sync-validators. `verifyHospitalTx` is pure and
  * never changes state; `applyHospitalTx` assumes the transaction verified and only writes. The checks
  * for a record are the thesis's scenario 2, all re-done by every validator: the author is a doctor
  * registered at this hospital and not rotated, holds at least the minimum stake, signed it; a live
  * grant from the patient gives write scope for exactly this tag; two or more distinct registered
  * mirrors of this hospital attest the blob; the transaction was never seen before.
  */
-import { CHAIN_LIMITS, TAGS } from '../../constants.js';
+import { CHAIN_LIMITS, PROTOCOL_VERSION, TAGS } from '../../constants.js';
+import { makeValidatorSet, validatorSetHash } from '../../consensus/types.js';
 import { fail, OK, type Verdict } from '../../errors.js';
 import { MIN_WRITE_STAKE } from '../../accounts/rank.js';
 import { bytesEqual } from '../../encoding/cbor.js';
 import { writeCommitment } from '../commit.js';
 import { hexKey } from '../bytes.js';
-import { recordEntryCodec, type RecordEntry } from '../entries.js';
+import { recordEntryCodec, validatorsEntryCodec, type RecordEntry } from '../entries.js';
 import {
   appendToList,
   getEntry,
@@ -29,9 +30,13 @@ import { accessLogSignatureValid, type AccessLog } from '../tx/access-log.js';
 import { applyEvidenceTx, verifyEvidenceTx } from './evidence.js';
 import type { HospitalTx } from '../tx/decode.js';
 import { TX_FUTURE_SKEW_MS, txHash, type TxContext } from './context.js';
-import { activeAccount, grantEntry, grantRevoked } from './lookup.js';
+import { activeAccount, grantEntry, grantRevoked, validatorSetOf } from './lookup.js';
+import { hospitalSetOf } from './hospital-set.js';
+import type { SyncValidators } from '../tx/sync-validators.js';
 
-type HospitalCtx = TxContext & { config: { kind: 'hospital'; hospitalId: string; consortium: ChainState } };
+type HospitalCtx = TxContext & {
+  config: { kind: 'hospital'; hospitalId: string; consortium: ChainState; consortiumHeight?: number };
+};
 
 const ZERO = new Uint8Array(32);
 
@@ -138,6 +143,27 @@ function verifyAccessLog(state: ChainState, tx: AccessLog, ctx: HospitalCtx): Ve
   return OK;
 }
 
+/**
+ * Adopt the consortium's set for this hospital. The set takes effect from the next block: the header
+ * of this block names it as nextValidatorsHash, so light clients follow it with a change proof.
+ */
+function verifySyncValidators(state: ChainState, tx: SyncValidators, ctx: HospitalCtx): Verdict {
+  if (tx.hospital !== ctx.config.hospitalId) return fail('chain/wrong-chain', { hospital: tx.hospital });
+  if (bytesEqual(validatorSetHash(tx.set), validatorSetHash(validatorSetOf(state))))
+    return fail('chain/bad-tx', { detail: 'the validator set is already this one' });
+  if (ctx.certified) return OK;
+  const seen = ctx.config.consortiumHeight;
+  if (seen !== undefined && tx.consortiumHeight > seen)
+    return fail('chain/wrong-validators', { detail: 'read at a consortium height not reached yet', seen });
+  const want = hospitalSetOf(ctx.config.consortium, ctx.config.hospitalId);
+  if (
+    want.length !== tx.set.validators.length ||
+    !bytesEqual(validatorSetHash(makeValidatorSet(want)), validatorSetHash(tx.set))
+  )
+    return fail('chain/wrong-validators', { detail: 'not the set the consortium assigns to this hospital' });
+  return OK;
+}
+
 export function verifyHospitalTx(
   state: ChainState,
   tx: HospitalTx,
@@ -153,6 +179,8 @@ export function verifyHospitalTx(
       return verifyAccessLog(state, tx, ctx);
     case TAGS.txEvidence:
       return verifyEvidenceTx(state, tx, ctx);
+    case TAGS.txSyncValidators:
+      return verifySyncValidators(state, tx, ctx);
   }
 }
 
@@ -185,5 +213,11 @@ export function applyHospitalTx(
       return appendToList(s, NS.access, tx.record, [bytes]);
     case TAGS.txEvidence:
       return applyEvidenceTx(s, tx);
+    case TAGS.txSyncValidators:
+      return putEntry(s, NS.validator, 'current', validatorsEntryCodec, {
+        t: TAGS.stValidators,
+        v: PROTOCOL_VERSION,
+        validators: tx.set.validators
+      });
   }
 }

@@ -13,6 +13,7 @@ import { breakGlassCodec, type BreakGlass } from './break-glass.js';
 import { grantTxCodec, revokeTxCodec, type GrantTx, type RevokeTx } from './consent.js';
 import { evidenceTxCodec, type EvidenceTx } from './evidence.js';
 import { indexBatchCodec, type IndexBatch } from './index-batch.js';
+import { syncValidatorsCodec, type SyncValidators } from './sync-validators.js';
 import {
   hospitalChangeCodec,
   rankChangeCodec,
@@ -24,7 +25,7 @@ import {
   type RegisterTx
 } from './accounts.js';
 
-export type HospitalTx = AppendRecord | Amendment | AccessLog | EvidenceTx;
+export type HospitalTx = AppendRecord | Amendment | AccessLog | EvidenceTx | SyncValidators;
 export type ConsortiumTx =
   | RegisterTx
   | RecoverTx
@@ -40,7 +41,8 @@ const HOSPITAL: Record<string, Codec<HospitalTx>> = {
   [TAGS.txAppendRecord]: appendRecordCodec,
   [TAGS.amendment]: amendmentCodec,
   [TAGS.accessLog]: accessLogCodec,
-  [TAGS.txEvidence]: evidenceTxCodec
+  [TAGS.txEvidence]: evidenceTxCodec,
+  [TAGS.txSyncValidators]: syncValidatorsCodec
 };
 
 const CONSORTIUM: Record<string, Codec<ConsortiumTx>> = {
