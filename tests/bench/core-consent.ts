@@ -42,8 +42,11 @@ export async function benchConsent(): Promise<Record<string, number>> {
     });
   const five = make({ categories: ['I', 'IV', 'IX', 'X', 'XVIII'], read: true, write: true });
   const all = make({ categories: 'all', read: true, write: true });
-  // The 'all' grant is refused by encodeQrLink; this is how long its link would be.
-  const allLink = ORIGIN + QR_PATH + toBase64url(encodeCanonical({ t: 'cc/qr-grant', v: 1, grant: all }));
+  const allRead = make({ categories: 'all', read: true, write: false });
+  // A write-only 'all' grant lists 22 public keys and tags; encodeQrLink refuses it, this is how long it would be.
+  const allWriteOnly = make({ categories: 'all', read: false, write: true });
+  const writeOnlyLink =
+    ORIGIN + QR_PATH + toBase64url(encodeCanonical({ t: 'cc/qr-grant', v: 1, grant: allWriteOnly }));
 
   const revocations = [
     createRevocation({ seed: patientSeed, target: { doctor: rng(32) }, seq: 9, time: T0 })
@@ -62,13 +65,16 @@ export async function benchConsent(): Promise<Record<string, number>> {
   return {
     grant_qr_chars: encodeQrLink(ORIGIN, five).length,
     grant_5cat_bytes: grantCodec.encode(five).length,
+    grant_all_qr_chars: encodeQrLink(ORIGIN, all).length,
+    grant_all_read_qr_chars: encodeQrLink(ORIGIN, allRead).length,
     grant_all_bytes: grantCodec.encode(all).length,
-    grant_all_link_chars_refused: allLink.length,
+    grant_all_writeonly_link_chars_refused: writeOnlyLink.length,
     grant_create_5cat_ops: opsPerSecond(
       () => make({ categories: ['I', 'IV', 'IX', 'X', 'XVIII'], read: true, write: true }),
       500
     ),
     grant_open_caps_ops: opsPerSecond(() => openGrantCaps(five, doctor.encryptionSecret), 500),
+    grant_open_caps_all_ops: opsPerSecond(() => openGrantCaps(all, doctor.encryptionSecret), 200),
     grant_verify_for_node_ops: opsPerSecond(() => verifyGrantFor(five, use), 500),
     consent_state_200_events_ops: opsPerSecond(() => consentState(events), 500)
   };

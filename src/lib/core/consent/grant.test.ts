@@ -113,6 +113,50 @@ describe('grant', () => {
     expect([...all.search.keys()]).toEqual([...CATEGORY_CODES]);
   });
 
+  it("an 'all' read grant carries the index key and epoch root and opens to the same per-category caps", () => {
+    for (const write of [true, false]) {
+      const g = createGrant({
+        seed: P.seed,
+        doctor: doctorOf(D),
+        scope: { categories: 'all', read: true, write },
+        notBefore: T0,
+        expiry: T0 + DAY,
+        seq: 30,
+        epoch: 4,
+        rng: seededRng(30)
+      });
+      const caps = openGrantCaps(g, D.keys.encryptionSecret);
+      expect(caps.epoch).toBe(4);
+      expect([...caps.recordSecrets.keys()]).toEqual([...CATEGORY_CODES]);
+      for (const c of CATEGORY_CODES) {
+        expect(caps.search.get(c)).toEqual(searchCapability(P.keys.indexKey, c));
+        expect(caps.recordSecrets.get(c)).toEqual(recordSecret(P.seed, c, 4));
+        expect(caps.tags.get(c)).toEqual(indexTag(P.keys.indexKey, c));
+        if (write) expect(caps.recordPublics.get(c)).toEqual(recordPublicKey(P.seed, c, 4));
+      }
+      expect(caps.recordPublics.size).toBe(write ? CATEGORY_CODES.length : 0);
+      expect(caps.writeCommits).toEqual(write ? writeCommitsFor(P.seed, CATEGORY_CODES, 4) : []);
+    }
+  });
+
+  it('refuses caps in the form the signed scope does not use', () => {
+    const rootForm = encodeCanonical({ e: 0, x: P.keys.indexKey, r: new Uint8Array(32) });
+    const listForm = encodeCanonical({ e: 0, s: [], k: [], p: [], i: [] });
+    const five = grant(P, D, 31, { categories: FIVE, read: true, write: false });
+    const all = grant(P, D, 32, { categories: 'all', read: true, write: false });
+    const writeOnlyAll = grant(P, D, 33, { categories: 'all', read: false, write: true });
+    for (const [g, plain] of [
+      [five, rootForm],
+      [writeOnlyAll, rootForm],
+      [all, listForm]
+    ] as const) {
+      const forged = { ...g, caps: wrapTo(D.keys.encryptionPublic, plain, GRANT_CAPS_CONTEXT, seededRng(1)) };
+      expect(() => openGrantCaps(forged as Grant, D.keys.encryptionSecret)).toThrowError(
+        /consent\/malformed/
+      );
+    }
+  });
+
   it('write grants sign the root of their write commitments; the doctor rebuilds the list from the caps', () => {
     for (const read of [true, false]) {
       const g = grant(P, D, 20, { categories: FIVE, read, write: true });

@@ -8,6 +8,11 @@
  *           the patient) and the index tag (to file them under the patient's secure index). With read
  *           as well, both are derived from the secrets and search capabilities instead of travelling
  *           twice — that keeps a 5-category grant inside one QR code.
+ * A read grant for 'all' categories carries instead just two keys: the patient's index key (every
+ * search capability derives from it) and the epoch root (every record secret of that epoch derives
+ * from it, crypto/keys.ts) — the same power as the 22 per-category entries, in a tenth of the bytes,
+ * so it too fits in one QR code. A write-only 'all' grant cannot take that short cut (the root would
+ * let its holder read) and keeps the per-category public keys and tags.
  * A write grant also signs `writeRoot`, the root of its write commitments (write-commits.ts), which
  * lets hospital validators check a write's category without learning it.
  * The chain and every node see who granted whom, the scope and the validity window, never the keys.
@@ -18,7 +23,13 @@ import { LIMITS, PROTOCOL_VERSION, TAGS } from '../constants.js';
 import { CoreError, isCoreError } from '../errors.js';
 import { sha256 } from '../crypto/hash.js';
 import { sign } from '../crypto/ed25519.js';
-import { deriveAccountKeys, recordPublicKey, recordSecret } from '../crypto/keys.js';
+import {
+  deriveAccountKeys,
+  recordEpochRoot,
+  recordPublicKey,
+  recordSecret,
+  recordSecretFromRoot
+} from '../crypto/keys.js';
 import { unwrapWith, wrapTo, x25519PublicKey } from '../crypto/x25519.js';
 import type { Rng } from '../crypto/random.js';
 import { indexTag, indexTagFromCapability, searchCapability } from '../records/index-tag.js';
@@ -100,11 +111,20 @@ export const grantCodec = defineCodec('grant', grantSchema, MAX_GRANT_BYTES);
  * The plaintext inside `caps`, with one-letter keys because it rides in a QR code: e = record-key
  * epoch; for read scope s = search capabilities, k = record secrets; for write-only scope p = record
  * public keys, i = index tags. Lists follow the order of `scopeCategories(scope)`; lists the scope
- * does not need are empty. Not signed on its own — the signed grant covers its ciphertext.
+ * does not need are empty. A read grant for 'all' uses the root form instead: x = the patient's index
+ * key, r = the epoch root. Not signed on its own — the signed grant covers its ciphertext.
  */
 const keyList = v.pipe(v.array(bytes(KEY_BYTES)), v.maxLength(LIMITS.maxGrantCategories));
-const capsSchema = v.strictObject({ e: uint(), s: keyList, k: keyList, p: keyList, i: keyList });
+const listCapsSchema = v.strictObject({ e: uint(), s: keyList, k: keyList, p: keyList, i: keyList });
+const rootCapsSchema = v.strictObject({ e: uint(), x: bytes(KEY_BYTES), r: bytes(KEY_BYTES) });
+const capsSchema = v.union([listCapsSchema, rootCapsSchema]);
+type ListCaps = v.InferOutput<typeof listCapsSchema>;
 const capsCodec = defineCodec('grant-caps', capsSchema, MAX_CAPS_PLAINTEXT);
+
+/** Which caps form a scope uses: the root form exactly for read grants over 'all' categories. */
+function usesRootCaps(scope: GrantScope): boolean {
+  return scope.categories === 'all' && scope.read;
+}
 
 /** The categories a scope covers, in code-system order ('all' = every chapter). */
 export function scopeCategories(scope: { categories: 'all' | readonly string[] }): readonly string[] {
@@ -147,13 +167,17 @@ export function createGrant(input: CreateGrantInput): Grant {
   const writeOnly = scope.write && !scope.read;
   // parse() types the plain key lists (any Uint8Array) as the schema's output.
   const caps = capsCodec.encode(
-    capsCodec.parse({
-      e: epoch,
-      s: scope.read ? cats.map((c) => searchCapability(keys.indexKey, c)) : [],
-      k: scope.read ? cats.map((c) => recordSecret(seed, c, epoch)) : [],
-      p: writeOnly ? cats.map((c) => recordPublicKey(seed, c, epoch)) : [],
-      i: writeOnly ? cats.map((c) => indexTag(keys.indexKey, c)) : []
-    })
+    capsCodec.parse(
+      usesRootCaps(scope)
+        ? { e: epoch, x: keys.indexKey, r: recordEpochRoot(seed, epoch) }
+        : {
+            e: epoch,
+            s: scope.read ? cats.map((c) => searchCapability(keys.indexKey, c)) : [],
+            k: scope.read ? cats.map((c) => recordSecret(seed, c, epoch)) : [],
+            p: writeOnly ? cats.map((c) => recordPublicKey(seed, c, epoch)) : [],
+            i: writeOnly ? cats.map((c) => indexTag(keys.indexKey, c)) : []
+          }
+    )
   );
   const commits = scope.write
     ? cats.map((c) => writeCommitment(recordPublicKey(seed, c, epoch), indexTag(keys.indexKey, c)))
@@ -213,6 +237,9 @@ export function openGrantCaps(grant: Grant, doctorEncryptionSecret: Uint8Array):
   }
   const { read, write } = grant.scope;
   const cats = scopeCategories(grant.scope);
+  if ('r' in caps !== usesRootCaps(grant.scope))
+    throw new CoreError('consent/malformed', { detail: 'caps form does not match the signed scope' });
+  if ('r' in caps) caps = expandRootCaps(caps, cats);
   const want = (on: boolean) => (on ? cats.length : 0);
   if (
     caps.s.length !== want(read) ||
@@ -245,4 +272,16 @@ export function openGrantCaps(grant: Grant, doctorEncryptionSecret: Uint8Array):
       throw new CoreError('consent/malformed', { detail: 'caps do not match the signed writeRoot' });
   }
   return out;
+}
+
+/** The per-category lists a root-form caps stands for (read scope: search capabilities and secrets). */
+function expandRootCaps(caps: v.InferOutput<typeof rootCapsSchema>, cats: readonly string[]): ListCaps {
+  // parse() types the derived keys (any Uint8Array) as the schema's output.
+  return v.parse(listCapsSchema, {
+    e: caps.e,
+    s: cats.map((c) => searchCapability(caps.x, c)),
+    k: cats.map((c) => recordSecretFromRoot(caps.r, c)),
+    p: [],
+    i: []
+  });
 }

@@ -72,8 +72,27 @@ describe('QR grant link', () => {
     expect(encodeQrLink(ORIGIN, typical).length).toBe(1052);
   });
 
+  it(`fits a read grant for 'all' categories in ${LIMITS.maxQrChars} characters (index key + epoch root)`, () => {
+    for (const write of [true, false]) {
+      const all = createGrant({
+        seed: P.seed,
+        doctor: doctorOf(D),
+        scope: { categories: 'all', read: true, write },
+        notBefore: T0,
+        expiry: T0 + 365 * DAY,
+        seq: Number.MAX_SAFE_INTEGER, // the largest a seq can encode to
+        epoch: Number.MAX_SAFE_INTEGER,
+        rng: seededRng(7)
+      });
+      const link = encodeQrLink(ORIGIN, all);
+      expect(link.length).toBeLessThanOrEqual(LIMITS.maxQrChars);
+      expect(decodeQrLink(link)).toEqual(all);
+    }
+  });
+
   it('refuses a grant too large for one code instead of emitting an unscannable one', () => {
-    const all = grant(P, D, 1, { categories: 'all', read: true, write: true });
+    // Write-only 'all' must carry 22 record public keys and tags (an epoch root would let it read).
+    const all = grant(P, D, 1, { categories: 'all', read: false, write: true });
     expect(codeOf(() => encodeQrLink(ORIGIN, all))).toBe('consent/too-large');
   });
 

@@ -7,8 +7,10 @@
  * The fragment (#) keeps the payload out of server logs and Referer headers.
  *
  * Size: a 5-category read+write grant is 1,052 characters, under LIMITS.maxQrChars (1,100, one QR
- * code at error correction L). A grant for 'all' 22 categories is larger than one code can hold:
- * encodeQrLink refuses it with 'consent/too-large' rather than emit a code phones cannot scan.
+ * code at error correction L); a read (or read+write) grant for 'all' is shorter still, since its
+ * caps are two root keys (grant.ts). A write-only grant for 'all' must list 22 public keys and tags
+ * and is larger than one code can hold: encodeQrLink refuses it with 'consent/too-large' rather than
+ * emit a code phones cannot scan.
  */
 import { v, header } from '../encoding/schema.js';
 import { defineCodec } from '../encoding/codec.js';

@@ -5,7 +5,13 @@ import { nodeEd25519 } from './ed25519.node.js';
 import { open, seal } from './aead.js';
 import { seededRng } from './random.js';
 import { unwrapWith, wrapTo, x25519PublicKey } from './x25519.js';
-import { deriveAccountKeys, recordPublicKey, recordSecret } from './keys.js';
+import {
+  deriveAccountKeys,
+  recordEpochRoot,
+  recordPublicKey,
+  recordSecret,
+  recordSecretFromRoot
+} from './keys.js';
 import { openWithPassphrase, sealWithPassphrase } from './passphrase.js';
 import { isCoreError } from '../errors.js';
 
@@ -109,6 +115,22 @@ describe('key derivation', () => {
     expect(recordSecret(s, 'E', 0)).not.toEqual(recordSecret(s, 'E', 1));
     expect(recordPublicKey(s, 'E', 0)).toEqual(x25519PublicKey(recordSecret(s, 'E', 0)));
     expect(() => deriveAccountKeys(new Uint8Array(31))).toThrowError(/crypto\/bad-key/);
+  });
+
+  it("record secrets of an epoch derive from its root, and only that epoch's", () => {
+    const s = new Uint8Array(32).fill(2);
+    const root = recordEpochRoot(s, 7);
+    expect(root).toHaveLength(32);
+    for (const c of ['I', 'IV', 'XXII']) {
+      expect(recordSecretFromRoot(root, c)).toEqual(recordSecret(s, c, 7));
+      expect(recordSecretFromRoot(root, c)).not.toEqual(recordSecret(s, c, 6));
+      expect(recordSecretFromRoot(root, c)).not.toEqual(recordSecret(s, c, 8));
+    }
+    expect(recordSecretFromRoot(root, 'I')).not.toEqual(recordSecretFromRoot(root, 'II'));
+    expect(recordEpochRoot(s, 7)).not.toEqual(recordEpochRoot(s, 8));
+    expect(recordEpochRoot(s, 7)).not.toEqual(recordEpochRoot(new Uint8Array(32).fill(3), 7));
+    expect(() => recordSecretFromRoot(new Uint8Array(31), 'I')).toThrowError(/crypto\/bad-key/);
+    expect(() => recordEpochRoot(new Uint8Array(33), 0)).toThrowError(/crypto\/bad-key/);
   });
 
   it('passphrase box opens with the passphrase only', async () => {

@@ -36,10 +36,28 @@ export function deriveAccountKeys(seed: Uint8Array): AccountKeys {
   };
 }
 
+/**
+ * The root of one epoch's record keys. Every per-category record secret of that epoch derives from
+ * it, so an 'all'-category read grant can carry this one key instead of 22 secrets (and fit in one QR
+ * code) while still giving nothing for other epochs: a revocation bumps the epoch, and a new root
+ * comes from the seed, which never leaves the patient.
+ */
+export function recordEpochRoot(seed: Uint8Array, epoch: number): Uint8Array {
+  checkSeed(seed);
+  // "epoch" can never be a category code (those are Roman numerals), so no info string is shared.
+  return hkdf(seed, `${KDF_LABELS.record}/epoch/${epoch}`);
+}
+
+/** The X25519 secret for one category under an epoch root (what a doctor holding the root derives). */
+export function recordSecretFromRoot(root: Uint8Array, category: string): Uint8Array {
+  if (!(root instanceof Uint8Array) || root.length !== 32)
+    throw new CoreError('crypto/bad-key', { detail: 'epoch root must be 32 bytes' });
+  return hkdf(root, `${KDF_LABELS.record}/${category}`);
+}
+
 /** The X25519 secret for one (category, epoch); its public half is what a write-scope grant carries. */
 export function recordSecret(seed: Uint8Array, category: string, epoch: number): Uint8Array {
-  checkSeed(seed);
-  return hkdf(seed, `${KDF_LABELS.record}/${category}/${epoch}`);
+  return recordSecretFromRoot(recordEpochRoot(seed, epoch), category);
 }
 
 export function recordPublicKey(seed: Uint8Array, category: string, epoch: number): Uint8Array {
