@@ -12,6 +12,7 @@ export interface ServedHost {
   mode: Mode;
   peerId: string;
   addrs: string[];
+  httpUrl: string;
 }
 
 export interface Server {

@@ -8,11 +8,16 @@
  *
  *   node --import tsx tests/integration/light-server.node.ts <dataDir> '<world options JSON>' mode,mode…
  *
- * Prints one JSON line {hosts: [{mode, peerId, addrs}]} when listening; SIGTERM stops it.
+ * Each host also answers HTTP as a node does (`GET /addrs`, `GET /genesis.json`, and `/` as a blank
+ * page, so a browser test has a real origin with IndexedDB).
+ * Prints one JSON line {hosts: [{mode, peerId, addrs, httpUrl}]} when listening; SIGTERM stops it.
  */
 import '../../src/node/polyfills.js';
 import 'reflect-metadata';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { genesisFileOf } from '../../src/node/genesis-file.js';
 import { createNodeHost, type NodeHost } from '../../src/node/p2p/host.js';
 import { CoreError } from '../../src/lib/core/errors.js';
 import { headerCodec, CONSORTIUM_CHAIN_ID, type Header } from '../../src/lib/core/chain/header.js';
@@ -218,13 +223,33 @@ async function serveWorld(host: NodeHost, w: World, mode: Mode): Promise<void> {
   );
 }
 
+/** The node's public HTTP face (src/node/http.ts), reduced to what a light client reads. */
+async function serveHttp(host: NodeHost, w: World): Promise<{ server: Server; url: string }> {
+  const genesis = JSON.stringify(genesisFileOf(w.genesis));
+  const server = createServer((req, res) => {
+    const json = (body: string) => {
+      res.writeHead(200, { 'Content-Type': 'application/json', 'Access-Control-Allow-Origin': '*' });
+      res.end(body);
+    };
+    if (req.url === '/addrs') return json(JSON.stringify({ addrs: host.multiaddrs() }));
+    if (req.url === '/genesis.json') return json(genesis);
+    if (req.url === '/') {
+      res.writeHead(200, { 'Content-Type': 'text/html' });
+      return res.end('<!doctype html><title>light</title>');
+    }
+    res.writeHead(404).end();
+  });
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+}
+
 async function main(): Promise<void> {
   const [dataDir, worldJson, modeList] = process.argv.slice(2);
   if (!dataDir || !worldJson || !modeList)
     throw new Error('usage: light-server.node.ts <dir> <world> <modes>');
   const world = buildWorld(JSON.parse(worldJson) as WorldOptions);
   const webrtc = process.env['LIGHT_WEBRTC'] === '1';
-  const hosts: { mode: Mode; host: NodeHost }[] = [];
+  const hosts: { mode: Mode; host: NodeHost; http: { server: Server; url: string } }[] = [];
   for (const [i, m] of modeList.split(',').entries()) {
     if (!(MODES as readonly string[]).includes(m)) throw new Error(`unknown mode ${m}`);
     const host = await createNodeHost({
@@ -233,7 +258,7 @@ async function main(): Promise<void> {
       allowPrivateAddresses: true
     });
     await serveWorld(host, world, m as Mode);
-    hosts.push({ mode: m as Mode, host });
+    hosts.push({ mode: m as Mode, host, http: await serveHttp(host, world) });
   }
   process.stdout.write(
     JSON.stringify({
@@ -241,12 +266,16 @@ async function main(): Promise<void> {
       hosts: hosts.map((h) => ({
         mode: h.mode,
         peerId: h.host.peerId.toString(),
-        addrs: h.host.multiaddrs()
+        addrs: h.host.multiaddrs(),
+        httpUrl: h.http.url
       }))
     }) + '\n'
   );
   const stop = async () => {
-    for (const h of hosts) await h.host.stop();
+    for (const h of hosts) {
+      h.http.server.close();
+      await h.host.stop();
+    }
     process.exit(0);
   };
   process.on('SIGTERM', () => void stop());
