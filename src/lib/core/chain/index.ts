@@ -25,7 +25,13 @@ export {
   verifyTx
 } from './rules/block.js';
 export type { Built, ChainParams, Execution } from './rules/block.js';
-export { TX_FUTURE_SKEW_MS, txHash, type ChainConfig, type TxContext } from './rules/context.js';
+export {
+  TX_FUTURE_SKEW_MS,
+  txHash,
+  type ChainConfig,
+  type HospitalHeaderView,
+  type TxContext
+} from './rules/context.js';
 export { account, grantEntry, grantRevoked, hospital, managers, validatorSetOf } from './rules/lookup.js';
 export { recordOf } from './rules/hospital.js';
 export { checkpointOf } from './rules/index-batch.js';

@@ -46,7 +46,7 @@ export function verifyConsortiumTx(
     case TAGS.txRevoke:
       return verifyRevokeTx(state, tx);
     case TAGS.indexBatch:
-      return verifyIndexBatch(state, tx);
+      return verifyIndexBatch(state, tx, ctx);
     case TAGS.breakGlass:
       return verifyBreakGlass(state, tx, ctx);
     case TAGS.txEvidence:

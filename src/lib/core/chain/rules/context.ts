@@ -8,8 +8,20 @@ import { taggedHash } from '../../crypto/hash.js';
 import { TAGS } from '../../constants.js';
 import type { ChainState } from '../store.js';
 
+/**
+ * What a consortium validator knows of a hospital chain's headers: the hash of the header at `height`
+ * that the node verified under that chain's commit certificates (following its validator sets with
+ * change proofs), or undefined if it does not follow that hospital or has not reached that height.
+ * Must be a pure lookup (same answer for the same question during one block's checks).
+ */
+export type HospitalHeaderView = (hospitalId: string, height: number) => Uint8Array | undefined;
+
 export type ChainConfig =
-  | { kind: 'consortium' }
+  | {
+      kind: 'consortium';
+      /** Lets an index batch's checkpoint be compared with the certified hospital header (optional). */
+      hospitalHeaders?: HospitalHeaderView;
+    }
   | {
       kind: 'hospital';
       hospitalId: string;
