@@ -26,6 +26,7 @@ import {
 import {
   consensusMessageCodec,
   makeValidatorSet,
+  signBytes,
   signProposal,
   signVote,
   verifyCommit,
@@ -84,12 +85,16 @@ export interface SimConfig {
   prefillTxs?: number;
   maxTxsPerBlock?: number;
   gossipMs?: number;
-  /** Relay other validators' votes when gossiping (how equivocations meet at one node). */
+  /** Relay other validators' votes at every gossip tick, stalled or not (how equivocations meet at one node). */
   relay?: boolean;
   timeouts?: Partial<TimeoutConfig>;
   /** Share decoding and signature-check caches between nodes (tests); off = every node pays its own CPU (bench). */
   sharedCaches?: boolean;
   stopOnViolation?: boolean;
+  /** 'mempool': client transactions (default); 'synthetic': see TestChain (always work, recurring blocks). */
+  workload?: 'mempool' | 'synthetic';
+  /** Validator keys: the same family in every run keeps the signature memo warm across runs. */
+  keyFamily?: number;
   /** Stop once every client transaction submitted so far is committed at every honest node (light-load bench). */
   stopWhenTxsCommitted?: boolean;
 }
@@ -178,7 +183,41 @@ export const SIM_TIMEOUTS: TimeoutConfig = {
 };
 
 const sharedMemo = memoisedCheck();
+
+// Ed25519 is deterministic: a memo of sign(seed, msg) returns exactly what signing again would.
+const signMemo = new Map<string, Uint8Array>();
+const SIGN_MEMO_MAX = 300_000;
+function memoisedSign(seed: Uint8Array): (msg: Uint8Array) => Uint8Array {
+  const prefix = toHex(seed);
+  return (msg) => {
+    const key = prefix + latin1(msg);
+    let sig = signMemo.get(key);
+    if (!sig) {
+      sig = sign(seed, msg);
+      if (signMemo.size >= SIGN_MEMO_MAX) signMemo.clear();
+      signMemo.set(key, sig);
+    }
+    return sig;
+  };
+}
+
+function latin1(b: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < b.length; i += 4096)
+    s += String.fromCharCode.apply(null, b.subarray(i, i + 4096) as unknown as number[]);
+  return s;
+}
 const sharedDecoded = new WeakMap<Uint8Array, ConsensusMessage | null>();
+// Decoded messages are shared by every receiver and never mutated: verify each object once.
+const verifiedObjects = new WeakMap<ConsensusMessage, boolean>();
+function sharedVerify(m: ConsensusMessage): boolean {
+  let ok = verifiedObjects.get(m);
+  if (ok === undefined) {
+    ok = sharedMemo(m.t === TAGS.proposal ? m.proposer : m.validator, signBytes(m), m.sig);
+    verifiedObjects.set(m, ok);
+  }
+  return ok;
+}
 
 export function runSimulation(cfg: SimConfig): SimResult {
   return new Simulation(cfg).run();
@@ -200,8 +239,11 @@ export class Simulation {
   private readonly conflicts = new WeakMap<Vote, Vote>();
   private readonly plans = new Map<string, { x: Proposal; y: Proposal }>();
   private readonly planVotes = new Map<string, [Vote, Vote]>();
+  private sides: Map<number, 'x' | 'y'> | null = null;
   private readonly decided = new Map<number, { id: string; node: number }>();
   private readonly result: SimResult;
+  /** Events handled, by kind (diagnostics). */
+  readonly kinds: Record<string, number> = {};
 
   constructor(config: SimConfig) {
     this.cfg = {
@@ -221,18 +263,28 @@ export class Simulation {
       sharedCaches: true,
       stopOnViolation: true,
       stopWhenTxsCommitted: false,
+      workload: 'mempool',
+      keyFamily: 0,
       ...config
     };
     this.rng = new Prng(config.seed);
-    const family = config.seed % 8;
-    const keys = config.validators.map((_, i) => validatorKey(i, family));
+    const keys = config.validators.map((_, i) => validatorKey(i, this.cfg.keyFamily));
     this.set = makeValidatorSet(keys.map((k, i) => ({ key: k.pub, weight: config.validators[i]!.weight })));
     const shared = this.cfg.sharedCaches;
     this.nodes = config.validators.map((v, i) => {
       const check = shared ? sharedMemo : memoisedCheck();
-      const app = new TestChain(this.cfg.chainId, () => this.set, this.cfg.maxTxsPerBlock, check);
+      const app = new TestChain(
+        this.cfg.chainId,
+        () => this.set,
+        this.cfg.maxTxsPerBlock,
+        check,
+        this.cfg.workload === 'synthetic' ? { proposer: i } : null
+      );
       const seed = keys[i]!.seed;
-      const signer: Signer = { publicKey: keys[i]!.pub, sign: (b) => sign(seed, b) };
+      const signer: Signer = {
+        publicKey: keys[i]!.pub,
+        sign: shared ? memoisedSign(seed) : (b) => sign(seed, b)
+      };
       const node: SimNode = {
         i,
         signer,
@@ -275,6 +327,7 @@ export class Simulation {
       height: n.app.height + 1,
       timeouts: this.cfg.timeouts ?? SIM_TIMEOUTS,
       checkSignature: n.check,
+      ...(this.cfg.sharedCaches ? { verifyMessage: sharedVerify } : {}),
       ...(n.snapshot ? { snapshot: n.snapshot } : {})
     });
   }
@@ -298,6 +351,7 @@ export class Simulation {
       if (!e || e.at > this.cfg.maxVirtualMs) break;
       this.now = e.at;
       this.result.events++;
+      this.kinds[e.item.k] = (this.kinds[e.item.k] ?? 0) + 1;
       this.handle(e.item);
     }
     const r = this.result;
@@ -544,7 +598,8 @@ export class Simulation {
   private conflicting(n: SimNode, vote: Vote): Vote {
     let c = this.conflicts.get(vote);
     if (!c) {
-      const blockId = (vote.blockId === null ? this.rng.bytes(32) : null) as Vote['blockId'];
+      // Deterministic content, so the same equivocation in another run costs no new signature check.
+      const blockId = (vote.blockId === null ? sha256(signBytes(vote)) : null) as Vote['blockId'];
       const { sig: _sig, ...unsigned } = vote;
       c = signVote({ ...unsigned, blockId }, n.signer);
       this.conflicts.set(vote, c);
@@ -558,8 +613,8 @@ export class Simulation {
     const block = encodeTestBlock({
       t: 'cc/sim-block',
       height: p.height,
-      parent: n.app.head(),
-      txs: [new Uint8Array([INVALID_TX_MARK, ...this.rng.bytes(8)])],
+      parent: this.cfg.workload === 'synthetic' ? new Uint8Array(32) : n.app.head(),
+      txs: [new Uint8Array([INVALID_TX_MARK, p.height & 0xff, (p.height >> 8) & 0xff, n.i])],
       evidence: [],
       note: new Uint8Array(0)
     });
@@ -578,15 +633,15 @@ export class Simulation {
   }
 
   /**
-   * The colluders' split-brain attack. Returns true when it handled the message. Honest nodes are
-   * split by index parity into sides X and Y; colluders see side X's messages.
+   * The colluders' split-brain attack. Returns true when it handled the message. The other nodes are
+   * split into sides X and Y of about equal weight; colluders see side X's messages.
    */
   private colludes(n: SimNode, msg: ConsensusMessage): boolean {
     const slot = `${msg.height}/${msg.round}`;
     let plan = this.plans.get(slot);
     if (msg.t === TAGS.proposal) {
       if (plan || msg.polRound !== -1) return false;
-      const alt = n.app.proposeBlock(msg.height, msg.round, this.rng.bytes(8));
+      const alt = n.app.proposeBlock(msg.height, msg.round, new Uint8Array([0xa1, msg.round & 0xff]));
       if (!alt) return false;
       const { sig: _sig, ...rest } = msg;
       const y = signProposal(
@@ -618,13 +673,39 @@ export class Simulation {
 
   private sideOf(p: SimNode): 'x' | 'y' | 'c' {
     if (p.behaviours.has('collude')) return 'c';
-    return this.honest.indexOf(p) % 2 === 0 ? 'x' : 'y';
+    if (!this.sides) {
+      // Split the others into two halves of about equal weight (heaviest first, to the lighter half).
+      this.sides = new Map();
+      let wx = 0;
+      let wy = 0;
+      const others = this.nodes.filter((n) => !n.behaviours.has('collude'));
+      others.sort((a, b) => this.weight(b) - this.weight(a) || a.i - b.i);
+      for (const n of others) {
+        if (wx <= wy) {
+          this.sides.set(n.i, 'x');
+          wx += this.weight(n);
+        } else {
+          this.sides.set(n.i, 'y');
+          wy += this.weight(n);
+        }
+      }
+    }
+    return this.sides.get(p.i)!;
+  }
+
+  private weight(n: SimNode): number {
+    return this.cfg.validators[n.i]!.weight;
   }
 
   private gossip(i: number, epoch: number): void {
     const n = this.nodes[i]!;
     if (!n.alive || n.epoch !== epoch) return;
     this.queue.push(this.now + this.cfg.gossipMs, { k: 'gossip', node: i, epoch });
+    // Re-send only when stalled since the last tick: a node that is making progress needs no repeats.
+    const pos = `${n.engine.currentHeight}/${n.engine.currentRound}/${n.engine.currentStep}/${n.app.height}`;
+    const stalled = pos === n.at;
+    n.at = pos;
+    if (!stalled && !this.cfg.relay) return;
     for (const m of n.engine.gossip(this.cfg.relay)) {
       const author = m.t === TAGS.proposal ? m.proposer : m.validator;
       if (bytesEqual(author, n.signer.publicKey)) this.transmit(n, m);
