@@ -22,16 +22,13 @@ export type { Role, StoredAccount } from './stored.js';
 export { ROLES } from './stored.js';
 import { ROLES, type Role, type StoredAccount } from './stored.js';
 
-const ACCOUNT_KEY = 'account';
+import { ACCOUNT_KEY, loadAccount } from './account-store.js';
+export { forgetAccount, loadAccount } from './account-store.js';
 /** Short passphrases fall to offline guessing even through scrypt; 10 characters is a floor, not advice. */
 export const MIN_PASSPHRASE_CHARS = 10;
 /** A backup file is a few hundred bytes of JSON; anything past 16 KiB is not one. */
 export const MAX_BACKUP_BYTES = 16 * 1024;
 const BACKUP_FORMAT = 'carechain-account-backup';
-
-export async function loadAccount(db: Db): Promise<StoredAccount | undefined> {
-  return db.get('keys', ACCOUNT_KEY);
-}
 
 export function checkPassphrase(passphrase: string): void {
   if ([...passphrase].length < MIN_PASSPHRASE_CHARS)
@@ -163,9 +160,4 @@ export async function importBackup(
   const seed = await openBox(account, passphrase);
   await db.put('keys', account, ACCOUNT_KEY);
   return { account, seed };
-}
-
-/** Removes the account from this device (after a recovery moved it, or on the user's request). */
-export async function forgetAccount(db: Db): Promise<void> {
-  await db.delete('keys', ACCOUNT_KEY);
 }

@@ -3,18 +3,11 @@
  * badge count, the network connection and its sync progress. The unlocked seed lives only here, in
  * memory, for this page's life; logout zeroes it and drops the non-extractable cache key.
  */
-import { deriveAccountKeys, systemRng, type AccountKeys } from '../core/crypto/index.js';
+import type { AccountKeys } from '../core/crypto/index.js';
 import { appDb, type Db } from './db.js';
-import { CacheStore, importCacheKey } from './cache-store.js';
-import {
-  createAccount,
-  forgetAccount,
-  importBackup,
-  loadAccount,
-  unlockAccount,
-  type Role,
-  type StoredAccount
-} from './keystore.js';
+import type { CacheStore } from './cache-store.js';
+import { forgetAccount, loadAccount } from './account-store.js';
+import type { Role, StoredAccount } from './stored.js';
 import { Outbox, type FlushResult, type OutboxAction } from './outbox.js';
 import {
   currentNetwork,
@@ -90,7 +83,12 @@ class Session {
     if (this.#outbox) this.pending = await this.#outbox.pendingCount();
   }
 
+  // Key handling (scrypt, Ed25519, schemas) loads on first use, not with the first screen.
   private async begin(account: StoredAccount, seed: Uint8Array) {
+    const [{ deriveAccountKeys }, { CacheStore, importCacheKey }] = await Promise.all([
+      import('../core/crypto/keys.js'),
+      import('./cache-store.js')
+    ]);
     this.account = account;
     this.#seed = seed;
     this.#keys = deriveAccountKeys(seed);
@@ -99,23 +97,24 @@ class Session {
   }
 
   async create(role: Role, label: string, passphrase: string): Promise<void> {
-    const { account, seed } = await createAccount(this.db, {
-      role,
-      label,
-      passphrase,
-      now: Date.now(),
-      rng: systemRng
-    });
+    const [{ createAccount }, { systemRng }] = await Promise.all([
+      import('./keystore.js'),
+      import('../core/crypto/random.js')
+    ]);
+    const now = Date.now();
+    const { account, seed } = await createAccount(this.db, { role, label, passphrase, now, rng: systemRng });
     await this.begin(account, seed);
   }
 
   async unlock(passphrase: string): Promise<void> {
+    const { unlockAccount } = await import('./keystore.js');
     const { account, seed } = await unlockAccount(this.db, passphrase);
     await this.begin(account, seed);
   }
 
   async importBackup(text: string, passphrase: string): Promise<void> {
-    const { account, seed } = await importBackup(this.db, text, passphrase);
+    const keystore = await import('./keystore.js');
+    const { account, seed } = await keystore.importBackup(this.db, text, passphrase);
     await this.begin(account, seed);
   }
 
