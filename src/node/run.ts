@@ -25,6 +25,7 @@ import type { Logger } from './log.js';
 import type { MetricFamily } from './metrics.js';
 import { Mirror, type MirrorClient } from './mirror/mirror.js';
 import { createNodeHost } from './p2p/host.js';
+import { cachingBackend } from './verify-cache.js';
 import { registerServices } from './services.js';
 import { NodeStorage } from './storage/index.js';
 import { libp2pTransport } from './transport.js';
@@ -53,7 +54,7 @@ const peerIdOf = (ma: string): string | undefined =>
     .findLast((c) => c.name === 'p2p')?.value;
 
 export async function runNode(config: NodeConfig, log: Logger): Promise<RunningNode> {
-  setEd25519Backend(nodeEd25519);
+  setEd25519Backend(cachingBackend(nodeEd25519));
   const key = loadNodeKey(config.keys.node);
   const authority =
     config.consortiumAuthority && config.keys.authority ? loadNodeKey(config.keys.authority) : null;

@@ -46,7 +46,7 @@ import {
   type Evidence
 } from '../../lib/core/consensus/types.js';
 import { TAGS, LIMITS } from '../../lib/core/constants.js';
-import { toHex, verifySignature } from '../../lib/core/crypto/index.js';
+import { toHex } from '../../lib/core/crypto/index.js';
 import { bytesEqual, decodeCanonical, encodeCanonical } from '../../lib/core/encoding/cbor.js';
 import { CoreError, OK, isCoreError } from '../../lib/core/errors.js';
 import type { NodeKey } from '../keys.js';
@@ -101,6 +101,9 @@ export interface ChainDriverOptions {
   log: Logger;
   now?: () => number;
 }
+
+/** Re-verify the whole pool after a commit only while it is this small (each is a full verify). */
+const RECHECK_MAX_PENDING = 256;
 
 /** Block bytes a proposer packs: under the proposal limit with room for the envelope. */
 const MAX_PROPOSAL_TX_BYTES = LIMITS.maxMessageBytes - 64 * 1024;
@@ -303,7 +306,6 @@ export class ChainDriver {
     this.engine = new ConsensusEngine(this.app(), this.o.signer, {
       height: this.height + 1,
       timeouts: this.o.timeouts,
-      checkSignature: checkWithoutSig,
       snapshot
     });
     if (snapshot)
@@ -360,6 +362,7 @@ export class ChainDriver {
     if (built.dropped.length)
       this.mempool.reject(built.dropped.map((d) => ({ tx: txs[d.index]!, error: d.error })));
     if (built.block.txs.length === 0) return null;
+    this.log.debug('proposing', { height, txs: built.block.txs.length });
     this.executed.set(toHex(blockId(built.block)), {
       block: built.block,
       state: built.state,
@@ -419,6 +422,7 @@ export class ChainDriver {
   /** Admit a transaction; resolves with its id once it is in the mempool (throws the refusal). */
   submit(tx: Uint8Array, peer = 'local', relay = true): string {
     const id = this.mempool.add(tx, peer);
+    this.log.debug('admitted', { id: id.slice(0, 8), relay });
     if (relay) this.o.transport.relay([tx]);
     return id;
   }
@@ -499,6 +503,7 @@ export class ChainDriver {
     this.header = ex.header;
     this.headHash = c.blockId;
     this.executed.clear();
+    this.log.debug('committed', { height: c.height, round: c.cert.round, txs: ex.block.txs.length });
     this.finishCommit(ex.block, c.blockId);
   }
 
@@ -506,6 +511,7 @@ export class ChainDriver {
     this.commits++;
     this.lastCommitAt = this.now();
     this.mempool.commit(block.txs, { height: block.header.height, blockHash: hash });
+    if (this.mempool.size <= RECHECK_MAX_PENDING) this.mempool.recheck();
     for (const l of this.listeners) {
       try {
         l({ height: block.header.height, hash, block, header: block.header, state: this.state });
@@ -580,24 +586,6 @@ export class ChainDriver {
       if (!e) return;
       yield { height: h, block: e.block, commit: e.cert };
     }
-  }
-}
-
-/**
- * The engine (as of this writing) hands the signed object's encoding, `sig` included, to the check;
- * the signature covers the object without it. Strip it if present, so the driver works with the engine
- * before and after that is fixed. TODO(consensus): drop once engine.ts uses signable().
- */
-function checkWithoutSig(pub: Uint8Array, msg: Uint8Array, sig: Uint8Array): boolean {
-  if (verifySignature(pub, msg, sig)) return true;
-  try {
-    const o = decodeCanonical(msg, LIMITS.maxMessageBytes) as Record<string, unknown>;
-    if (o === null || typeof o !== 'object' || !('sig' in o)) return false;
-    const rest = { ...o };
-    delete rest.sig;
-    return verifySignature(pub, encodeCanonical(rest), sig);
-  } catch {
-    return false;
   }
 }
 

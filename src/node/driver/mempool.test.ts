@@ -42,6 +42,7 @@ describe('mempool', () => {
     const pb = m.committed(b);
     invalid.add(2);
     m.commit([tx(1)], { height: 7, blockHash: new Uint8Array(32) });
+    m.recheck();
     await expect(pa).resolves.toMatchObject({ height: 7, txIndex: 0 });
     await expect(pb).rejects.toThrow(/consent\/revoked/);
     expect(m.size).toBe(0);

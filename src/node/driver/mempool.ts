@@ -5,8 +5,8 @@
  * recently committed transactions. Submitters wait on `committed(id)`, which resolves only after the
  * block holding the tx is durable on this node.
  *
- * After each commit, the remaining pending transactions are re-checked against the new state (a grant
- * revoked in this block makes a waiting record invalid) and dropped with their named error.
+ * After a commit, pending transactions that the new state makes invalid are dropped with their named
+ * error — by `recheck` while the pool is small, by the proposer's block building otherwise.
  */
 import { CoreError, type Verdict } from '../../lib/core/errors.js';
 import { toHex } from '../../lib/core/crypto/index.js';
@@ -141,8 +141,7 @@ export class Mempool {
   }
 
   /**
-   * A block committed (and is durable): settle waiters of its txs, forget them, then re-check what
-   * is left against the new state via `admit` (already switched to the new state by the caller).
+   * A block committed (and is durable): settle waiters of its txs and forget them.
    */
   commit(txs: Uint8Array[], where: { height: number; blockHash: Uint8Array }) {
     txs.forEach((tx, txIndex) => {
@@ -153,6 +152,14 @@ export class Mempool {
       this.drop(p);
       for (const w of p.waiters) w.ok({ height: where.height, txIndex, blockHash: where.blockHash });
     });
+  }
+
+  /**
+   * Re-check what is left against the new state (a grant revoked in the last block makes a waiting
+   * record invalid). Costs a full verify per pending tx, so the driver calls it only when the pool is
+   * small; otherwise the proposer's buildBlock finds and `reject`s them on its turn.
+   */
+  recheck() {
     for (const p of [...this.pending.values()]) {
       const v = this.admit(p.tx);
       if (v.ok) continue;

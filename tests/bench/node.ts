@@ -1,0 +1,169 @@
+/**
+ * `npm run bench -- node`: one hospital of 4 validator node processes (2 of them mirrors) on loopback,
+ * real LevelDB and libp2p. Record transactions go in over tx-submit exactly as a doctor's app sends
+ * them; a submit is answered only after the record's block is durable on the node that took it.
+ *   records_per_s          sustained commits with many submitters (blobs stored on mirrors beforehand)
+ *   commit_latency_ms_*    submit → durable-commit answer, one record every 100 ms
+ *   disk_bytes_per_record  LevelDB growth of a non-mirror validator per record (chain + state)
+ */
+import 'reflect-metadata';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Libp2p } from 'libp2p';
+import { CONSORTIUM_CHAIN_ID, hospitalChainId } from '../../src/lib/core/chain/header.js';
+import type { Attestation } from '../../src/lib/core/chain/tx/attestation.js';
+import { fromHex, seededRng, utf8Bytes } from '../../src/lib/core/crypto/index.js';
+import {
+  account,
+  createClient,
+  doctorFields,
+  grantTx,
+  patientFields,
+  recordTx,
+  registerTx,
+  storeOnMirrors,
+  submit,
+  submitOk
+} from '../../src/node/devnet/actors.js';
+import { createLayout } from '../../src/node/devnet/layout.js';
+import { health, spawnNode, stopProcess, waitFor } from '../../src/node/devnet/process.js';
+import { percentile } from './report.js';
+
+const THROUGHPUT_RECORDS = Number(process.env.BENCH_NODE_RECORDS ?? 3000);
+const LIGHT_RECORDS = 60;
+/** Submitters: each libp2p connection allows 8 concurrent tx-submit streams. */
+const CLIENTS = 8;
+const PER_CLIENT = 8;
+
+export async function benchNode(): Promise<Record<string, number>> {
+  const dir = mkdtempSync(join(tmpdir(), 'cc-bench-node-'));
+  const rng = seededRng(utf8Bytes('bench-node-actors'));
+  const layout = await createLayout(dir, {
+    hospitals: 1,
+    basePort: 31000,
+    timeouts: { proposeMs: 1000, prevoteMs: 500, precommitMs: 500, roundDeltaMs: 200 },
+    indexIntervalMs: 1000,
+    seed: 'bench-node'
+  });
+  const nodes = layout.hospitals[0]!.nodes;
+  const procs = nodes.map((n) => spawnNode(n.configFile, join(n.dir, 'node.log')));
+  const clients: Libp2p[] = [];
+  try {
+    for (const n of nodes) await waitFor(n.name, () => health(n.httpUrl), 90_000);
+    for (let i = 0; i < CLIENTS; i++) clients.push(await createClient());
+    const c0 = clients[0]!;
+    const managers = layout.managers.map((m) => account(m.name, fromHex(m.seed)));
+    const patient = account('patient', rng(32));
+    const doctor = account('doctor', rng(32));
+    await submitOk(
+      c0,
+      nodes[0]!.addr,
+      CONSORTIUM_CHAIN_ID,
+      registerTx(patient, patientFields(rng), managers)
+    );
+    await submitOk(
+      c0,
+      nodes[0]!.addr,
+      CONSORTIUM_CHAIN_ID,
+      registerTx(doctor, doctorFields('Dr B', 'H1', 'consultant'), managers)
+    );
+    const now = Date.now();
+    const grant = grantTx(
+      patient,
+      doctor,
+      { categories: ['IV'], read: true, write: true },
+      {
+        seq: 1,
+        notBefore: now - 60_000,
+        expiry: now + 86_400_000
+      }
+    );
+    await submitOk(c0, nodes[0]!.addr, CONSORTIUM_CHAIN_ID, grant.tx);
+    await waitFor(
+      'validators follow the grant',
+      async () => {
+        const hs = await Promise.all(nodes.map((n) => health(n.httpUrl)));
+        return hs.every(
+          (h) => (h as { chains: { consortium: { height: number } } }).chains.consortium.height >= 3
+        );
+      },
+      30_000
+    );
+
+    const mirrors = nodes.filter((n) => n.roles.includes('mirror')).map((n) => n.addr);
+    const prepare = async (count: number) => {
+      const out: { blob: Uint8Array; atts: Attestation[] }[] = [];
+      const blobs = Array.from({ length: count }, (_, i) => rng(256 + (i % 64)));
+      await pool(blobs, CLIENTS * 4, async (blob, i) => {
+        out[i] = { blob, atts: await storeOnMirrors(clients[i % CLIENTS]!, mirrors, blob) };
+      });
+      return out;
+    };
+
+    // Light load: one record every 100 ms.
+    const light = await prepare(LIGHT_RECORDS);
+    const latencies: number[] = [];
+    const pending: Promise<void>[] = [];
+    for (let i = 0; i < light.length; i++) {
+      const { blob, atts } = light[i]!;
+      const tx = recordTx(doctor, patient, 'H1', 'IV', grant, blob, atts).tx;
+      const t0 = performance.now();
+      pending.push(
+        submit(clients[i % CLIENTS]!, nodes[i % nodes.length]!.addr, hospitalChainId('H1'), tx).then((r) => {
+          if (r.accepted) latencies.push(performance.now() - t0);
+        })
+      );
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await Promise.all(pending);
+
+    // Sustained load.
+    const heavy = await prepare(THROUGHPUT_RECORDS);
+    const txs = heavy.map(({ blob, atts }) => recordTx(doctor, patient, 'H1', 'IV', grant, blob, atts).tx);
+    const probe = nodes[3]!;
+    const bytesBefore = ((await health(probe.httpUrl)) as { storageBytes: number }).storageBytes;
+    let ok = 0;
+    let refused = 0;
+    const t0 = performance.now();
+    await pool(txs, CLIENTS * PER_CLIENT, async (tx, i) => {
+      const r = await submit(
+        clients[i % CLIENTS]!,
+        nodes[i % nodes.length]!.addr,
+        hospitalChainId('H1'),
+        tx
+      ).catch(() => undefined);
+      if (r?.accepted) ok++;
+      else refused++;
+    });
+    const seconds = (performance.now() - t0) / 1000;
+    await new Promise((r) => setTimeout(r, 2000));
+    const bytesAfter = ((await health(probe.httpUrl)) as { storageBytes: number }).storageBytes;
+    console.log(`sustained: ${ok} committed, ${refused} refused or timed out, in ${seconds.toFixed(1)} s`);
+    return {
+      records_per_s: Math.round(ok / seconds),
+      commit_latency_ms_p50: Math.round(percentile(latencies, 50)),
+      commit_latency_ms_p99: Math.round(percentile(latencies, 99)),
+      light_records_committed: latencies.length,
+      disk_bytes_per_record: Math.round((bytesAfter - bytesBefore) / Math.max(1, ok)),
+      validators: nodes.length
+    };
+  } finally {
+    for (const c of clients) await c.stop();
+    await Promise.all(procs.map((p) => stopProcess(p)));
+    if (process.env.BENCH_KEEP) console.log(`kept ${dir}`);
+    else rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function pool<T>(items: T[], width: number, fn: (item: T, i: number) => Promise<void>) {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        await fn(items[i]!, i);
+      }
+    })
+  );
+}
