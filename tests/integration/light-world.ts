@@ -55,6 +55,8 @@ export interface WorldOptions {
   hospitals: number;
   /** Records of the patient's category IV at each hospital. */
   recordsPerHospital: number;
+  /** If set, this many records in all, spread over the hospitals (overrides recordsPerHospital). */
+  totalRecords?: number;
   /** Height of the consortium head. */
   consortiumHeight: number;
   /** Authority-set changes between genesis and the head. */
@@ -189,10 +191,14 @@ export function buildWorld(o: WorldOptions): World {
     const mirrors = nodes[hi]!.slice(0, 2);
     const chain: HospitalChain = { id, chainId: hospitalChainId(id), vals, blocks: [] };
     // Two records per block: blocks hold several transactions, as real ones do.
-    for (let r = 0; r < o.recordsPerHospital; r += 2) {
+    const count =
+      o.totalRecords === undefined
+        ? o.recordsPerHospital
+        : Math.floor(o.totalRecords / o.hospitals) + (hi < o.totalRecords % o.hospitals ? 1 : 0);
+    for (let r = 0; r < count; r += 2) {
       const height = chain.blocks.length + 1;
       const txs: Uint8Array[] = [];
-      for (let k = r; k < Math.min(r + 2, o.recordsPerHospital); k++) {
+      for (let k = r; k < Math.min(r + 2, count); k++) {
         const { blob, mhrHash } = sealRecord({
           bundle: diabetesVisit(seed),
           category: CATEGORY,

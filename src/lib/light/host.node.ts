@@ -1,6 +1,6 @@
 /**
  * The same light client in Node (tests, benchmarks, command-line tools): dials hospital nodes over
- * TCP or WebSockets.
+ * TCP, or WebSockets where the runtime has a WebSocket client (Node 22+).
  */
 import './polyfill.node.js';
 import { createLibp2p, type Libp2p } from 'libp2p';
@@ -17,12 +17,15 @@ import {
   type LightHostOptions
 } from './host-options.js';
 
-export const NODE_TRANSPORTS: readonly Transport[] = ['tcp', 'ws'];
+/** Node 20 has no global WebSocket for the dialer; Node 22 does. TCP always works. */
+const hasWebSocket = typeof (globalThis as { WebSocket?: unknown }).WebSocket === 'function';
+
+export const NODE_TRANSPORTS: readonly Transport[] = hasWebSocket ? ['tcp', 'ws'] : ['tcp'];
 
 export async function createLightHost(opts: LightHostOptions): Promise<Libp2p> {
   return createLibp2p({
     addresses: { listen: [] },
-    transports: [tcp(), webSockets()],
+    transports: hasWebSocket ? [tcp(), webSockets()] : [tcp()],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux({ maxInboundStreams: LIGHT_MAX_STREAMS, maxOutboundStreams: LIGHT_MAX_STREAMS })],
     services: { identify: identify() },

@@ -10,6 +10,7 @@ import { openRecord, type RecordKey } from '../core/records/envelope.js';
 import type { RecordBundle } from '../core/records/fhir.js';
 import type { BlobAccess, LightClient } from './client.js';
 import { LightQueries } from './queries.js';
+import type { VerifiedRecordRef } from './records.js';
 
 export interface ReadRecord {
   entry: IndexEntry;
@@ -21,30 +22,53 @@ export interface ReadRecord {
 /** Records fetched at once: within every protocol's per-connection stream limit (blob: 8). */
 const CONCURRENCY = 8;
 
+export interface FetchedRecord {
+  entry: IndexEntry;
+  ref: VerifiedRecordRef;
+  /** The encrypted blob, its hash checked against both chains. */
+  blob: Uint8Array;
+}
+
 /**
- * Every record under `tag`, verified and decrypted. The consortium head and each hospital's head are
- * synced once first, so the per-record work is one transaction proof and one blob each.
+ * Every record under `tag`, fetched and verified (not decrypted). The hospitals' heads are synced
+ * once first, so the per-record work is one transaction proof and one blob, asked for together.
  */
+export async function fetchRecords(
+  client: LightClient,
+  tag: Uint8Array,
+  access: BlobAccess
+): Promise<FetchedRecord[]> {
+  const entries = await new LightQueries(client).indexEntries(tag);
+  const hospitals = [...new Set(entries.map((e) => e.hospital))];
+  await Promise.all(hospitals.map((h) => client.sync(hospitalChainId(h))));
+  const out: FetchedRecord[] = new Array(entries.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < entries.length) {
+      const i = next++;
+      const entry = entries[i]!;
+      out[i] = { entry, ...(await client.record(tag, entry, access)) };
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, entries.length) }, worker));
+  return out;
+}
+
+/** Decrypts a verified record and validates it as FHIR. */
+export function openFetched(r: FetchedRecord, key: RecordKey): ReadRecord {
+  return {
+    entry: r.entry,
+    bundle: openRecord(r.blob, key),
+    checks: [...r.ref.checks, 'decrypted and validated as FHIR R4']
+  };
+}
+
+/** Every record under `tag`, verified, decrypted and validated. */
 export async function readRecords(
   client: LightClient,
   tag: Uint8Array,
   access: BlobAccess,
   key: RecordKey
 ): Promise<ReadRecord[]> {
-  const entries = await new LightQueries(client).indexEntries(tag);
-  const hospitals = [...new Set(entries.map((e) => e.hospital))];
-  await Promise.all(hospitals.map((h) => client.sync(hospitalChainId(h))));
-  const out: ReadRecord[] = new Array(entries.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < entries.length) {
-      const i = next++;
-      const entry = entries[i]!;
-      const { ref, blob } = await client.record(tag, entry, access);
-      const bundle = openRecord(blob, key);
-      out[i] = { entry, bundle, checks: [...ref.checks, 'decrypted and validated as FHIR R4'] };
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, entries.length) }, worker));
-  return out;
+  return (await fetchRecords(client, tag, access)).map((r) => openFetched(r, key));
 }
