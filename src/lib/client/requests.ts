@@ -16,6 +16,8 @@ import {
   signRegistration,
   verifyRecovery,
   verifyRegistration,
+  isRank,
+  type Rank,
   type DoctorProfile,
   type Recovery,
   type Registration
@@ -23,7 +25,15 @@ import {
 import { fromBase64url, toBase64url } from '../core/consent/index.js';
 import { deriveAccountKeys, fromHex, toHex } from '../core/crypto/index.js';
 import { CoreError, isCoreError } from '../core/errors.js';
-import type { StoredAccount } from './keystore.js';
+import {
+  changeSubject,
+  hospitalChangeBody,
+  rankChangeBody,
+  type HospitalChange
+} from '../core/chain/tx/accounts.js';
+import type { StoredAccount } from './stored.js';
+
+type HospitalChangeKey = HospitalChange['authority'];
 import type { OutboxAction } from './outbox.js';
 
 const PREFIX = 'carechain:';
@@ -120,5 +130,57 @@ export function approvalAction(managerSeed: Uint8Array, req: SignedRequest): Out
     kind: 'approval',
     bytes: approvalCodec.encode(approval),
     summary: { text: req.kind, subject: toHex(subject) }
+  };
+}
+
+/**
+ * A manager's approval of a rank change. The change itself (doctor, rank, time) travels in the summary
+ * so the network can gather the other managers' approvals of the same subject into one transaction.
+ */
+export function rankApprovalAction(
+  managerSeed: Uint8Array,
+  doctorHex: string,
+  rank: Rank,
+  time: number
+): OutboxAction {
+  if (!/^[0-9a-f]{64}$/.test(doctorHex)) throw new CoreError('crypto/bad-key', { detail: 'doctor key' });
+  if (!isRank(rank)) throw new CoreError('account/bad-rank', { rank });
+  const subject = changeSubject(rankChangeBody(fromHex(doctorHex), rank, time));
+  const approval = approve(deriveAccountKeys(managerSeed).signingSeed, subject);
+  return {
+    kind: 'rank',
+    bytes: approvalCodec.encode(approval),
+    summary: {
+      text: `${doctorHex.slice(0, 12)}… → ${rank}`,
+      doctor: doctorHex,
+      rank,
+      time,
+      subject: toHex(subject)
+    }
+  };
+}
+
+/** A manager's approval of adding a hospital (its authority keys come from the hospital's own node). */
+export function hospitalApprovalAction(
+  managerSeed: Uint8Array,
+  fields: { hospital: string; name: string; authority: string; authorityEncryption: string },
+  time: number
+): OutboxAction {
+  for (const k of [fields.authority, fields.authorityEncryption])
+    if (!/^[0-9a-f]{64}$/.test(k)) throw new CoreError('crypto/bad-key', { detail: 'authority key' });
+  const body = hospitalChangeBody({
+    action: 'add',
+    hospital: fields.hospital,
+    name: fields.name,
+    authority: fromHex(fields.authority) as HospitalChangeKey,
+    authorityEncryption: fromHex(fields.authorityEncryption) as HospitalChangeKey,
+    time
+  });
+  const subject = changeSubject(body);
+  const approval = approve(deriveAccountKeys(managerSeed).signingSeed, subject);
+  return {
+    kind: 'hospital',
+    bytes: approvalCodec.encode(approval),
+    summary: { text: fields.name, ...fields, time, subject: toHex(subject) }
   };
 }

@@ -1,0 +1,113 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { deriveAccountKeys, seededRng, toHex } from '../core/crypto/index.js';
+import { approvalCodec, verifyApproval } from '../core/accounts/index.js';
+import { isCoreError } from '../core/errors.js';
+import { FUZZ_RUNS } from '../core/test-support.js';
+import {
+  approvalAction,
+  parseRequestText,
+  rankApprovalAction,
+  requestAction,
+  requestSubject,
+  requestText,
+  signRequest
+} from './requests.js';
+import type { StoredAccount } from './stored.js';
+
+function account(role: StoredAccount['role'], n: number): { acc: StoredAccount; seed: Uint8Array } {
+  const rng = seededRng(n);
+  const seed = rng(32);
+  const keys = deriveAccountKeys(seed);
+  return {
+    seed,
+    acc: {
+      role,
+      label: 'device',
+      signingPublic: keys.signingPublic,
+      encryptionPublic: keys.encryptionPublic,
+      ...(role === 'patient' ? { pseudonym: rng(16) } : {}),
+      box: { salt: rng(16), N: 1024, r: 8, p: 1, sealed: rng(72) },
+      createdAt: 1
+    }
+  };
+}
+
+describe('registration and recovery requests', () => {
+  it('a signed patient request survives its text form and a manager approval names it', () => {
+    const { acc, seed } = account('patient', 1);
+    const req = signRequest(acc, seed, { now: 1_760_000_000_000 });
+    const text = requestText(req);
+    expect(text).toMatch(/^carechain:registration:[A-Za-z0-9_-]+$/);
+    expect(text.length).toBeLessThan(1100);
+    const back = parseRequestText(text);
+    expect(toHex(requestSubject(back))).toBe(toHex(requestSubject(req)));
+    expect(requestAction(back).kind).toBe('registration');
+
+    const manager = account('manager', 2);
+    const action = approvalAction(manager.seed, back);
+    const approval = approvalCodec.decode(action.bytes);
+    expect(verifyApproval(approval).ok).toBe(true);
+    expect(toHex(approval.subject)).toBe(toHex(requestSubject(req)));
+  });
+
+  it('a doctor request carries the public profile; a recovery names the old key', () => {
+    const { acc, seed } = account('doctor', 3);
+    const profile = {
+      name: 'Dr. A',
+      speciality: 'Cardiology',
+      degree: 'MBBS',
+      hospitalId: 'dmch',
+      rank: 'consultant' as const
+    };
+    const req = parseRequestText(requestText(signRequest(acc, seed, { now: 5, profile })));
+    expect(req.kind === 'registration' && req.value.role === 'doctor' && req.value.profile).toEqual(profile);
+    const old = toHex(account('patient', 4).acc.signingPublic);
+    const rec = parseRequestText(requestText(signRequest(acc, seed, { now: 6, replaces: old })));
+    expect(rec.kind).toBe('recovery');
+    expect(rec.kind === 'recovery' && toHex(rec.value.account)).toBe(old);
+  });
+
+  it('refuses an altered request with a named error', () => {
+    const { acc, seed } = account('patient', 5);
+    const text = requestText(signRequest(acc, seed, { now: 7 }));
+    const i = text.length - 10;
+    const altered = text.slice(0, i) + (text[i] === 'A' ? 'B' : 'A') + text.slice(i + 1);
+    expect(() => parseRequestText(altered)).toThrow();
+    try {
+      parseRequestText(altered);
+    } catch (e) {
+      expect(isCoreError(e)).toBe(true);
+    }
+  });
+
+  it('never throws anything but a CoreError on arbitrary text', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.string(),
+          fc.base64String().map((s) => `carechain:registration:${s.replace(/[+/=]/g, '_')}`),
+          fc
+            .uint8Array({ maxLength: 300 })
+            .map((b) => `carechain:recovery:${Buffer.from(b).toString('base64url')}`)
+        ),
+        (text) => {
+          try {
+            parseRequestText(text);
+          } catch (e) {
+            expect(isCoreError(e)).toBe(true);
+          }
+        }
+      ),
+      { numRuns: FUZZ_RUNS }
+    );
+  });
+
+  it('rank approvals check the key and the rank before signing', () => {
+    const m = account('manager', 6);
+    expect(() => rankApprovalAction(m.seed, 'zz', 'consultant', 1)).toThrow(/bad-key/);
+    expect(() => rankApprovalAction(m.seed, 'ab'.repeat(32), 'emperor' as never, 1)).toThrow(/bad-rank/);
+    const a = rankApprovalAction(m.seed, 'ab'.repeat(32), 'consultant', 1);
+    expect(verifyApproval(approvalCodec.decode(a.bytes)).ok).toBe(true);
+  });
+});
