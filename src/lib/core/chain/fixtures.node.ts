@@ -10,9 +10,8 @@ import { nodeEd25519 } from '../crypto/ed25519.node.js';
 import { deriveAccountKeys, recordPublicKey, type AccountKeys } from '../crypto/keys.js';
 import { seededRng, type Rng } from '../crypto/random.js';
 import { sha256 } from '../crypto/hash.js';
-import { createGrant, grantId, type Grant, type ScopeInput } from '../consent/grant.js';
+import { createGrant, grantId, openGrantCaps, type Grant, type ScopeInput } from '../consent/grant.js';
 import { indexTag } from '../records/index-tag.js';
-import { writeCommitsFor } from './commit.js';
 import { accountEntryCodec, type AccountEntry } from './entries.js';
 import {
   consortiumGenesisState,
@@ -24,7 +23,7 @@ import { CONSORTIUM_CHAIN_ID, hospitalChainId, type Header } from './header.js';
 import { NS, putEntry, type ChainState } from './store.js';
 import { createAttestation, type Attestation } from './tx/attestation.js';
 import { createAppendRecord, type AppendRecord } from './tx/append-record.js';
-import { createGrantTx, type GrantTx } from './tx/consent.js';
+import { makeGrantTx, type GrantTx } from './tx/consent.js';
 import type { ChainParams } from './rules/block.js';
 import { applyGrantTx, verifyGrantTx } from './rules/consent.js';
 
@@ -75,8 +74,8 @@ export const GENESIS: ConsortiumGenesis = {
   })) as ConsortiumGenesis['hospitals']
 };
 
-export const HOSPITAL = HOSPITALS[0];
-export const OTHER_HOSPITAL = HOSPITALS[1];
+export const HOSPITAL: string = HOSPITALS[0];
+export const OTHER_HOSPITAL: string = HOSPITALS[1];
 
 export function account(a: Actor, fields: Partial<AccountEntry> & Pick<AccountEntry, 'role'>): AccountEntry {
   return {
@@ -126,9 +125,8 @@ export function grantFor(
     epoch: EPOCH,
     rng
   });
-  const cats = scope.categories === 'all' ? WRITE_CATEGORIES : scope.categories;
-  const commits = scope.write ? writeCommitsFor(patient.seed, cats, EPOCH) : [];
-  return createGrantTx(patient.keys.signingSeed, grant, commits);
+  // What the doctor does after scanning the QR: rebuild the commitments from the caps and submit.
+  return makeGrantTx(grant, openGrantCaps(grant, doctor.keys.encryptionSecret).writeCommits);
 }
 
 /** Consortium state with doctors and patients registered and a live write grant PATIENT → DOCTOR. */

@@ -267,7 +267,7 @@ describe('hospital chain: append-record', () => {
         count();
         expectCode(
           W.hospitalState,
-          appendRecordCodec.encode(record(W.grantId, { mirrors })),
+          appendRecordCodec.encode(record(W.grantId, { mirrors: [...mirrors] })),
           'chain/few-mirrors'
         );
       }),

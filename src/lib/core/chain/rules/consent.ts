@@ -13,7 +13,9 @@ import { verifyGrant, verifyRevocation } from '../../consent/verify.js';
 import { strictlySorted } from '../bytes.js';
 import { consentEntryCodec, grantEntryCodec, revocationEntryCodec } from '../entries.js';
 import { getEntry, hasEntry, NS, putEntry, putMarker, type ChainState } from '../store.js';
-import { grantTxSignatureValid, type GrantTx, type RevokeTx } from '../tx/consent.js';
+import type { GrantTx, RevokeTx } from '../tx/consent.js';
+import { writeRoot } from '../../consent/write-commits.js';
+import { bytesEqual } from '../../encoding/cbor.js';
 import { activeAccount, consentKey, grantRevocationKey } from './lookup.js';
 
 /** Per-patient sequence numbers already used: a grant or revocation reusing one is a replay. */
@@ -27,19 +29,22 @@ export function verifyGrantTx(state: ChainState, tx: GrantTx): Verdict {
   const g = tx.grant;
   const v = verifyGrant(g);
   if (!v.ok) return v;
-  if (!grantTxSignatureValid(tx))
-    return fail('consent/bad-signature', { detail: 'grant transaction signature' });
   const patient = activeAccount(state, g.patient, ['patient']);
   if (!patient.ok) return patient.verdict;
   const doctor = activeAccount(state, g.doctor, ['doctor']);
   if (!doctor.ok) return doctor.verdict;
   if (hasEntry(state, NS.nonce, seqKey(g.patient, g.seq))) return fail('consent/replayed', { seq: g.seq });
   const commits = tx.writeCommits;
+  if (!g.scope.write)
+    return commits.length === 0
+      ? OK
+      : fail('consent/malformed', { detail: 'write commitments on a grant without write scope' });
   if (!strictlySorted(commits)) return fail('consent/malformed', { detail: 'write commitments not sorted' });
-  if (!g.scope.write && commits.length > 0)
-    return fail('consent/malformed', { detail: 'write commitments on a grant without write scope' });
-  if (commits.length > Math.min(scopeCategories(g.scope).length, CHAIN_LIMITS.maxWriteCommits))
-    return fail('consent/malformed', { detail: 'more write commitments than granted categories' });
+  if (commits.length !== Math.min(scopeCategories(g.scope).length, CHAIN_LIMITS.maxWriteCommits))
+    return fail('consent/malformed', { detail: 'one write commitment per granted category' });
+  // The patient signed the root: only the patient's own list has it.
+  if (g.writeRoot === undefined || !bytesEqual(writeRoot(commits), g.writeRoot))
+    return fail('consent/malformed', { detail: "write commitments do not match the grant's signed root" });
   return OK;
 }
 

@@ -1,39 +1,41 @@
 /**
- * Consortium: consent grants and revocations. The grant transaction wraps the patient's grant with the
- * write commitments (../commit.ts), signed by the patient again so nobody — the doctor who submits it
- * included — can add a commitment for a tag the patient did not choose. Revocations go on chain as
- * the patient signed them.
+ * Consortium: consent grants and revocations. The grant transaction carries the patient's signed grant
+ * and its write commitments (../commit.ts); the grant signs their root (`writeRoot`), so validators
+ * check the list against it and nobody — the doctor who submits it included — can add a commitment
+ * for a tag the patient did not choose. No second patient signature: the QR the patient shows is
+ * enough for the doctor to put the grant on chain (the doctor rebuilds the list with openGrantCaps).
+ * Revocations go on chain as the patient signed them.
  */
 import { CHAIN_LIMITS, PROTOCOL_VERSION, TAGS } from '../../constants.js';
-import { sign, verifySignature } from '../../crypto/ed25519.js';
-import { defineCodec, signable } from '../../encoding/codec.js';
-import { signBytes } from '../bytes.js';
-import { hash32, header, list, signature, v } from '../../encoding/schema.js';
+import { defineCodec } from '../../encoding/codec.js';
+import { hash32, header, list, v } from '../../encoding/schema.js';
 import { grantSchema, MAX_GRANT_BYTES, type Grant } from '../../consent/grant.js';
 import { revocationSchema } from '../../consent/revocation.js';
 
 export const grantTxSchema = v.strictObject({
   ...header(TAGS.txGrant),
   grant: grantSchema,
-  /** Sorted, unique; empty unless the grant has write scope. */
-  writeCommits: list(hash32, CHAIN_LIMITS.maxWriteCommits),
-  /** By grant.patient over signable(this tx). */
-  sig: signature
+  /** Sorted, unique; their writeRoot is the grant's signed `writeRoot`; empty without write scope. */
+  writeCommits: list(hash32, CHAIN_LIMITS.maxWriteCommits)
 });
 export type GrantTx = v.InferOutput<typeof grantTxSchema>;
 export const grantTxCodec = defineCodec('grant-tx', grantTxSchema, MAX_GRANT_BYTES + 2 * 1024);
 
-export function createGrantTx(
-  patientSigningSeed: Uint8Array,
-  grant: Grant,
-  writeCommits: Uint8Array[]
-): GrantTx {
-  const unsigned = { t: TAGS.txGrant, v: PROTOCOL_VERSION, grant, writeCommits };
-  return grantTxCodec.parse({ ...unsigned, sig: sign(patientSigningSeed, signBytes(unsigned)) });
+/** The grant transaction anyone holding the grant (and, for write scope, its commitments) can submit. */
+export function makeGrantTx(grant: Grant, writeCommits: readonly Uint8Array[]): GrantTx {
+  return grantTxCodec.parse({ t: TAGS.txGrant, v: PROTOCOL_VERSION, grant, writeCommits });
 }
 
-export function grantTxSignatureValid(tx: GrantTx): boolean {
-  return verifySignature(tx.grant.patient, signable(tx), tx.sig);
+/**
+ * @deprecated The grant transaction is no longer signed again by the patient (the grant signs the
+ * root of its commitments); use makeGrantTx. Kept so existing callers compile; the seed is unused.
+ */
+export function createGrantTx(
+  _patientSigningSeed: Uint8Array,
+  grant: Grant,
+  writeCommits: readonly Uint8Array[]
+): GrantTx {
+  return makeGrantTx(grant, writeCommits);
 }
 
 export const revokeTxSchema = v.strictObject({
