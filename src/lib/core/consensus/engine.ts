@@ -176,6 +176,9 @@ export class ConsensusEngine {
   private proposalIds = new Set<string>();
   private evidenceSeen = new Set<string>();
   private future: ConsensusMessage[] = [];
+  /** The votes of the height just decided, kept only to recognise late equivocations. */
+  private lastRounds = new Map<number, RoundState>();
+  private lastEvidence = new Set<string>();
   private out: EngineAction[] = [];
 
   constructor(
@@ -329,6 +332,10 @@ export class ConsensusEngine {
       if (this.future.length < FUTURE_BUFFER) this.future.push(msg);
       return;
     }
+    if (msg.height === this.height - 1 && msg.t === TAGS.vote) {
+      this.checkLateVote(msg);
+      return;
+    }
     if (msg.height !== this.height) return; // stale or far ahead: not an offence, just not useful
     if (msg.round > this.round + ROUND_WINDOW) {
       this.out.push({
@@ -391,10 +398,21 @@ export class ConsensusEngine {
     this.afterAccept(vt.round);
   }
 
-  private reportEquivocation(a: Vote, b: Vote): void {
+  /**
+   * A vote for the height just decided can still prove equivocation (its twin arrived before the
+   * commit); it is never counted.
+   */
+  private checkLateVote(vt: Vote): void {
+    const rs = this.lastRounds.get(vt.round);
+    const held = (vt.type === 'prevote' ? rs?.prevotes : rs?.precommits)?.get(bkey(vt.validator));
+    if (!held || held.some((h) => sameId(h.blockId, vt.blockId))) return;
+    if (this.verifyMsg(vt)) this.reportEquivocation(held[0]!, vt, this.lastEvidence);
+  }
+
+  private reportEquivocation(a: Vote, b: Vote, seen: Set<string> = this.evidenceSeen): void {
     const slot = `${a.round}/${a.type}/${bkey(a.validator)}`;
-    if (this.evidenceSeen.has(slot)) return;
-    this.evidenceSeen.add(slot);
+    if (seen.has(slot)) return;
+    seen.add(slot);
     this.out.push({ type: 'evidence', evidence: makeEvidence(a, b) });
   }
 
@@ -587,6 +605,8 @@ export class ConsensusEngine {
     this.valid = null;
     this.ownVotes = new Map();
     this.ownProposals = new Map();
+    this.lastRounds = this.rounds;
+    this.lastEvidence = this.evidenceSeen;
     this.rounds = new Map();
     this.validity = new Map();
     this.proposalIds = new Set();

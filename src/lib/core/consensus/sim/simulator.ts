@@ -85,7 +85,10 @@ export interface SimConfig {
   prefillTxs?: number;
   maxTxsPerBlock?: number;
   gossipMs?: number;
-  /** Relay other validators' votes at every gossip tick, stalled or not (how equivocations meet at one node). */
+  /**
+   * Flood votes: each node forwards every vote it receives, once, to its other peers, as gossip between
+   * real peers does (this is how an equivocator's two halves' votes meet at one node). Costs n² deliveries.
+   */
   relay?: boolean;
   timeouts?: Partial<TimeoutConfig>;
   /** Share decoding and signature-check caches between nodes (tests); off = every node pays its own CPU (bench). */
@@ -138,7 +141,7 @@ type SimEvent =
   | { k: 'tx'; to: number; tx: Uint8Array }
   | { k: 'gossip'; node: number; epoch: number }
   | { k: 'status'; to: number; from: number; height: number }
-  | { k: 'sync'; to: number; height: number; block: Uint8Array; cert: CommitCertificate }
+  | { k: 'sync'; to: number; blocks: { height: number; block: Uint8Array; cert: CommitCertificate }[] }
   | { k: 'submit' }
   | { k: 'fault' }
   | { k: 'heal' }
@@ -158,6 +161,8 @@ interface SimNode {
   /** Rounds this node has started (any height), for the liveness bound. */
   rounds: number;
   at: string;
+  statusAt: number;
+  relayed: WeakSet<Uint8Array>;
 }
 
 // Validator keys depend only on (index, key family), so node:crypto key objects and the memo
@@ -173,6 +178,9 @@ function validatorKey(i: number, family: number): { seed: Uint8Array; pub: Uint8
   }
   return e;
 }
+
+/** Blocks per sync reply: a node that fell behind during a partition catches up in a few round trips. */
+const SYNC_BATCH = 32;
 
 /** Virtual timeouts a few times the default 1-10 ms delays: fast runs, rounds still complete after GST. */
 export const SIM_TIMEOUTS: TimeoutConfig = {
@@ -297,7 +305,9 @@ export class Simulation {
         snapshot: null,
         check,
         rounds: 0,
-        at: ''
+        at: '',
+        statusAt: -Infinity,
+        relayed: new WeakSet()
       };
       node.engine = this.newEngine(node);
       return node;
@@ -389,6 +399,15 @@ export class Simulation {
           this.result.invalidMessages++;
           return;
         }
+        // A peer is ahead: ask it for blocks now rather than at the next stalled gossip tick.
+        if (msg.height > n.engine.currentHeight + 1 && this.now - n.statusAt >= this.cfg.gossipMs) {
+          n.statusAt = this.now;
+          this.send(n.i, e.from, { k: 'status', to: e.from, from: n.i, height: n.app.height });
+        }
+        if (this.cfg.relay && msg.t === TAGS.vote && !n.relayed.has(e.bytes)) {
+          n.relayed.add(e.bytes);
+          for (const p of this.nodes) if (p !== n && p.i !== e.from) this.sendMsg(n.i, p.i, e.bytes);
+        }
         this.step(n, { type: 'message', msg });
         return;
       }
@@ -408,14 +427,17 @@ export class Simulation {
       case 'status': {
         const n = this.nodes[e.to]!;
         if (!n.alive || n.app.height <= e.height) return;
-        const c = n.app.blocks[e.height]!;
-        this.send(n.i, e.from, { k: 'sync', to: e.from, height: c.height, block: c.block, cert: c.cert });
+        const blocks = n.app.blocks
+          .slice(e.height, e.height + SYNC_BATCH)
+          .map((c) => ({ height: c.height, block: c.block, cert: c.cert }));
+        this.send(n.i, e.from, { k: 'sync', to: e.from, blocks });
         return;
       }
       case 'sync': {
         const n = this.nodes[e.to]!;
-        if (n.alive && n.engine.currentHeight === e.height && !n.engine.isAwaitingStart)
-          this.step(n, { type: 'catch-up', block: e.block, cert: e.cert });
+        for (const b of e.blocks)
+          if (n.alive && n.engine.currentHeight === b.height && !n.engine.isAwaitingStart)
+            this.step(n, { type: 'catch-up', block: b.block, cert: b.cert });
         return;
       }
       case 'submit':
@@ -705,7 +727,7 @@ export class Simulation {
     const pos = `${n.engine.currentHeight}/${n.engine.currentRound}/${n.engine.currentStep}/${n.app.height}`;
     const stalled = pos === n.at;
     n.at = pos;
-    if (!stalled && !this.cfg.relay) return;
+    if (!stalled) return;
     for (const m of n.engine.gossip(this.cfg.relay)) {
       const author = m.t === TAGS.proposal ? m.proposer : m.validator;
       if (bytesEqual(author, n.signer.publicKey)) this.transmit(n, m);
