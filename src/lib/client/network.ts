@@ -8,7 +8,7 @@
  * Signing never happens behind this interface: the app signs with core (grants, revocations, approvals,
  * records) and hands over bytes, so an action made offline is complete before the network sees it.
  */
-import type { Bundle } from '@medplum/fhirtypes';
+import type { RecordBundle } from '../core/records/fhir.js';
 import type { DirectoryEntry } from './directory.js';
 import type { OutboxAction, SendAction } from './outbox.js';
 import type { Role } from './keystore.js';
@@ -107,7 +107,8 @@ export interface Verification {
 
 export interface VerifiedRecord {
   ref: RecordRef;
-  bundle: Bundle;
+  /** Parsed by core (parseRecordBundle) after decryption: only the resources the record model allows. */
+  bundle: RecordBundle;
   verification: Verification;
 }
 
