@@ -43,7 +43,14 @@ import { bytesEqual } from '../../encoding/cbor.js';
 import { memoisedCheck } from './memo.js';
 import { Prng } from './prng.js';
 import { EventQueue } from './queue.js';
-import { encodeTestBlock, INVALID_TX_MARK, TestChain, decodeTestBlock, testBlockId } from './test-chain.js';
+import {
+  encodeTestBlock,
+  INVALID_TX_MARK,
+  TestChain,
+  decodeTestBlock,
+  testBlockId,
+  txKey
+} from './test-chain.js';
 
 /**
  * - equivocate: every vote also goes out in a conflicting signed version, each to half the peers;
@@ -100,6 +107,9 @@ export interface SimConfig {
   keyFamily?: number;
   /** Stop once every client transaction submitted so far is committed at every honest node (light-load bench). */
   stopWhenTxsCommitted?: boolean;
+  /** Called as a client transaction is submitted / is committed at every honest node (the bench's stopwatch). */
+  onTxSubmitted?: () => void;
+  onTxCommitted?: (rec: TxRecord) => void;
 }
 
 export interface TxRecord {
@@ -123,6 +133,7 @@ export interface SimResult {
   evidence: { committedAt: number; voteHeight: number; offender: string }[];
   /** First height at which each equivocator sent conflicting votes. */
   equivocatedAt: Map<string, number>;
+  /** Client transactions by key (the bytes as latin1, see txKey). */
   txs: Map<string, TxRecord>;
   invalidMessages: number;
   events: number;
@@ -198,7 +209,7 @@ const SIGN_MEMO_MAX = 300_000;
 function memoisedSign(seed: Uint8Array): (msg: Uint8Array) => Uint8Array {
   const prefix = toHex(seed);
   return (msg) => {
-    const key = prefix + latin1(msg);
+    const key = prefix + txKey(msg);
     let sig = signMemo.get(key);
     if (!sig) {
       sig = sign(seed, msg);
@@ -209,12 +220,6 @@ function memoisedSign(seed: Uint8Array): (msg: Uint8Array) => Uint8Array {
   };
 }
 
-function latin1(b: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < b.length; i += 4096)
-    s += String.fromCharCode.apply(null, b.subarray(i, i + 4096) as unknown as number[]);
-  return s;
-}
 const sharedDecoded = new WeakMap<Uint8Array, ConsensusMessage | null>();
 // Decoded messages are shared by every receiver and never mutated: verify each object once.
 const verifiedObjects = new WeakMap<ConsensusMessage, boolean>();
@@ -232,8 +237,10 @@ export function runSimulation(cfg: SimConfig): SimResult {
 }
 
 export class Simulation {
-  readonly cfg: Required<Omit<SimConfig, 'timeouts' | 'heights' | 'txUntilMs'>> &
-    Pick<SimConfig, 'timeouts' | 'heights' | 'txUntilMs'>;
+  readonly cfg: Required<
+    Omit<SimConfig, 'timeouts' | 'heights' | 'txUntilMs' | 'onTxSubmitted' | 'onTxCommitted'>
+  > &
+    Pick<SimConfig, 'timeouts' | 'heights' | 'txUntilMs' | 'onTxSubmitted' | 'onTxCommitted'>;
   private readonly rng: Prng;
   private readonly queue = new EventQueue<SimEvent>();
   private readonly nodes: SimNode[];
@@ -313,6 +320,10 @@ export class Simulation {
       return node;
     });
     this.honest = this.nodes.filter((n) => n.honest);
+    for (let t = 0; t < this.cfg.prefillTxs; t++) {
+      const tx = this.newTx();
+      for (const n of this.nodes) n.app.addTx(tx);
+    }
     this.result = {
       seed: config.seed,
       heights: [],
@@ -344,10 +355,6 @@ export class Simulation {
 
   run(): SimResult {
     const checksBefore = sharedMemo.calls;
-    for (let t = 0; t < this.cfg.prefillTxs; t++) {
-      const tx = this.newTx();
-      for (const n of this.nodes) n.app.addTx(tx);
-    }
     for (const n of this.nodes) {
       this.step(n, { type: 'start' });
       if (n.app.hasWork()) this.step(n, { type: 'txs-available' });
@@ -535,15 +542,17 @@ export class Simulation {
     const block = decodeTestBlock(c.block)!;
     const counter = this.honest[0]!;
     for (const tx of block.txs) {
-      const rec = r.txs.get(toHex(tx));
+      const rec = r.txs.get(txKey(tx));
       if (!rec) continue;
       if (rec.committedAt === undefined) {
         rec.committedAt = this.now;
         rec.height = c.height;
         rec.rounds = counter.rounds - rec.roundsAtSubmit;
       }
-      if (rec.everywhereAt === undefined && this.honest.every((h) => h.app.committedTxs.has(toHex(tx))))
+      if (rec.everywhereAt === undefined && this.honest.every((h) => h.app.committedTxs.has(txKey(tx)))) {
         rec.everywhereAt = this.now;
+        this.cfg.onTxCommitted?.(rec);
+      }
     }
     this.checkStop();
   }
@@ -750,7 +759,8 @@ export class Simulation {
     if (this.cfg.txUntilMs === undefined || this.now <= this.cfg.txUntilMs) {
       const tx = this.newTx();
       const counter = this.honest[0]!;
-      this.result.txs.set(toHex(tx), { submittedAt: this.now, roundsAtSubmit: counter.rounds });
+      this.result.txs.set(txKey(tx), { submittedAt: this.now, roundsAtSubmit: counter.rounds });
+      this.cfg.onTxSubmitted?.();
       for (const n of this.nodes) this.send(n.i, n.i, { k: 'tx', to: n.i, tx });
       this.queue.push(this.now + this.expGap(this.cfg.txEveryMs), { k: 'submit' });
     }
