@@ -11,6 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Libp2p } from 'libp2p';
+import { multiaddr } from '@multiformats/multiaddr';
 import { CONSORTIUM_CHAIN_ID, hospitalChainId } from '../../src/lib/core/chain/header.js';
 import type { Attestation } from '../../src/lib/core/chain/tx/attestation.js';
 import { fromHex, seededRng, utf8Bytes } from '../../src/lib/core/crypto/index.js';
@@ -32,9 +33,9 @@ import { percentile } from './report.js';
 
 const THROUGHPUT_RECORDS = Number(process.env.BENCH_NODE_RECORDS ?? 3000);
 const LIGHT_RECORDS = 60;
-/** Submitters: each libp2p connection allows 8 concurrent tx-submit streams. */
+/** Submitters: tx-submit allows 8 concurrent streams per connection; stay under it. */
 const CLIENTS = 8;
-const PER_CLIENT = 8;
+const PER_CLIENT = 6;
 
 export async function benchNode(): Promise<Record<string, number>> {
   const dir = mkdtempSync(join(tmpdir(), 'cc-bench-node-'));
@@ -51,7 +52,13 @@ export async function benchNode(): Promise<Record<string, number>> {
   const clients: Libp2p[] = [];
   try {
     for (const n of nodes) await waitFor(n.name, () => health(n.httpUrl), 90_000);
-    for (let i = 0; i < CLIENTS; i++) clients.push(await createClient());
+    // Nodes accept ~10 new connections per second from one IP (a DoS limit): ramp the clients up.
+    for (let i = 0; i < CLIENTS; i++) {
+      const c = await createClient();
+      clients.push(c);
+      for (const n of nodes) await c.dial(multiaddr(n.addr)).catch(() => undefined);
+      await new Promise((r) => setTimeout(r, 120));
+    }
     const c0 = clients[0]!;
     const managers = layout.managers.map((m) => account(m.name, fromHex(m.seed)));
     const patient = account('patient', rng(32));
@@ -125,6 +132,7 @@ export async function benchNode(): Promise<Record<string, number>> {
     const bytesBefore = ((await health(probe.httpUrl)) as { storageBytes: number }).storageBytes;
     let ok = 0;
     let refused = 0;
+    const why = new Map<string, number>();
     const t0 = performance.now();
     await pool(txs, CLIENTS * PER_CLIENT, async (tx, i) => {
       const r = await submit(
@@ -134,12 +142,17 @@ export async function benchNode(): Promise<Record<string, number>> {
         tx
       ).catch(() => undefined);
       if (r?.accepted) ok++;
-      else refused++;
+      else {
+        refused++;
+        const code = r ? r.code : 'transport error';
+        why.set(code, (why.get(code) ?? 0) + 1);
+      }
     });
     const seconds = (performance.now() - t0) / 1000;
     await new Promise((r) => setTimeout(r, 2000));
     const bytesAfter = ((await health(probe.httpUrl)) as { storageBytes: number }).storageBytes;
     console.log(`sustained: ${ok} committed, ${refused} refused or timed out, in ${seconds.toFixed(1)} s`);
+    if (why.size) console.log(`not committed: ${[...why].map(([c, n]) => `${c} × ${n}`).join(', ')}`);
     return {
       records_per_s: Math.round(ok / seconds),
       commit_latency_ms_p50: Math.round(percentile(latencies, 50)),
