@@ -50,7 +50,7 @@ it.each([
     for (let seed = 1; seed <= RUNS; seed++) {
       const cfg = livenessScenario(c, seed);
       const res = runSimulation(cfg);
-      for (const [tx, rec] of res.txs) {
+      for (const rec of res.txs.values()) {
         if (rec.submittedAt < GST) continue;
         count++;
         if (rec.everywhereAt === undefined || rec.rounds === undefined)
