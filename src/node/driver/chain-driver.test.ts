@@ -155,20 +155,6 @@ describe('consensus driver (4 validators, real LevelDB, in-memory links)', () =>
     expect(c.height).toBeGreaterThan(acked.at(-1)!.height);
   }, 60_000);
 
-  it.skipIf(!process.env.TIMING)(
-    'timing',
-    async () => {
-      const lat: number[] = [];
-      for (let k = 0; k < 20; k++) {
-        const t0 = performance.now();
-        await drivers[k % 4]!.submitAndWait(batch(k % 4), 'client', 10_000);
-        lat.push(Math.round(performance.now() - t0));
-      }
-      console.log('latencies', lat.join(' '));
-    },
-    60_000
-  );
-
   it('refuses invalid and duplicate txs with named errors', () => {
     const tx = batch(0);
     drivers[0]!.submit(tx);
