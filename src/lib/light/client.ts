@@ -83,6 +83,8 @@ function isFinalRefusal(e: unknown): e is CoreError {
 
 export class LightClient {
   private readonly views = new Map<string, ChainView>();
+  /** Chains synced at least once in this session. */
+  private readonly synced = new Set<string>();
   private peers: LightPeer[];
   readonly dropped = new Map<string, CoreError>();
 
@@ -149,6 +151,7 @@ export class LightClient {
       }
     }
     if (this.peers.length === 0) throw new CoreError('light/no-peers', {}, 'ignore');
+    this.synced.add(chainId);
     if (best !== view) {
       this.views.set(chainId, best);
       await this.opts.store.save(chainId, best);
@@ -156,13 +159,24 @@ export class LightClient {
     return best.head;
   }
 
-  /** A proven value (or proven absence) from the chain's verified state, asking peers in turn. */
+  /**
+   * A proven value (or proven absence) from the chain's verified state, asking peers in turn. The
+   * chain is synced once per session before its first query: an absence proven against an old head
+   * (a revocation not yet seen) is exactly what a light client must not serve.
+   */
   async state(chainId: string, key: Uint8Array): Promise<Uint8Array | null> {
+    if (!this.synced.has(chainId)) await this.sync(chainId);
     return this.firstHonest(async (peer) => {
       let head = (await this.view(chainId)).head.header;
-      const answer = await peer.state(chainId, key, head.height);
-      // A node that moved on answers from a newer state: verify that header first, never trust its root.
-      if (answer.height > head.height) head = (await this.sync(chainId)).header;
+      let answer = await peer.state(chainId, key, head.height);
+      if (answer.height > head.height) {
+        // The node moved on: verify the newer header first (never trust its root), then ask again
+        // at exactly the verified height if the chain moved between the two.
+        head = (await this.sync(chainId)).header;
+        if (answer.height !== head.height) answer = await peer.state(chainId, key, head.height);
+        if (answer.height > head.height)
+          throw new CoreError('light/stale', { detail: 'answer from a head no node proved' }, 'ignore');
+      }
       return verifyStateAnswer(head, key, answer);
     });
   }
@@ -239,6 +253,8 @@ export class LightClient {
 /** Head store kept in memory (simulation, tests, and a session without persistence). */
 export class MemoryHeadStore implements HeadStore {
   private readonly views = new Map<string, ChainView>();
+  /** Chains synced at least once in this session. */
+  private readonly synced = new Set<string>();
   async load(chainId: string) {
     return this.views.get(chainId);
   }
