@@ -39,8 +39,15 @@ export function isPrivateAddress(ma: Multiaddr): boolean {
   if (first.name === 'ip4') return ipv4Private(first.value);
   if (first.name === 'ip6') {
     const ip = first.value.toLowerCase();
-    const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(ip);
-    if (mapped) return ipv4Private(mapped[1]!);
+    // IPv4-mapped, dotted or (as multiaddr prints it) hex: ::ffff:10.0.0.1 = ::ffff:a00:1.
+    const dotted = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(ip);
+    if (dotted) return ipv4Private(dotted[1]!);
+    const hex = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(ip);
+    if (hex) {
+      const hi = parseInt(hex[1]!, 16);
+      const lo = parseInt(hex[2]!, 16);
+      return ipv4Private(`${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`);
+    }
     return ip === '::' || ip === '::1' || /^f[cd]/.test(ip) || /^fe[89ab]/.test(ip);
   }
   return first.name === 'dns4' || first.name === 'dns6' || first.name === 'dns'
