@@ -79,7 +79,7 @@ test('the installed app reloads offline with its shell and stored data; a revoca
 
   await expect.poll(async () => (await swState(page)).active, { timeout: 30_000 }).toBe('activated');
   await page.reload();
-  await expect.poll(async () => (await swState(page)).controlled).toBe(true);
+  await expect.poll(async () => (await swState(page)).controlled, { timeout: 30_000 }).toBe(true);
 
   // No record content may sit in the Cache API: only the precached app shell.
   const cached = await page.evaluate(async () => {

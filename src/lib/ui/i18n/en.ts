@@ -104,6 +104,7 @@ export const en = {
   'onb.recoveryTitle': 'Lost your device or passphrase?',
   'onb.recoveryIntro':
     'Start a recovery: create new keys here and ask the managers to move your account to them. When a majority approve, the old keys stop working.',
+  'onb.recoveryOld': 'Public key of the account to recover (from your old device or backup)',
   'onb.recoveryStart': 'Start recovery with new keys',
   'onb.existing': 'This device already holds an account.',
   'onb.remove': 'Remove the account from this device',
