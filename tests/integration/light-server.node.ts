@@ -158,7 +158,7 @@ async function serveWorld(host: NodeHost, w: World, mode: Mode): Promise<void> {
         if (mode === 'alter-index' && indexKeys.has(k) && value) {
           const page = pageCodec.decode(value);
           const first = Uint8Array.from(page.entries[0]!);
-          first[first.length - 1] ^= 1;
+          first[first.length - 1] = first[first.length - 1]! ^ 1;
           value = pageCodec.encode({ ...page, entries: [first, ...page.entries.slice(1)] });
         }
         return {
@@ -214,7 +214,7 @@ async function serveWorld(host: NodeHost, w: World, mode: Mode): Promise<void> {
         if (ctx.signal.aborted) throw new CoreError('net/timeout', {}, 'ignore');
         if (mode !== 'alter-blob') return rec.blob;
         const altered = Uint8Array.from(rec.blob);
-        altered[altered.length - 1] ^= 1;
+        altered[altered.length - 1] = altered[altered.length - 1]! ^ 1;
         return altered;
       }
     },

@@ -84,7 +84,7 @@ describe('saved views', () => {
   it('refuse corrupted bytes by name', () => {
     const bytes = encodeView({ head: chain.genesis, sets: [] });
     const bad = Uint8Array.from(bytes);
-    bad[bad.length - 1] ^= 0xff;
+    bad[bad.length - 1] = bad[bad.length - 1]! ^ 0xff;
     expect(() => decodeView(bad)).toThrow(/decode\//);
   });
 });
