@@ -110,6 +110,15 @@ test("a grant QR shown by the patient's app is read by the doctor's camera", asy
     // The patient now appears among the doctor's patients, kept in the encrypted cache.
     await doc.getByRole('tab', { name: 'My patients' }).click();
     await expect(doc.locator('.list li')).toHaveCount(1);
+
+    // The same link opened as a link (a phone camera app follows it) lands on the doctor's screen,
+    // which asks for the passphrase (a new page holds no unlocked keys) and then shows the grant.
+    const viaLink = await context.newPage();
+    await viaLink.goto(link);
+    await expect(viaLink.getByRole('heading', { name: 'Unlock' })).toBeVisible({ timeout: 30_000 });
+    await viaLink.getByLabel('Passphrase').fill(doctor.passphrase);
+    await viaLink.getByTestId('unlock').click();
+    await expect(viaLink.getByTestId('scan-grant')).toContainText('Endocrine', { timeout: 30_000 });
   } finally {
     await browser.close();
   }

@@ -119,7 +119,8 @@ export function requestSubject(req: SignedRequest): Uint8Array {
 export function requestAction(req: SignedRequest): OutboxAction {
   const bytes =
     req.kind === 'registration' ? registrationCodec.encode(req.value) : recoveryCodec.encode(req.value);
-  return { kind: req.kind, bytes, summary: { text: req.value.t, subject: toHex(requestSubject(req)) } };
+  const text = req.kind === 'registration' ? req.value.role : 'recovery';
+  return { kind: req.kind, bytes, summary: { text, subject: toHex(requestSubject(req)) } };
 }
 
 /** A manager's approval of a request, signed now and ready for the outbox. */
