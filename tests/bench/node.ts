@@ -34,7 +34,7 @@ import { percentile } from './report.js';
 const THROUGHPUT_RECORDS = Number(process.env.BENCH_NODE_RECORDS ?? 3000);
 const LIGHT_RECORDS = 60;
 /** Submitters: tx-submit allows 8 concurrent streams per connection; stay under it. */
-const CLIENTS = 8;
+const CLIENTS = Number(process.env.BENCH_NODE_CLIENTS ?? 8);
 const PER_CLIENT = 6;
 
 export async function benchNode(): Promise<Record<string, number>> {
