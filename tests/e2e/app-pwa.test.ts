@@ -45,6 +45,39 @@ test('installable: manifest with PNG icons and an active Workbox service worker'
   expect(csp).not.toMatch(/script-src[^;]*'unsafe-inline'/);
 });
 
+test('a new release waits behind an update prompt and takes over when the user accepts', async ({ page }) => {
+  await page.goto(`${server.url}/`);
+  await expect.poll(async () => (await swState(page)).active, { timeout: 30_000 }).toBe('activated');
+  await page.reload();
+  await expect.poll(async () => (await swState(page)).controlled, { timeout: 30_000 }).toBe(true);
+
+  server.swSuffix = `\n// release ${Date.now()}\n`;
+  try {
+    await page.evaluate(async () => (await navigator.serviceWorker.getRegistration())?.update());
+    const prompt = page.getByRole('alertdialog');
+    await expect(prompt).toContainText('A new version of the app is ready.', { timeout: 30_000 });
+    // Until the user accepts, the new worker waits and the old one keeps serving.
+    expect(
+      await page.evaluate(async () => !!(await navigator.serviceWorker.getRegistration())?.waiting)
+    ).toBe(true);
+    await Promise.all([
+      page.waitForEvent('load'),
+      prompt.getByRole('button', { name: 'Update now' }).click()
+    ]);
+    await expect(page.getByRole('alertdialog')).toHaveCount(0);
+    await expect
+      .poll(() =>
+        page.evaluate(async () => {
+          const reg = await navigator.serviceWorker.getRegistration();
+          return !!navigator.serviceWorker.controller && !reg?.waiting;
+        })
+      )
+      .toBe(true);
+  } finally {
+    server.swSuffix = '';
+  }
+});
+
 test('the installed app reloads offline with its shell and stored data; a revocation made offline waits in the outbox', async ({
   page,
   context

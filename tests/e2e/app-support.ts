@@ -45,10 +45,13 @@ const TYPES: Record<string, string> = {
 
 export interface StaticServer {
   url: string;
+  /** Appended to sw.js when set: a byte-different worker, as a new release would ship. */
+  swSuffix: string;
   close(): Promise<void>;
 }
 
 export async function serveBuild(dir = BUILD_DIR): Promise<StaticServer> {
+  const state = { swSuffix: '' };
   const root = normalize(dir);
   const server: Server = createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
@@ -60,13 +63,22 @@ export async function serveBuild(dir = BUILD_DIR): Promise<StaticServer> {
       // The service worker script must never be served stale, or updates would not be seen.
       'cache-control': file.endsWith('sw.js') ? 'no-cache' : 'max-age=0'
     });
-    res.end(readFileSync(file));
+    const body = readFileSync(file);
+    res.end(
+      file.endsWith('sw.js') && state.swSuffix ? Buffer.concat([body, Buffer.from(state.swSuffix)]) : body
+    );
   });
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
   const addr = server.address();
   if (!addr || typeof addr === 'string') throw new Error('no address');
   return {
     url: `http://127.0.0.1:${addr.port}`,
+    get swSuffix() {
+      return state.swSuffix;
+    },
+    set swSuffix(v: string) {
+      state.swSuffix = v;
+    },
     close: () => new Promise((ok) => server.close(() => ok()))
   };
 }
