@@ -155,6 +155,28 @@ describe('consensus driver (4 validators, real LevelDB, in-memory links)', () =>
     expect(c.height).toBeGreaterThan(acked.at(-1)!.height);
   }, 60_000);
 
+  it('refuses to start (and keeps its blocks) when stored blocks do not replay under this genesis', async () => {
+    await stopNode(2);
+    const storage = await NodeStorage.open(dirs[2]!, sha256);
+    const height = storage.chains.consortium.blocks.height();
+    expect(height).toBeGreaterThan(0);
+    const other = new ChainDriver({
+      name: 'consortium',
+      chainId: CONSORTIUM_CHAIN_ID,
+      genesis: genesisHeader({ ...genesisDoc, time: genesisDoc.time + 1 }),
+      params: () => ({ chainId: CONSORTIUM_CHAIN_ID, config: { kind: 'consortium' } }),
+      stores: storage.chains.consortium,
+      db: storage.db,
+      signer: authorities[2]!,
+      transport: transport(2),
+      mempool: { maxTxs: 10, maxBytes: 1 << 20, txPerPeerPerSecond: 10 },
+      log
+    });
+    await expect(other.start()).rejects.toThrow(/node\/storage-corrupt/);
+    expect(storage.chains.consortium.blocks.height()).toBe(height);
+    await storage.close();
+  }, 30_000);
+
   it('refuses invalid and duplicate txs with named errors', () => {
     const tx = batch(0);
     drivers[0]!.submit(tx);

@@ -9,7 +9,9 @@
  * So nothing this node said or acknowledged can be forgotten by a crash.
  *
  * State is rebuilt on start by replaying stored blocks (each certificate re-verified against the
- * validator set of its height, the state root re-checked). A node that is behind — restarted, or just
+ * validator set of its height, the state root re-checked). A torn tail (kill -9 mid-write) is cut
+ * back to the last whole block; a stored block that does not replay stops the node with a named error
+ * rather than deleting committed data. A node that is behind — restarted, or just
  * slow — pulls blocks with block-sync and applies them on the strength of their certificates: a
  * block signed by more than 2/3 of the weight is final, even if this node's view of the consortium
  * (grants, revocations) has moved on since it was decided.
@@ -248,12 +250,18 @@ export class ChainDriver {
         if (!e) throw new CoreError('node/storage-corrupt', { height: h, detail: 'missing block' });
         this.applyCertified(e);
       } catch (err) {
-        this.log.error('stored block fails verification on replay; truncating from it', {
+        // Not a torn tail (recover() handled that): committed blocks that no longer replay mean the
+        // genesis or the protocol rules changed under this data directory, or the disk is damaged.
+        // Deleting committed blocks would destroy what peers may need: refuse to start instead.
+        this.log.error('stored chain does not replay; not starting', {
           height: h,
           error: (err as Error).message
         });
-        await blocks.truncateFrom(h);
-        break;
+        throw new CoreError('node/storage-corrupt', {
+          chain: this.o.name,
+          height: h,
+          detail: `stored ${this.o.name} block ${h} does not replay (${(err as Error).message}); restore the data directory, or start it afresh`
+        });
       }
     }
     if (head >= blocks.base)
