@@ -128,15 +128,23 @@ export class Libp2pLightPeer implements LightPeer {
     chainId: string,
     trustedHeight: number
   ): Promise<{ latest: Header; commit: CommitCertificate | null; changes: ChangeProof[] }> {
-    const res = await guarded('header', () =>
-      requestHeader(this.opts.host, this.opts.addrs, {
-        t: TAGS.netHeaderRequest,
-        v: 1,
-        chainId,
-        trustedHeight
-      })
-    );
-    const latest = parse('header', () => headerCodec.decode(res.header));
+    const ask = () =>
+      guarded('header', () =>
+        requestHeader(this.opts.host, this.opts.addrs, {
+          t: TAGS.netHeaderRequest,
+          v: 1,
+          chainId,
+          trustedHeight
+        })
+      );
+    let res = await ask();
+    let latest = parse('header', () => headerCodec.decode(res.header));
+    // A node whose head moved while it answered can pair a header with the previous height: ask once
+    // more before calling it a lie (src/node/services.ts reads the two at different moments).
+    if (latest.height !== res.height) {
+      res = await ask();
+      latest = parse('header', () => headerCodec.decode(res.header));
+    }
     if (latest.height !== res.height)
       throw new CoreError('light/proof-invalid', { detail: 'header height differs from the answer' });
     const commit =
