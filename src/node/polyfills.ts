@@ -1,7 +1,10 @@
 /**
- * libp2p 3 uses Promise.withResolvers, which Node 20 lacks (Node 22 has it). Import this module
- * first in every Node entry point that loads libp2p; on Node 22+ it does nothing.
+ * Import this module first in every Node entry point that loads libp2p.
+ * - libp2p 3 uses Promise.withResolvers, which Node 20 lacks (Node 22 has it; there this does nothing).
+ * - @peculiar/x509 (the persisted WebRTC-Direct certificate) needs the Reflect metadata API loaded
+ *   before it is imported.
  */
+import 'reflect-metadata';
 declare global {
   interface PromiseConstructor {
     withResolvers<T>(): {
