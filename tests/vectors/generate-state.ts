@@ -9,8 +9,8 @@ import { seededRng } from '../../src/lib/core/crypto/random.js';
 import { toHex } from '../../src/lib/core/crypto/hash.js';
 import { SparseMerkleTree, smtProofCodec } from '../../src/lib/core/state/smt.js';
 import { proveTx, txProofCodec, txRoot } from '../../src/lib/core/state/tx-merkle.js';
-import type { VectorCase, VectorFile } from './runner.js';
-import { stateKinds } from './state-kinds.js';
+import type { VectorCase } from './runner.js';
+import { finish } from './generate-support.js';
 
 const rng = seededRng(6962);
 const hex = (b: Uint8Array) => toHex(b);
@@ -19,24 +19,6 @@ const flip = (b: Uint8Array, i: number) => {
   c[i >> 3]! ^= 0x80 >> (i & 7);
   return c;
 };
-
-function run(c: VectorCase): unknown {
-  try {
-    return stateKinds[c.kind]!(c.input);
-  } catch (e) {
-    return { error: (e as { code?: string }).code ?? `untyped: ${(e as Error).message}` };
-  }
-}
-
-function finish(description: string, cases: VectorCase[]): VectorFile {
-  for (const c of cases) {
-    const got = run(c);
-    if (Object.keys(c.expect).length === 0) c.expect = got as Record<string, unknown>;
-    else if (JSON.stringify(got) !== JSON.stringify(c.expect))
-      throw new Error(`vector ${c.name}: expected ${JSON.stringify(c.expect)}, got ${JSON.stringify(got)}`);
-  }
-  return { description, cases };
-}
 
 // A tree with keys that share long prefixes (deep paths, empty siblings) and random ones.
 const base = rng(32);

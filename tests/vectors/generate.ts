@@ -11,21 +11,11 @@ import { toHex } from '../../src/lib/core/crypto/hash.js';
 import { nobleEd25519 } from '../../src/lib/core/crypto/ed25519.js';
 import { seal } from '../../src/lib/core/crypto/aead.js';
 import { wrapTo, x25519PublicKey } from '../../src/lib/core/crypto/x25519.js';
-import { runCase, type VectorCase, type VectorFile } from './runner.js';
+import type { VectorCase } from './runner.js';
+import { finish } from './generate-support.js';
 
 const rng = seededRng(2026);
 const hex = (b: Uint8Array) => toHex(b);
-
-/** Fill `expect` of valid cases from this implementation; check hand-written expectations. */
-function finish(description: string, cases: VectorCase[]): VectorFile {
-  for (const c of cases) {
-    const got = runCase(c);
-    if (Object.keys(c.expect).length === 0) c.expect = got as Record<string, unknown>;
-    else if (JSON.stringify(got) !== JSON.stringify(c.expect))
-      throw new Error(`vector ${c.name}: expected ${JSON.stringify(c.expect)}, got ${JSON.stringify(got)}`);
-  }
-  return { description, cases };
-}
 
 const cbor = (name: string, bytes: string, expect: Record<string, unknown> = {}): VectorCase => ({
   name,
