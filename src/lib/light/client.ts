@@ -9,6 +9,7 @@ import { CoreError, isCoreError } from '../core/errors.js';
 import { bytesEqual } from '../core/encoding/cbor.js';
 import { sha256 } from '../core/crypto/hash.js';
 import { headerHash } from '../core/chain/header.js';
+import { MAX_VALIDATOR_CHANGES } from '../net/header.js';
 import type { ChangeProof } from '../core/chain/change-proof.js';
 import type { IndexEntry } from '../core/chain/tx/index-batch.js';
 import type { CommitCertificate, ValidatorSet } from '../core/consensus/types.js';
@@ -64,6 +65,9 @@ export interface LightClientOptions {
   store: HeadStore;
   onEvent?: (e: LightEvent) => void;
 }
+
+/** Header rounds per peer per sync: 64 × 48 change proofs is more than a node keeps (1,024). */
+const MAX_HEADER_ROUNDS = 64;
 
 /** Verified block headers remembered: a patient's history spans a few hundred blocks at most. */
 const MAX_CERTIFIED = 4096;
@@ -135,15 +139,8 @@ export class LightClient {
     let best = view;
     for (const peer of [...this.peers]) {
       try {
-        const answer = await peer.header(chainId, best.head.header.height);
-        const sets = [...best.sets];
-        const head = verifyHeaderUpdate(
-          best.head,
-          { changes: answer.changes, latest: answer.latest, commit: answer.commit },
-          (progress) => this.emit({ type: 'progress', chainId, progress })
-        );
-        for (const c of answer.changes) sets.push({ from: c.header.height + 1, set: c.nextSet });
-        if (head.header.height > best.head.header.height) best = { head, sets };
+        const got = await this.follow(peer, chainId, best);
+        if (got.head.header.height > best.head.header.height) best = got;
       } catch (e) {
         if (isLie(e)) this.drop(peer, e);
         else if (isCoreError(e, 'light/stale')) this.emit({ type: 'peer-stale', peer: peer.id, error: e });
@@ -157,6 +154,33 @@ export class LightClient {
       await this.opts.store.save(chainId, best);
     }
     return best.head;
+  }
+
+  /**
+   * Walks one peer's answers from `from` to its head. An answer holds at most MAX_VALIDATOR_CHANGES
+   * change proofs; a full one may stop short of the set that signs the head, so its changes are walked
+   * and the peer is asked again from the last of them (each step certified, so each is progress).
+   */
+  private async follow(peer: LightPeer, chainId: string, from: ChainView): Promise<ChainView> {
+    let view = from;
+    for (let round = 0; round < MAX_HEADER_ROUNDS; round++) {
+      const answer = await peer.header(chainId, view.head.header.height);
+      const last = answer.changes.length >= MAX_VALIDATOR_CHANGES ? answer.changes.at(-1) : undefined;
+      const head = verifyHeaderUpdate(
+        view.head,
+        last
+          ? { changes: answer.changes, latest: last.header, commit: last.commit }
+          : { changes: answer.changes, latest: answer.latest, commit: answer.commit },
+        (progress) => this.emit({ type: 'progress', chainId, progress })
+      );
+      const sets = [
+        ...view.sets,
+        ...answer.changes.map((c) => ({ from: c.header.height + 1, set: c.nextSet }))
+      ];
+      view = { head, sets };
+      if (!last) return view;
+    }
+    return view;
   }
 
   /**
