@@ -398,3 +398,36 @@ export async function compareChains(
   }
   return { heights: top, forks };
 }
+
+/**
+ * A bounded, steady stream of records for `ms`: one every `everyMs`, to the running nodes in turn, at
+ * most `maxInFlight` pending (a slot that finds that many is skipped). Resolves when all have settled.
+ */
+export async function steadyLoad(
+  net: Net,
+  a: Actors,
+  ms: number,
+  everyMs = 500,
+  maxInFlight = 8
+): Promise<{ results: RecordResult[]; skipped: number }> {
+  const results: RecordResult[] = [];
+  const pending = new Set<Promise<void>>();
+  const end = Date.now() + ms;
+  let skipped = 0;
+  let i = 0;
+  while (Date.now() < end) {
+    const tick = Date.now();
+    if (pending.size >= maxInFlight) skipped++;
+    else {
+      const up = net.h1.filter((n) => net.alive(n));
+      const p: Promise<void> = writeRecord(net, a, up[i++ % up.length]!).then((r) => {
+        results.push(r);
+        pending.delete(p);
+      });
+      pending.add(p);
+    }
+    await sleep(Math.max(0, everyMs - (Date.now() - tick)));
+  }
+  await Promise.all(pending);
+  return { results, skipped };
+}
