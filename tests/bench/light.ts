@@ -1,7 +1,8 @@
 /**
  * `npm run bench -- light`: the light client in Chromium (and, for comparison, in Node) against a
- * separate server process serving a world made by the real core code (tests/integration/light-world.ts)
- * over real libp2p on loopback (WebSockets for Chromium, TCP for Node):
+ * node process per hospital (three), each serving a world made by the real core code
+ * (tests/integration/light-world.ts) over real libp2p on loopback (WebSockets for Chromium, TCP for
+ * Node); the client asks all three, records starting at successive nodes:
  *
  * - cold_sync_ms_*: from the pinned genesis to the verified head of a consortium of 100,000 blocks
  *   with 12 authority-set changes (12 change proofs and the head travel; dial included);
@@ -50,18 +51,19 @@ export async function benchLight(): Promise<Record<string, number>> {
   setEd25519Backend(nodeEd25519);
   const dir = mkdtempSync(join(tmpdir(), 'light-bench-'));
   const world = buildWorld(WORLD);
-  const [server, code] = await Promise.all([
-    startServer(dir, WORLD, ['honest']),
-    bundleForBrowser('tests/e2e/light-client.entry.ts')
+  // One node process per hospital, as in the field: each hospital's records come from its own nodes.
+  const [code, ...servers] = await Promise.all([
+    bundleForBrowser('tests/e2e/light-client.entry.ts'),
+    ...[1, 2, 3].map((h) => startServer(join(dir, `h${h}`), WORLD, ['honest']))
   ]);
-  const honest = server.host('honest');
+  const honest = servers.map((s) => s.host('honest'));
   const browser = await chromium.launch({
     executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium',
     args: CHROMIUM_ARGS
   });
   try {
     const input = (dbName: string): Entry.RunInput => ({
-      nodes: [honest.httpUrl],
+      nodes: honest.map((h) => h.httpUrl),
       pinned: world.genesisHash,
       transports: ['ws'],
       dbName,
@@ -73,7 +75,7 @@ export async function benchLight(): Promise<Record<string, number>> {
       read: true
     });
     const page = await browser.newPage();
-    await page.goto(`${honest.httpUrl}/`);
+    await page.goto(`${honest[0]!.httpUrl}/`);
     await page.addScriptTag({ content: code });
     const sync: number[] = [];
     const fetch: number[] = [];
@@ -101,7 +103,7 @@ export async function benchLight(): Promise<Record<string, number>> {
       const host = await createLightHost({ allowPrivateAddresses: true });
       const c = connectLightClient({
         host,
-        nodes: [honest.addrs.filter((a) => !a.includes('/ws')).map((a) => multiaddr(a))],
+        nodes: honest.map((h) => h.addrs.filter((a) => !a.includes('/ws')).map((a) => multiaddr(a))),
         genesis: world.genesis,
         store: new MemoryHeadStore(),
         signer: world.patient.keys,
@@ -131,7 +133,7 @@ export async function benchLight(): Promise<Record<string, number>> {
     };
   } finally {
     await browser.close();
-    await server.stop();
+    await Promise.all(servers.map((s) => s.stop()));
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -127,10 +127,12 @@ describe('light client against real nodes', () => {
     const { c, events } = await lightClient([victim, H1[0]!]);
     const [entry] = await new LightQueries(c).indexEntries(tag());
     await c.sync(hospitalChainId('H1'));
+    // Frozen first, so the read is surely in flight at the victim when it dies (not already answered).
+    const proc = net.procs.get(victim)!;
+    proc.kill('SIGSTOP');
     const pending = c.record(tag(), entry!, { capability: capabilityFor(patient, CATEGORY), grantId: null });
-    // The node holds the read open until its access-log entry commits; it dies meanwhile.
-    await new Promise((r) => setTimeout(r, 150));
-    await killHard(net.procs.get(victim)!);
+    await new Promise((r) => setTimeout(r, 300));
+    await killHard(proc);
     const { blob } = await pending;
     expect(toHex(blob).length).toBeGreaterThan(0);
     expect(events.some((e) => e.type === 'peer-unreachable' && e.peer === victim.peerId)).toBe(true);

@@ -3,7 +3,7 @@
  * host (TCP, WebSockets, optionally WebRTC-Direct) and the real protocol handlers from src/lib/net —
  * from one host per behaviour: honest, or lying in one named way. The lies are those a hospital node
  * could tell: an altered blob, an altered index page, a forged head, a withheld index entry, a hidden
- * revocation, a stale head, a rewritten hospital block; 'slow' answers blobs late so a test can kill
+ * revocation, a stale head, a rewritten hospital block; 'slow' answers records late so a test can kill
  * the process mid-query.
  *
  *   node --import tsx tests/integration/light-server.node.ts <dataDir> '<world options JSON>' mode,mode…
@@ -61,7 +61,7 @@ export const MODES = [
 ] as const;
 export type Mode = (typeof MODES)[number];
 
-/** How late 'slow' answers a blob: long enough for a test to kill the process mid-request. */
+/** How late 'slow' answers a record request: long enough for a test to kill the process mid-request. */
 const SLOW_MS = 2_000;
 
 function forgedHead(w: World): Certified {
@@ -182,6 +182,7 @@ async function serveWorld(host: NodeHost, w: World, mode: Mode): Promise<void> {
         if (!chain) throw new CoreError('chain/wrong-chain', { chainId: req.chainId }, 'ignore');
         const blocks = mode === 'rewrite-hospital' ? alt.get(chain.chainId)! : chain.blocks;
         const b = blocks[req.height - 1];
+        if (mode === 'slow') await new Promise((r) => setTimeout(r, SLOW_MS));
         if (!b) throw new CoreError('chain/unknown-record', { height: req.height }, 'ignore');
         const index = req.txIndex ?? b.txs.findIndex((tx) => bytesEqual(txHash(tx), req.txHash));
         if (index < 0 || index >= b.txs.length)

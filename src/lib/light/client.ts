@@ -87,6 +87,8 @@ function isFinalRefusal(e: unknown): e is CoreError {
 
 export class LightClient {
   private readonly views = new Map<string, ChainView>();
+  /** Which peer the next record fetch starts at. */
+  private turn = 0;
   /** Chains synced at least once in this session. */
   private readonly synced = new Set<string>();
   private peers: LightPeer[];
@@ -222,21 +224,25 @@ export class LightClient {
     const head = (await this.view(chainId)).head;
     const verifiedAt = (height: number) =>
       height === head.header.height ? head.hash : this.certified.get(`${chainId}@${height}`);
-    const refP = this.firstHonest(async (peer) =>
-      verifyRecordRef(
-        tag,
-        entry,
-        await peer.txProof(chainId, entry.height, entry.txIndex),
-        () => set,
-        verifiedAt
-      )
+    // Records start at successive peers, so a history spread over hospitals is fetched from many nodes.
+    const start = this.turn++;
+    const refP = this.firstHonest(
+      async (peer) =>
+        verifyRecordRef(
+          tag,
+          entry,
+          await peer.txProof(chainId, entry.height, entry.txIndex),
+          () => set,
+          verifiedAt
+        ),
+      start
     );
     const blobP = this.firstHonest(async (peer) => {
       const bytes = await peer.blob(entry.mhrHash, access);
       if (!bytesEqual(sha256(bytes), entry.mhrHash))
         throw new CoreError('light/record-altered', { record: entry.blobRef });
       return bytes;
-    });
+    }, start);
     const [ref, blob] = await Promise.all([refP, blobP]);
     verifyBlob(ref, blob);
     this.remember(`${chainId}@${entry.height}`, headerHash(ref.header));
@@ -257,9 +263,10 @@ export class LightClient {
    * the next. A refusal every node would give (consent, account) ends the search at once, because it
    * is the answer the user needs; if every peer failed, the last error is what the caller sees.
    */
-  private async firstHonest<T>(ask: (peer: LightPeer) => Promise<T>): Promise<T> {
+  private async firstHonest<T>(ask: (peer: LightPeer) => Promise<T>, start = 0): Promise<T> {
     let lastError: unknown = new CoreError('light/no-peers', {}, 'ignore');
-    for (const peer of [...this.peers]) {
+    const k = this.peers.length === 0 ? 0 : start % this.peers.length;
+    for (const peer of [...this.peers.slice(k), ...this.peers.slice(0, k)]) {
       try {
         return await ask(peer);
       } catch (e) {
@@ -277,6 +284,8 @@ export class LightClient {
 /** Head store kept in memory (simulation, tests, and a session without persistence). */
 export class MemoryHeadStore implements HeadStore {
   private readonly views = new Map<string, ChainView>();
+  /** Which peer the next record fetch starts at. */
+  private turn = 0;
   /** Chains synced at least once in this session. */
   private readonly synced = new Set<string>();
   async load(chainId: string) {
