@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Libp2p } from 'libp2p';
 import { multiaddr } from '@multiformats/multiaddr';
-import { blockCodec, blockId } from '../../src/lib/core/chain/block.js';
+import { blockCodec, blockId, type Block } from '../../src/lib/core/chain/block.js';
 import { CONSORTIUM_CHAIN_ID, hospitalChainId } from '../../src/lib/core/chain/header.js';
 import { NS } from '../../src/lib/core/chain/store.js';
 import { TAGS } from '../../src/lib/core/constants.js';
@@ -57,6 +57,8 @@ export interface NetOptions {
   mirrors?: number;
   /** Extra environment for every node process (e.g. CARECHAIN_LOG=debug). */
   env?: Record<string, string>;
+  /** Nodes not to start (a Byzantine process takes their place). */
+  skip?: (n: DevnetNode) => boolean;
   /** Called after the layout is written and before any node starts (rewrite configs, add proxies). */
   prepare?: (layout: DevnetLayout) => void | Promise<void>;
 }
@@ -98,8 +100,9 @@ export class Net {
       seed: `resilience/${o.name}`
     });
     await o.prepare?.(net.layout);
-    for (const n of net.all) net.start(n);
-    for (const n of net.all) await waitFor(n.name, () => health(n.httpUrl), 120_000);
+    const run = net.all.filter((n) => !o.skip?.(n));
+    for (const n of run) net.start(n);
+    for (const n of run) await waitFor(n.name, () => health(n.httpUrl), 120_000);
     net.client = await createClient();
     return net;
   }
@@ -208,6 +211,13 @@ export class Net {
    */
   async blockIds(n: DevnetNode, chainId: string, from: number, to: number): Promise<Map<number, string>> {
     const out = new Map<number, string>();
+    for (const b of await this.blocks(n, chainId, from, to)) out.set(b.header.height, toHex(blockId(b)));
+    return out;
+  }
+
+  /** The blocks behind `blockIds`, decoded, with the same checks. */
+  async blocks(n: DevnetNode, chainId: string, from: number, to: number): Promise<Block[]> {
+    const out: Block[] = [];
     let prev: Uint8Array | undefined;
     for (let h = from; h <= to;) {
       const got = await requestBlockSync(this.client, multiaddr(n.addr), {
@@ -229,7 +239,7 @@ export class Net {
         if (prev && !bytesEqual(block.header.parent, prev))
           throw new Error(`${n.name} served block ${sb.height} whose parent is not block ${sb.height - 1}`);
         prev = id;
-        out.set(sb.height, toHex(id));
+        out.push(block);
       }
       h += got.length;
     }
