@@ -37,6 +37,8 @@ export interface LightPeer {
   txProof(chainId: string, height: number, txIndex: number): Promise<TxAnswer>;
   /** `hash` names the blob; the peer decides whether the requester may read it. */
   blob(hash: Uint8Array, access?: BlobAccess): Promise<Uint8Array>;
+  /** Optional: start connecting ahead of the first request, so several nodes are dialled at once. */
+  connect?(): void;
 }
 
 /** A chain's verified head plus the sets in charge since its genesis, to check old hospital blocks. */
@@ -87,6 +89,7 @@ function isFinalRefusal(e: unknown): e is CoreError {
 
 export class LightClient {
   private readonly views = new Map<string, ChainView>();
+  private dialled = false;
   /** Which peer the next record fetch starts at. */
   private turn = 0;
   /** Chains synced at least once in this session. */
@@ -137,6 +140,11 @@ export class LightClient {
    * highest verified head wins, so one stale or withholding node cannot hold the client back.
    */
   async sync(chainId: string): Promise<TrustedHead> {
+    if (!this.dialled) {
+      // Peers are asked one after another (each from the best head so far); their dials need not wait.
+      this.dialled = true;
+      for (const p of this.peers) p.connect?.();
+    }
     const view = await this.view(chainId);
     let best = view;
     for (const peer of [...this.peers]) {
@@ -284,6 +292,7 @@ export class LightClient {
 /** Head store kept in memory (simulation, tests, and a session without persistence). */
 export class MemoryHeadStore implements HeadStore {
   private readonly views = new Map<string, ChainView>();
+  private dialled = false;
   /** Which peer the next record fetch starts at. */
   private turn = 0;
   /** Chains synced at least once in this session. */

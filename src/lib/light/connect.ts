@@ -12,7 +12,8 @@ import { trustedHeads } from './genesis.js';
 import { Libp2pLightPeer, type BlobSigner } from './peer.js';
 
 export interface ConnectOptions {
-  host: NetHost;
+  /** A libp2p node (its `dial` lets several nodes be dialled at once) or any NetHost. */
+  host: NetHost & { dial?: (addrs: Multiaddr[]) => Promise<unknown> };
   /** Each node's addresses (one list per node, all with the same /p2p/ peer id). */
   nodes: Multiaddr[][];
   /** Accepted against the pinned hash (genesis.ts acceptGenesis / fetchGenesis). */
@@ -34,6 +35,7 @@ export function connectLightClient(o: ConnectOptions): LightClient {
           addrs,
           now: o.now,
           rng: o.rng,
+          ...(o.host.dial ? { dial: (a: Multiaddr[]) => o.host.dial!(a) } : {}),
           ...(o.signer ? { signer: o.signer } : {})
         })
     );

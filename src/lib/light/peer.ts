@@ -45,6 +45,8 @@ export interface Libp2pPeerOptions {
   now: () => number;
   /** Nonces for blob authorisations. */
   rng: Rng;
+  /** Opens a connection without a request (libp2p `dial`), for `connect()`. */
+  dial?: (addrs: Multiaddr[]) => Promise<unknown>;
 }
 
 const ZERO_TX_HASH = new Uint8Array(32);
@@ -122,6 +124,11 @@ export class Libp2pLightPeer implements LightPeer {
     const pid = opts.addrs[0]?.getComponents().findLast((c) => c.name === 'p2p')?.value;
     if (!pid) throw new CoreError('net/bad-request', { detail: 'node address without /p2p/ peer id' });
     this.id = pid;
+  }
+
+  connect(): void {
+    // A failed early dial is not an answer: the first request dials again and reports what happens.
+    this.opts.dial?.(this.opts.addrs).catch(() => undefined);
   }
 
   async header(
