@@ -19,7 +19,7 @@
 import { blockCodec, blockId, type Block } from '../../lib/core/chain/block.js';
 import { headerHash, type Header } from '../../lib/core/chain/header.js';
 import {
-  applyTx,
+  applyCertifiedBlock,
   buildBlock,
   executeBlock,
   verifyTx,
@@ -41,7 +41,6 @@ import {
   commitCertificateCodec,
   evidenceCodec,
   proposalCodec,
-  verifyCommit,
   verifyEvidence,
   voteCodec,
   type ConsensusMessage,
@@ -269,8 +268,11 @@ export class ChainDriver {
   }
 
   /**
-   * Apply a block on the strength of its certificate: certificate against the current validator set,
-   * parent link, then the transactions (apply only) and the state root the header claims.
+   * Apply a committed block (replay, block sync) with core's applyCertifiedBlock: the certificate
+   * against the validator set of our state, the header against our head, every signature and
+   * chain-own rule, the state root — everything except the consortium-view checks the signing
+   * validators already made at the block's time. So a grant revoked or expired since does not stop a
+   * node from re-syncing records written under it.
    */
   private applyCertified(
     e: StoredBlock | { height: number; block: Uint8Array; cert: Uint8Array }
@@ -282,20 +284,13 @@ export class ChainDriver {
     const h = block.header;
     if (h.height !== this.height + 1)
       throw new CoreError('chain/wrong-height', { height: h.height, expected: this.height + 1 });
+    const r = applyCertifiedBlock(this.header, this.state, block, this.o.params(), cert);
+    if (!r.ok) throw r.error;
     const id = blockId(block);
-    const v = verifyCommit(cert, validatorSetOf(this.state), this.o.chainId, h.height, id);
-    if (!v.ok) throw v.error;
-    if (!bytesEqual(h.parent, this.headHash)) throw new CoreError('chain/wrong-parent', { height: h.height });
-    let s = this.state;
-    block.txs.forEach((tx, i) => {
-      s = applyTx(s, tx, this.ctx(h.height, h.time, i));
-    });
-    if (!bytesEqual(s.root(), h.stateRoot))
-      throw new CoreError('chain/wrong-state-root', { height: h.height });
-    this.state = s;
-    this.header = h;
+    this.state = r.state;
+    this.header = r.header;
     this.headHash = id;
-    return { block, state: s, header: h, hash: id };
+    return { block, state: r.state, header: r.header, hash: id };
   }
 
   private async startEngine(restore: boolean): Promise<void> {
@@ -494,8 +489,10 @@ export class ChainDriver {
     const key = toHex(c.blockId);
     let ex = this.executed.get(key);
     if (!ex) {
+      // Decided by > 2/3 of the weight (the engine checked the certificate) before this node
+      // validated it: apply on the strength of the certificate, as block sync does.
       const block = blockCodec.decode(c.block);
-      const r = executeBlock(this.header, this.state, block, this.o.params());
+      const r = applyCertifiedBlock(this.header, this.state, block, this.o.params());
       if (!r.ok) throw r.error;
       ex = { block, state: r.state, header: r.header };
     }
