@@ -75,15 +75,22 @@ describe('light client against real nodes', () => {
   it('cold-syncs the consortium and both hospital chains from the pinned genesis', async () => {
     const { c, events } = await lightClient([H1[3]!, H2[2]!]);
     const consortium = await c.sync(CONSORTIUM_CHAIN_ID);
-    const h = (await health(H2[2]!.httpUrl)) as { chains: Record<string, { height: number }> };
+    // The client takes the highest head either node proves: never above what the nodes hold.
+    const held = await Promise.all(
+      [H1[3]!, H2[2]!].map(
+        async (n) =>
+          ((await health(n.httpUrl)) as { chains: Record<string, { height: number }> }).chains['consortium']!
+            .height
+      )
+    );
     expect(consortium.header.height).toBeGreaterThan(0);
-    expect(consortium.header.height).toBeLessThanOrEqual(h.chains['consortium']!.height);
+    expect(consortium.header.height).toBeLessThanOrEqual(Math.max(...held));
     for (const id of ['H1', 'H2'])
       expect((await c.sync(hospitalChainId(id))).header.height).toBeGreaterThan(0);
     // Registering doctors moves each hospital's validator set (sync-validators): the walk follows it.
     const walked = events.filter((e) => e.type === 'progress' && e.chainId.startsWith('hospital:'));
     console.log(`hospital validator-set changes walked: ${walked.length}`);
-    expect(c.dropped.size).toBe(0);
+    expect([...c.dropped].map(([p, e]) => `${p}: ${e.message}`)).toEqual([]);
   });
 
   it('proves the patient account, live grants, a revoked grant and an absent account', async () => {
@@ -106,7 +113,7 @@ describe('light client against real nodes', () => {
       written
     );
     for (const r of got) expect(r.bundle.resourceType).toBe('Bundle');
-    expect(c.dropped.size).toBe(0);
+    expect([...c.dropped].map(([p, e]) => `${p}: ${e.message}`)).toEqual([]);
   }, 90_000);
 
   it('a doctor reads under a live grant; a revoked doctor gets the named refusal and no node is blamed', async () => {
@@ -135,7 +142,13 @@ describe('light client against real nodes', () => {
     await killHard(proc);
     const { blob } = await pending;
     expect(toHex(blob).length).toBeGreaterThan(0);
-    expect(events.some((e) => e.type === 'peer-unreachable' && e.peer === victim.peerId)).toBe(true);
-    expect(c.dropped.size).toBe(0);
+    const seen = events.map(
+      (e) => `${e.type} ${'peer' in e ? e.peer : ''} ${'error' in e ? String(e.error) : ''}`
+    );
+    expect(
+      seen.filter((e) => e.startsWith(`peer-unreachable ${victim.peerId}`)),
+      seen.join('\n')
+    ).not.toEqual([]);
+    expect([...c.dropped].map(([p, e]) => `${p}: ${e.message}`)).toEqual([]);
   }, 90_000);
 });
