@@ -7,7 +7,8 @@ import { blockCodec } from '../lib/core/chain/block.js';
 import { TAGS } from '../lib/core/constants.js';
 import { validatorSetOf } from '../lib/core/chain/rules/lookup.js';
 import type { ChainState } from '../lib/core/chain/store.js';
-import { validatorSetCodec } from '../lib/core/consensus/types.js';
+import { commitCertificateCodec, type ValidatorSet } from '../lib/core/consensus/types.js';
+import { changeProofCodec, makeChangeProof } from '../lib/core/chain/change-proof.js';
 import { bytesEqual, encodeCanonical } from '../lib/core/encoding/cbor.js';
 import type { ChainDriver } from './driver/chain-driver.js';
 import type { BlockStore } from './storage/index.js';
@@ -20,29 +21,40 @@ const MAX_CHANGES = 1024;
 export class ChainHistory {
   private states = new Map<number, ChainState>();
   private changes: number[] = [];
+  /** The set each change hands over to, captured from the post-state when the change commits. */
+  private changeSets = new Map<number, ValidatorSet>();
 
   constructor(
     private readonly driver: ChainDriver,
     private readonly blocks: BlockStore
   ) {}
 
-  /** Scan stored headers once for set changes, then follow commits. */
+  /**
+   * Scan stored headers once for set changes, then follow commits. After a restart only the newest
+   * change's set is known again (it is the current set); older ones are served without their set,
+   * which a light client reports as withheld — persisting every handed-over set is the fix.
+   */
   async start(): Promise<void> {
     this.states.set(this.driver.height, this.driver.state);
     for await (const e of this.blocks.iterate()) {
       const h = blockCodec.decode(e.block).header;
       if (!bytesEqual(h.validatorsHash, h.nextValidatorsHash)) this.noteChange(h.height);
     }
+    const latest = this.changes[this.changes.length - 1];
+    if (latest !== undefined) this.changeSets.set(latest, validatorSetOf(this.driver.state));
     this.driver.onCommit(({ height, header, state }) => {
       this.states.set(height, state);
       this.states.delete(height - STATE_HISTORY);
-      if (!bytesEqual(header.validatorsHash, header.nextValidatorsHash)) this.noteChange(height);
+      if (!bytesEqual(header.validatorsHash, header.nextValidatorsHash)) {
+        this.noteChange(height);
+        this.changeSets.set(height, validatorSetOf(state));
+      }
     });
   }
 
   private noteChange(h: number) {
     this.changes.push(h);
-    if (this.changes.length > MAX_CHANGES) this.changes.shift();
+    if (this.changes.length > MAX_CHANGES) this.changeSets.delete(this.changes.shift()!);
   }
 
   stateAt(height: number): ChainState | undefined {
@@ -60,10 +72,15 @@ export class ChainHistory {
     for (const h of this.changes) {
       if (h <= trusted) continue;
       const e = await this.blocks.get(h);
-      const st = this.states.get(h);
       if (!e) continue;
-      const next = st ? validatorSetCodec.encode(validatorSetOf(st)) : new Uint8Array(0);
-      out.push(encodeChange(e.block, e.cert, next));
+      const set = this.changeSets.get(h);
+      out.push(
+        set
+          ? changeProofCodec.encode(
+              makeChangeProof(blockCodec.decode(e.block).header, commitCertificateCodec.decode(e.cert), set)
+            )
+          : encodeChange(e.block, e.cert, new Uint8Array(0))
+      );
       if (out.length >= 48) break;
     }
     return out;
@@ -71,8 +88,8 @@ export class ChainHistory {
 }
 
 /**
- * One validator-set change proof: the block where the set changes (its header names the next set's
- * hash), its commit certificate, and the next set itself, so a client can check the hash and move on.
+ * The older change form, kept only for a change whose set this node no longer knows (sent with an
+ * empty set, which the light client treats as withheld data); everything else is a ChangeProof.
  */
 export function encodeChange(block: Uint8Array, cert: Uint8Array, validators: Uint8Array): Uint8Array {
   return encodeCanonical({ t: TAGS.validatorSet, block, cert, validators });
