@@ -20,7 +20,8 @@ import { NS } from '../../src/lib/core/chain/store.js';
 import { TAGS } from '../../src/lib/core/constants.js';
 import { commitCertificateCodec } from '../../src/lib/core/consensus/types.js';
 import { fromHex, seededRng, toHex, utf8Bytes, type Rng } from '../../src/lib/core/crypto/index.js';
-import { bytesEqual } from '../../src/lib/core/encoding/cbor.js';
+import { bytesEqual, decodeCanonical } from '../../src/lib/core/encoding/cbor.js';
+import { appendRecordCodec } from '../../src/lib/core/chain/tx/append-record.js';
 import { stateKey } from '../../src/lib/core/state/smt.js';
 import { requestBlockSync, MAX_SYNC_BLOCKS } from '../../src/lib/net/block-sync.js';
 import { requestStateProof } from '../../src/lib/net/state-proof.js';
@@ -91,8 +92,9 @@ export class Net {
     net.layout = await createLayout(net.dir, {
       hospitals: o.hospitals ?? 1,
       nodesPerHospital: o.nodesPerHospital ?? 4,
-      // Random base so a run next to another suite (or a stale one) does not collide on ports.
-      basePort: 20000 + Math.floor(Math.random() * Math.floor(40000 / (nodes * 4))) * nodes * 4,
+      // Random base so a run next to another suite (or a stale one) does not collide on ports; below
+      // Linux's ephemeral range (32768+), where the floods' and relays' outgoing sockets take ports.
+      basePort: 20000 + Math.floor(Math.random() * Math.floor(12000 / (nodes * 4))) * nodes * 4,
       timeouts: FAST_TIMEOUTS,
       indexIntervalMs: 300,
       // Three mirrors: records still get their 2 attestations while any one node is down.
@@ -102,7 +104,22 @@ export class Net {
     await o.prepare?.(net.layout);
     const run = net.all.filter((n) => !o.skip?.(n));
     for (const n of run) net.start(n);
-    for (const n of run) await waitFor(n.name, () => health(n.httpUrl), 120_000);
+    for (const n of run)
+      await waitFor(
+        n.name,
+        async () => {
+          if (!net.alive(n))
+            throw new Error(
+              `${n.name} exited while starting: ${net
+                .logSince(n, 0)
+                .slice(-3)
+                .map((l) => JSON.stringify(l))
+                .join(' ')}`
+            );
+          return health(n.httpUrl);
+        },
+        120_000
+      );
     net.client = await createClient();
     return net;
   }
@@ -246,6 +263,22 @@ export class Net {
     return out;
   }
 
+  /**
+   * Record ids (mhrHash, hex) committed in the node's blocks 1..head, read over block-sync (each block
+   * checked as in `blocks`). Block-sync is the validators' protocol, not rate-limited like client
+   * reads, so a whole chain can be checked in one go.
+   */
+  async committedRecords(n: DevnetNode, hospital: string): Promise<Set<string>> {
+    const head = (await this.heads(n))!.hospital.height;
+    const out = new Set<string>();
+    for (const b of await this.blocks(n, hospitalChainId(hospital), 1, head))
+      for (const tx of b.txs) {
+        if ((decodeCanonical(tx) as { t?: unknown }).t !== TAGS.txAppendRecord) continue;
+        out.add(toHex(appendRecordCodec.decode(tx).mhrHash));
+      }
+    return out;
+  }
+
   /** Is this record committed in the node's state (a proof-carrying state read)? */
   async hasRecord(n: DevnetNode, hospital: string, mhrHash: Uint8Array): Promise<boolean> {
     const s = await requestStateProof(this.client, multiaddr(n.addr), {
@@ -320,6 +353,8 @@ export async function followConsortium(net: Net, ms = 30_000): Promise<void> {
 
 export interface RecordResult {
   mhrHash: Uint8Array;
+  /** The record's (stand-in) encrypted blob, as stored on the mirrors. */
+  blob: Uint8Array;
   /** Acknowledged: the node answered accepted, i.e. durably committed. */
   acked: boolean;
   /** Submit-to-acknowledgement, ms (only when acked). */
@@ -355,6 +390,7 @@ export async function writeRecord(
     if (!res.accepted)
       return {
         mhrHash,
+        blob,
         acked: false,
         latencyMs: t1 - t0,
         startedAt: t0,
@@ -362,10 +398,11 @@ export async function writeRecord(
         error: res.code,
         via: via.name
       };
-    return { mhrHash, acked: true, latencyMs: t1 - t0, startedAt: t0, endedAt: t1, via: via.name };
+    return { mhrHash, blob, acked: true, latencyMs: t1 - t0, startedAt: t0, endedAt: t1, via: via.name };
   } catch (e) {
     return {
       mhrHash,
+      blob,
       acked: false,
       latencyMs: 0,
       startedAt,

@@ -9,7 +9,7 @@
  * CARECHAIN_KILL_LOOP_S shortens the loop for a quick local run (the suite uses the full 300 s).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seededRng, utf8Bytes } from '../../src/lib/core/crypto/index.js';
+import { seededRng, toHex, utf8Bytes } from '../../src/lib/core/crypto/index.js';
 import type { DevnetNode } from '../../src/node/devnet/layout.js';
 import {
   compareChains,
@@ -167,10 +167,17 @@ describe('kill loop', () => {
       },
       30_000
     );
+    const ackedRecords = results.filter((x) => x.acked);
     const missing: string[] = [];
-    for (const n of net.h1)
-      for (const r of results.filter((x) => x.acked))
-        if (!(await net.hasRecord(n, 'H1', r.mhrHash))) missing.push(`${n.name}: ${r.via}@${r.startedAt}`);
+    for (const n of net.h1) {
+      const committed = await net.committedRecords(n, 'H1');
+      for (const r of ackedRecords)
+        if (!committed.has(toHex(r.mhrHash))) missing.push(`${n.name}: ${r.via}@${r.startedAt}`);
+      // And in the node's state, proof-checked, for a sample (client reads are rate-limited per peer).
+      for (const r of ackedRecords.filter((_, i) => i % 50 === 0))
+        if (!(await net.hasRecord(n, 'H1', r.mhrHash)))
+          missing.push(`${n.name} (state): ${r.via}@${r.startedAt}`);
+    }
     figures.acked_records_lost = missing.length;
     expect(missing).toEqual([]);
   });
