@@ -122,7 +122,8 @@ export const ERROR_CODES = {
   'consensus/round-too-far': 'The round is too far ahead of ours to track.',
   'consensus/bad-block-id': 'The proposal block id is not the id of its block.',
   // light client (src/lib/light): what it proves a node did wrong, in words the app shows
-  'light/header-unsigned': 'The header is not signed by more than 2/3 of the validators it must be signed by.',
+  'light/header-unsigned':
+    'The header is not signed by more than 2/3 of the validators it must be signed by.',
   'light/proof-invalid': 'The node sent a proof that does not verify against the verified header.',
   'light/record-altered': 'The record bytes do not match the hash on the hospital chain.',
   'light/index-mismatch': 'The consortium index and the hospital chain disagree about this record.',
