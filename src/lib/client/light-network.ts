@@ -1,0 +1,626 @@
+/**
+ * The app's `CarechainNetwork` over the real network: the light client (src/lib/light) for everything
+ * read — each answer proven against a consortium header signed by more than 2/3 of the hospitals, the
+ * consortium itself trusted only from the pinned genesis hash — and tx-submit / mirror store for what
+ * the app writes. It mirrors what src/node/devnet/actors.ts does in Node, from the browser.
+ *
+ * What the chains cannot answer yet is a named error, never a guess: pending registrations and the
+ * gathering of several managers' approvals need a place where requests wait (no node offers one), and
+ * a doctor's name is not in consortium state (only the hash of the registration that carries it).
+ */
+import { CHAIN_LIMITS } from '../core/constants.js';
+import { CoreError, isCoreError } from '../core/errors.js';
+import { bytesEqual } from '../core/encoding/cbor.js';
+import { deriveAccountKeys, fromHex, recordSecret, sha256, systemRng, toHex } from '../core/crypto/index.js';
+import { CONSORTIUM_CHAIN_ID, hospitalChainId } from '../core/chain/header.js';
+import type { ConsortiumGenesis } from '../core/chain/genesis.js';
+import { NS, pageId } from '../core/chain/store.js';
+import {
+  hospitalEntryCodec,
+  managersEntryCodec,
+  pageCodec,
+  validatorsEntryCodec,
+  type AccountEntry
+} from '../core/chain/entries.js';
+import { appendRecordCodec, createAppendRecord } from '../core/chain/tx/append-record.js';
+import { accessLogCodec } from '../core/chain/tx/access-log.js';
+import { grantTxCodec, makeGrantTx } from '../core/chain/tx/consent.js';
+import type { IndexEntry } from '../core/chain/tx/index-batch.js';
+import { grantCodec, openGrantCaps, scopeCategories, type Grant } from '../core/consent/index.js';
+import type { Codec } from '../core/encoding/codec.js';
+import { CATEGORY_CODES } from '../core/records/categories.js';
+import { openRecord, readEnvelopeHeader, type RecordKey } from '../core/records/envelope.js';
+import { indexTagFromCapability, searchCapability } from '../core/records/index-tag.js';
+import { stateKey } from '../core/state/smt.js';
+import { connectLightClient } from '../light/connect.js';
+import { fetchGenesis } from '../light/genesis.js';
+import { LightQueries } from '../light/queries.js';
+import type { BlobAccess, HeadStore, LightClient, LightEvent } from '../light/client.js';
+import type { BlobSigner } from '../light/peer.js';
+import type { VerifiedRecordRef } from '../light/records.js';
+import type { Transport } from '../light/addresses.js';
+import type { Multiaddr } from '@multiformats/multiaddr';
+import { CacheStore, importCacheKey } from './cache-store.js';
+import type { Db } from './db.js';
+import { cachedDirectory, type DirectoryEntry } from './directory.js';
+import { scannedPatients } from './doctor-actions.js';
+import { localGrants } from './consent-actions.js';
+import { discoverNodes, storeOnMirrors, submitTx, type NetHost, type NodeInfo } from '../light/submit.js';
+import type {
+  AccessHolder,
+  AccessLogEntry,
+  AccountContext,
+  CarechainNetwork,
+  GrantedPatient,
+  HospitalInfo,
+  RecordRef,
+  RegistrationStatus,
+  SyncProgress,
+  VerificationCheck,
+  VerifiedRecord
+} from './network.js';
+import type { OutboxAction } from './outbox.js';
+
+export type LightHost = NetHost & {
+  dial?: (addrs: Multiaddr[]) => Promise<unknown>;
+  stop?: () => void | Promise<void>;
+};
+
+export interface LightNetworkOptions {
+  nodeUrls: readonly string[];
+  /** Hex of the consortium genesis hash this build trusts. */
+  pinnedGenesisHash: string;
+  db: Db;
+  /** Dial loopback/LAN nodes: devnet builds only. */
+  allowPrivateAddresses?: boolean;
+  /** The libp2p node; by default the browser's (host.browser.ts), created here. */
+  host?: LightHost;
+  transports?: readonly Transport[];
+  /** Verified heads; by default IndexedDB (light-store.ts). */
+  store?: HeadStore;
+  now?: () => number;
+  fetchFn?: typeof fetch;
+}
+
+export interface LightNetwork extends CarechainNetwork {
+  readonly client: LightClient;
+  readonly nodes: readonly NodeInfo[];
+  close(): Promise<void>;
+}
+
+/** What a listed record needs to be opened later, kept for this page's life only (never stored). */
+interface Held {
+  ref: RecordRef;
+  blob?: Uint8Array;
+  checks?: string[];
+  key?: RecordKey;
+  error?: CoreError;
+}
+
+/** One category of one patient the reader may search, and how its records open. */
+interface Target {
+  category: string;
+  tag: Uint8Array;
+  access: BlobAccess;
+  /** The patient's record key for this category (by envelope epoch), or the grant's. */
+  key: (blob: Uint8Array) => RecordKey;
+}
+
+/** Records fetched at once: within the blob protocol's per-connection stream limit (8). */
+const CONCURRENCY = 4;
+/** Pages of the access log read per record: 32 reads each; a busier record shows its first 4,096 reads. */
+const MAX_ACCESS_PAGES = 128;
+
+/** Refusals every honest node gives alike: the user's consent or account, shown as they are. */
+function isFinalRefusal(e: unknown): e is CoreError {
+  return (
+    isCoreError(e) &&
+    (e.code.startsWith('consent/') || e.code.startsWith('account/') || e.code === 'node/no-grant')
+  );
+}
+
+export async function createLightNetwork(o: LightNetworkOptions): Promise<LightNetwork> {
+  const now = o.now ?? Date.now;
+  const fetchFn = o.fetchFn ?? fetch.bind(globalThis);
+  const allowPrivate = o.allowPrivateAddresses ?? false;
+  const listeners = new Set<(p: SyncProgress) => void>();
+  let progress: SyncProgress = { phase: 'connecting', done: 0, total: 0, peers: 0 };
+  const report = (p: Partial<SyncProgress>) => {
+    progress = { ...progress, ...p };
+    for (const fn of listeners) fn(progress);
+  };
+
+  // Trusted start: the genesis from any node, believed only if it hashes to the pin.
+  let genesis: ConsortiumGenesis | undefined;
+  let genesisError: unknown = new CoreError('light/no-peers', { detail: 'no node URL' }, 'ignore');
+  for (const url of o.nodeUrls) {
+    try {
+      genesis = await fetchGenesis(url, o.pinnedGenesisHash, fetchFn);
+      break;
+    } catch (e) {
+      genesisError = e;
+      // A node serving another genesis is not ours; one that is down may be followed by one that is up.
+    }
+  }
+  if (!genesis) {
+    report({ phase: 'error' });
+    throw genesisError;
+  }
+
+  const [browserHost, store] = await Promise.all([
+    o.host ? Promise.resolve(undefined) : import('../light/host.browser.js'),
+    o.store ? Promise.resolve(o.store) : import('./light-store.js').then((m) => new m.IdbHeadStore())
+  ]);
+  const transports = o.transports ?? browserHost?.BROWSER_TRANSPORTS ?? ['tcp'];
+  const nodes = await discoverNodes(o.nodeUrls, transports, allowPrivate, fetchFn);
+  const host: LightHost =
+    o.host ?? (await browserHost!.createLightHost({ allowPrivateAddresses: allowPrivate }));
+
+  // Blob reads are signed by the reader; the reader is whoever is unlocked when the read is made.
+  const signer: BlobSigner = { signingSeed: new Uint8Array(32), signingPublic: new Uint8Array(32) };
+  const actAs = (account: AccountContext) => {
+    const keys = deriveAccountKeys(account.seed);
+    signer.signingSeed = keys.signingSeed;
+    signer.signingPublic = keys.signingPublic;
+    return keys;
+  };
+
+  const onEvent = (e: LightEvent) => {
+    if (e.type === 'progress')
+      report({
+        phase: 'headers',
+        done: e.progress.done,
+        total: e.progress.total,
+        peers: client.livePeers.length
+      });
+    else if (e.type === 'peer-dropped') report({ peers: client.livePeers.length });
+  };
+  const client = connectLightClient({
+    host,
+    nodes: nodes.map((n) => n.addrs),
+    genesis,
+    store,
+    signer,
+    now,
+    rng: systemRng,
+    onEvent
+  });
+  const queries = new LightQueries(client);
+  const hospitalNames = new Map(genesis.hospitals.map((h) => [h.id, h.name]));
+
+  const syncConsortium = async () => {
+    report({ phase: 'headers', peers: client.livePeers.length });
+    try {
+      const head = await client.sync(CONSORTIUM_CHAIN_ID);
+      report({
+        phase: 'done',
+        done: head.header.height,
+        total: head.header.height,
+        peers: client.livePeers.length
+      });
+      return head;
+    } catch (e) {
+      report({ phase: 'error', peers: client.livePeers.length });
+      throw e;
+    }
+  };
+  // The first sync starts now; its progress feeds the app's indicator.
+  void syncConsortium().catch(() => undefined);
+
+  /** A proven entry of `chainId`'s state, decoded with the chain's own codec. */
+  const entry = async <T>(chainId: string, ns: string, id: Uint8Array | string, codec: Codec<T>) => {
+    const raw = await client.state(chainId, stateKey(ns, id));
+    if (raw === null) return null;
+    try {
+      return codec.decode(raw);
+    } catch (e) {
+      throw new CoreError('light/proof-invalid', { detail: `${ns} entry: ${(e as Error).message}` });
+    }
+  };
+
+  const caches = new Map<string, Promise<CacheStore>>();
+  const cacheFor = (account: AccountContext) => {
+    const id = toHex(account.signingPublic);
+    let c = caches.get(id);
+    if (!c) caches.set(id, (c = importCacheKey(account.seed).then((k) => new CacheStore(o.db, k))));
+    return c;
+  };
+
+  const held = new Map<string, Held>();
+
+  const consortiumNodes = () => [
+    ...nodes.filter((n) => n.consortiumAuthority),
+    ...nodes.filter((n) => !n.consortiumAuthority)
+  ];
+  const hospitalNodes = (hospital: string) => nodes.filter((n) => n.hospital === hospital);
+
+  async function send(action: OutboxAction): Promise<void> {
+    switch (action.kind) {
+      case 'grant':
+      case 'revocation':
+      case 'break-glass':
+        return submitTx(host, consortiumNodes(), CONSORTIUM_CHAIN_ID, action.bytes);
+      default:
+        // A registration, recovery, rank or hospital change goes on chain with a majority of the
+        // managers' approvals in one transaction; no node yet keeps requests while approvals gather.
+        throw new CoreError(
+          'client/not-connected',
+          { detail: `no node collects ${action.kind} approvals yet; the action waits in the outbox` },
+          'ignore'
+        );
+    }
+  }
+
+  async function writeRecord(account: AccountContext, action: OutboxAction): Promise<RecordRef> {
+    if (action.kind !== 'record') throw new CoreError('chain/bad-tx', { detail: 'not a record action' });
+    const s = action.summary;
+    const hex = (k: string) => {
+      const x = s[k];
+      if (typeof x !== 'string' || !/^[0-9a-f]{64}$/.test(x))
+        throw new CoreError('decode/schema', { type: 'record action', detail: k });
+      return fromHex(x);
+    };
+    const [mhrHash, grant, tag, opening] = [hex('mhrHash'), hex('grant'), hex('tag'), hex('opening')];
+    if (!bytesEqual(sha256(action.bytes), mhrHash))
+      throw new CoreError('record/hash-mismatch', { detail: 'outbox blob' });
+    const keys = actAs(account);
+    const me = await queries.account(keys.signingPublic);
+    if (!me) throw new CoreError('chain/not-registered', {});
+    if (me.role !== 'doctor') throw new CoreError('account/wrong-role', { role: me.role });
+    const mirrors = hospitalNodes(me.hospital).filter((n) => n.roles.includes('mirror'));
+    const attestations = await storeOnMirrors(host, mirrors, action.bytes, CHAIN_LIMITS.minAttestations);
+    const time = now();
+    const tx = createAppendRecord(keys.signingSeed, keys.signingPublic, {
+      hospital: me.hospital,
+      tag,
+      blobRef: toHex(mhrHash),
+      mhrHash,
+      grant,
+      opening,
+      time,
+      attestations
+    } as never);
+    await submitTx(
+      host,
+      hospitalNodes(me.hospital),
+      hospitalChainId(me.hospital),
+      appendRecordCodec.encode(tx)
+    );
+    return {
+      id: toHex(mhrHash),
+      category: String(s['category'] ?? ''),
+      hospitalId: me.hospital,
+      hospitalName: hospitalNames.get(me.hospital) ?? me.hospital,
+      height: 0,
+      authorId: toHex(keys.signingPublic),
+      writtenAt: time
+    };
+  }
+
+  async function managers(): Promise<Uint8Array[]> {
+    return (await entry(CONSORTIUM_CHAIN_ID, NS.meta, 'managers', managersEntryCodec))?.managers ?? [];
+  }
+
+  async function registrationStatus(signingPublic: Uint8Array): Promise<RegistrationStatus> {
+    const [acct, mgrs] = await Promise.all([queries.account(signingPublic), managers()]);
+    const needed = Math.floor(mgrs.length / 2) + 1;
+    const base = { managers: mgrs.length, needed };
+    if (!acct) return { ...base, state: 'unknown', approvals: 0 };
+    return {
+      ...base,
+      state: acct.status === 'rotated' ? 'rotated' : 'approved',
+      approvals: needed,
+      ...(acct.hospital ? { hospitalId: acct.hospital } : {}),
+      ...(acct.rank ? { rank: acct.rank } : {})
+    };
+  }
+
+  async function hospitals(): Promise<HospitalInfo[]> {
+    const ids = genesis!.hospitals.map((h) => h.id);
+    return Promise.all(
+      ids.map(async (id) => {
+        const [h, set, head] = await Promise.all([
+          entry(CONSORTIUM_CHAIN_ID, NS.hospital, id, hospitalEntryCodec),
+          entry(CONSORTIUM_CHAIN_ID, NS.hospitalSet, id, validatorsEntryCodec),
+          client.sync(hospitalChainId(id))
+        ]);
+        return {
+          id,
+          name: h?.name ?? hospitalNames.get(id) ?? id,
+          validators: set?.validators.length ?? 0,
+          height: head.header.height
+        };
+      })
+    );
+  }
+
+  /** A doctor as consortium state proves them: registered, active, of this hospital and rank. */
+  function doctorEntry(acct: AccountEntry, known: DirectoryEntry | undefined): DirectoryEntry {
+    const id = toHex(acct.key);
+    return {
+      id,
+      // The name is the registration's, which the chain holds only as a hash (see the file comment).
+      name: known?.name ?? `Doctor ${id.slice(0, 8)}`,
+      speciality: known?.speciality ?? '',
+      degree: known?.degree ?? '',
+      hospitalId: acct.hospital,
+      hospitalName: hospitalNames.get(acct.hospital) ?? acct.hospital,
+      rank: acct.rank,
+      encryptionPublic: toHex(acct.encryptionKey)
+    };
+  }
+
+  async function directory(): Promise<DirectoryEntry[]> {
+    const cached = new Map((await cachedDirectory(o.db)).map((d) => [d.id, d]));
+    const keys = new Set(cached.keys());
+    const sets = await Promise.all(
+      genesis!.hospitals.map((h) => entry(CONSORTIUM_CHAIN_ID, NS.hospitalSet, h.id, validatorsEntryCodec))
+    );
+    for (const s of sets) for (const val of s?.validators ?? []) keys.add(toHex(val.key));
+    const out: DirectoryEntry[] = [];
+    for (const id of keys) {
+      const acct = await queries.account(fromHex(id));
+      // Only an active doctor is listed, with the keys the chain holds (a grant is wrapped to those).
+      if (acct && acct.role === 'doctor' && acct.status === 'active')
+        out.push(doctorEntry(acct, cached.get(id)));
+    }
+    return out.sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  async function grantLive(id: Uint8Array): Promise<'live' | 'revoked' | 'expired' | 'missing'> {
+    const st = await queries.grantStatus(id);
+    if (!st) return 'missing';
+    if (st.revoked) return 'revoked';
+    return now() > st.grant.expiry ? 'expired' : 'live';
+  }
+
+  async function accessHolders(account: AccountContext): Promise<AccessHolder[]> {
+    await syncConsortium();
+    const grants = await localGrants(await cacheFor(account));
+    const out: AccessHolder[] = [];
+    for (const g of grants) {
+      if ((await grantLive(fromHex(g.id))) !== 'live') continue;
+      out.push({
+        grantId: g.id,
+        doctor: g.doctor,
+        categories: g.categories,
+        read: g.read,
+        write: g.write,
+        notBefore: g.notBefore,
+        expiresAt: g.expiresAt
+      });
+    }
+    return out;
+  }
+
+  async function grantedPatients(account: AccountContext): Promise<GrantedPatient[]> {
+    await syncConsortium();
+    const out: GrantedPatient[] = [];
+    for (const p of await scannedPatients(await cacheFor(account))) {
+      if ((await grantLive(fromHex(p.grantId))) !== 'live') continue;
+      out.push({
+        pseudonym: p.patient,
+        categories: p.categories,
+        read: p.read,
+        write: p.write,
+        expiresAt: p.expiresAt
+      });
+    }
+    return out;
+  }
+
+  function patientTargets(account: AccountContext, categories: readonly string[]): Target[] {
+    const keys = deriveAccountKeys(account.seed);
+    return categories.map((category) => {
+      const capability = searchCapability(keys.indexKey, category);
+      return {
+        category,
+        tag: indexTagFromCapability(capability),
+        access: { capability, grantId: null },
+        key: (blob) => ({
+          recordSecret: recordSecret(account.seed, category, readEnvelopeHeader(blob).epoch)
+        })
+      };
+    });
+  }
+
+  /**
+   * The doctor's searchable categories of one patient, from the grants they scanned — each grant
+   * proven live on the consortium first (a revoked one is refused here, before any node is asked for a
+   * record). A scanned grant the chain does not have yet is submitted: the QR alone carries it.
+   */
+  async function doctorTargets(account: AccountContext, patient: string, categories: readonly string[]) {
+    const keys = deriveAccountKeys(account.seed);
+    const scanned = (await scannedPatients(await cacheFor(account))).filter((p) => p.patient === patient);
+    if (scanned.length === 0)
+      throw new CoreError('node/no-grant', { detail: 'no grant scanned for this patient' });
+    const targets: Target[] = [];
+    let refusal: CoreError | undefined;
+    for (const p of scanned) {
+      const grant: Grant = grantCodec.decode(fromHex(p.grant));
+      const caps = openGrantCaps(grant, keys.encryptionSecret);
+      const gid = fromHex(p.grantId);
+      let state = await grantLive(gid);
+      if (state === 'missing') {
+        await submitTx(
+          host,
+          consortiumNodes(),
+          CONSORTIUM_CHAIN_ID,
+          grantTxCodec.encode(makeGrantTx(grant, caps.writeCommits))
+        );
+        await syncConsortium();
+        state = await grantLive(gid);
+      }
+      if (state !== 'live') {
+        refusal = new CoreError(
+          state === 'revoked' ? 'consent/revoked' : state === 'expired' ? 'consent/expired' : 'node/no-grant',
+          {}
+        );
+        continue;
+      }
+      for (const category of scopeCategories(grant.scope)) {
+        const capability = caps.search.get(category);
+        const secret = caps.recordSecrets.get(category);
+        if (!categories.includes(category) || !capability || !secret) continue;
+        targets.push({
+          category,
+          tag: indexTagFromCapability(capability),
+          access: { capability, grantId: gid },
+          key: () => ({ recordSecret: secret })
+        });
+      }
+    }
+    if (targets.length === 0 && refusal) throw refusal;
+    return targets;
+  }
+
+  async function list(targets: Target[]): Promise<RecordRef[]> {
+    const found: { t: Target; e: IndexEntry }[] = [];
+    for (const t of targets) for (const e of await queries.indexEntries(t.tag)) found.push({ t, e });
+    const hs = [...new Set(found.map((f) => f.e.hospital))];
+    await Promise.all(hs.map((h) => client.sync(hospitalChainId(h))));
+    const names = new Map((await cachedDirectory(o.db)).map((d) => [d.id, d.name]));
+    const out: RecordRef[] = new Array(found.length);
+    let next = 0;
+    const worker = async () => {
+      while (next < found.length) {
+        const i = next++;
+        const { t, e } = found[i]!;
+        const base = {
+          id: toHex(e.mhrHash),
+          category: t.category,
+          hospitalId: e.hospital,
+          hospitalName: hospitalNames.get(e.hospital) ?? e.hospital,
+          height: e.height
+        };
+        try {
+          const got: { ref: VerifiedRecordRef; blob: Uint8Array } = await client.record(t.tag, e, t.access);
+          const authorId = toHex(got.ref.tx.author);
+          const ref: RecordRef = {
+            ...base,
+            authorId,
+            writtenAt: got.ref.tx.time,
+            ...(names.has(authorId) ? { authorName: names.get(authorId)! } : {})
+          };
+          held.set(ref.id, { ref, blob: got.blob, checks: got.ref.checks, key: t.key(got.blob) });
+          out[i] = ref;
+        } catch (err) {
+          if (isFinalRefusal(err) || !isCoreError(err) || !err.code.startsWith('light/')) throw err;
+          // Verification failed on every node asked: listed, so the reader sees the alarm on it.
+          const ref: RecordRef = { ...base, authorId: '', writtenAt: 0 };
+          held.set(ref.id, { ref, error: err });
+          out[i] = ref;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(CONCURRENCY, found.length) }, worker));
+    return out;
+  }
+
+  async function recordsByCategory(
+    account: AccountContext,
+    query: { pseudonym?: string; categories?: readonly string[] }
+  ): Promise<RecordRef[]> {
+    actAs(account);
+    // Every search starts from a fresh head: a revocation made a minute ago must count.
+    await syncConsortium();
+    const categories = query.categories ?? CATEGORY_CODES;
+    if (account.role === 'patient') return list(patientTargets(account, categories));
+    if (account.role !== 'doctor') throw new CoreError('account/wrong-role', { role: account.role });
+    if (!query.pseudonym) throw new CoreError('node/no-grant', { detail: 'no patient chosen' });
+    return list(await doctorTargets(account, query.pseudonym, categories));
+  }
+
+  async function fetchRecord(_account: AccountContext, ref: RecordRef): Promise<VerifiedRecord> {
+    const h = held.get(ref.id);
+    if (!h) throw new CoreError('chain/unknown-record', { detail: 'search again to fetch it' }, 'ignore');
+    if (h.error || !h.blob || !h.key) throw h.error ?? new CoreError('light/withheld', {});
+    const bundle = openRecord(h.blob, h.key);
+    const checks: VerificationCheck[] = [
+      'consortium-header',
+      'index-proof',
+      'hospital-header',
+      'record-hash',
+      'decrypted'
+    ];
+    const head = (await client.view(CONSORTIUM_CHAIN_ID)).head.header.height;
+    return {
+      ref: h.ref,
+      bundle,
+      verification: { ok: true, checks: checks.map((check) => ({ check, ok: true })), consortiumHeight: head }
+    };
+  }
+
+  async function accessLog(account: AccountContext): Promise<AccessLogEntry[]> {
+    if (account.role !== 'patient') throw new CoreError('account/wrong-role', { role: account.role });
+    const mine = [...held.values()].filter((h) => h.blob).map((h) => h.ref);
+    const refs = mine.length > 0 ? mine : (await recordsByCategory(account, {})).filter((r) => r.authorId);
+    const out: AccessLogEntry[] = [];
+    for (const r of refs) {
+      out.push({
+        at: r.writtenAt,
+        action: 'write',
+        actorId: r.authorId,
+        ...(r.authorName ? { actorName: r.authorName } : {}),
+        recordId: r.id,
+        category: r.category,
+        hospitalName: r.hospitalName
+      });
+      const chain = hospitalChainId(r.hospitalId);
+      for (let n = 0; n < MAX_ACCESS_PAGES; n++) {
+        const page = await entry(chain, NS.access, pageId(fromHex(r.id), n), pageCodec);
+        if (!page) break;
+        for (const raw of page.entries) {
+          const log = accessLogCodec.decode(raw);
+          out.push({
+            at: log.time,
+            action: log.purpose.startsWith('break-glass') ? 'break-glass' : 'read',
+            actorId: toHex(log.reader),
+            recordId: r.id,
+            category: r.category,
+            hospitalName: r.hospitalName,
+            ...(log.purpose.startsWith('break-glass') ? { reason: log.purpose } : {})
+          });
+        }
+        if (!page.more) break;
+      }
+    }
+    for (const g of await localGrants(await cacheFor(account))) {
+      out.push({ at: g.notBefore, action: 'grant', actorId: g.doctor.id, actorName: g.doctor.name });
+      if (g.revokedAt)
+        out.push({ at: g.revokedAt, action: 'revoke', actorId: g.doctor.id, actorName: g.doctor.name });
+    }
+    return out.sort((a, b) => a.at - b.at);
+  }
+
+  return {
+    client,
+    nodes,
+    send,
+    writeRecord,
+    registrationStatus,
+    async pendingRequests() {
+      throw new CoreError(
+        'client/not-connected',
+        { detail: 'no node keeps registration requests while approvals gather' },
+        'ignore'
+      );
+    },
+    hospitals,
+    directory,
+    accessHolders,
+    grantedPatients,
+    recordsByCategory,
+    fetchRecord,
+    accessLog,
+    onSyncProgress(fn) {
+      listeners.add(fn);
+      fn(progress);
+      return () => listeners.delete(fn);
+    },
+    async close() {
+      listeners.clear();
+      await host.stop?.();
+    }
+  };
+}

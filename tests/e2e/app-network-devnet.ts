@@ -1,0 +1,188 @@
+/**
+ * A REAL devnet for the app's network tests: node processes (src/node, 2 hospitals × 4 nodes, 2
+ * mirrors each, real LevelDB, real libp2p on 127.0.0.1) serving a copy of the built app together with
+ * the `carechain-network.json` the app reads at start (the pinned genesis hash, every node's URL, devnet
+ * addresses allowed). Accounts are registered through real consortium transactions with a majority of
+ * the managers' approvals (src/node/devnet/actors.ts) and handed to the browser as encrypted backups.
+ */
+import '../../src/node/polyfills.js';
+import 'reflect-metadata';
+import type { ChildProcess } from 'node:child_process';
+import { cpSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Page } from '@playwright/test';
+import type { Libp2p } from 'libp2p';
+import { CONSORTIUM_CHAIN_ID } from '../../src/lib/core/chain/header.js';
+import {
+  deriveAccountKeys,
+  fromHex,
+  sealWithPassphrase,
+  seededRng,
+  toHex,
+  utf8Bytes
+} from '../../src/lib/core/crypto/index.js';
+import { backupFile, type Role, type StoredAccount } from '../../src/lib/client/keystore.js';
+import type { DirectoryEntry } from '../../src/lib/client/directory.js';
+import {
+  account,
+  createClient,
+  doctorFields,
+  patientFields,
+  registerTx,
+  submitOk,
+  type Account
+} from '../../src/node/devnet/actors.js';
+import { createLayout, type DevnetLayout, type DevnetNode } from '../../src/node/devnet/layout.js';
+import { health, spawnNode, stopProcess, waitFor } from '../../src/node/devnet/process.js';
+import { BUILD_DIR, ensureBuilt } from './app-support.js';
+
+/** scrypt at its lowest accepted cost, so test backups open fast; the app itself uses OWASP parameters. */
+const FAST_SCRYPT = { N: 2 ** 10, r: 8, p: 1 };
+
+export interface AppUser {
+  actor: Account;
+  name: string;
+  role: Role;
+  passphrase: string;
+  backup: string;
+  /** Hex of the signing key: the identity the chains know. */
+  id: string;
+}
+
+export interface AppDevnet {
+  layout: DevnetLayout;
+  nodes: DevnetNode[];
+  procs: Map<DevnetNode, ChildProcess>;
+  /** The app as a node serves it. */
+  appUrl: string;
+  user(role: Role, name: string, hospital?: string, rank?: 'consultant' | 'registrar'): Promise<AppUser>;
+  stop(): Promise<void>;
+}
+
+export async function startAppDevnet(dir: string, label: string): Promise<AppDevnet> {
+  ensureBuilt();
+  const appDir = join(dir, 'app');
+  cpSync(BUILD_DIR, appDir, { recursive: true });
+  const layout = await createLayout(join(dir, 'net'), {
+    hospitals: 2,
+    nodesPerHospital: 4,
+    mirrors: 2,
+    basePort: 33000 + Math.floor(Math.random() * 1500) * 4,
+    staticDir: appDir,
+    timeouts: { proposeMs: 1000, prevoteMs: 400, precommitMs: 400, roundDeltaMs: 200 },
+    indexIntervalMs: 300,
+    seed: label
+  });
+  const nodes = layout.hospitals.flatMap((h) => h.nodes);
+  writeFileSync(
+    join(appDir, 'carechain-network.json'),
+    JSON.stringify({ genesisHash: layout.consortiumHash, nodes: nodes.map((n) => n.httpUrl), devnet: true })
+  );
+  const procs = new Map<DevnetNode, ChildProcess>();
+  let client: Libp2p | undefined;
+  const stop = async () => {
+    await client?.stop();
+    await Promise.all([...procs.values()].map((p) => stopProcess(p)));
+  };
+  try {
+    for (const n of nodes) procs.set(n, spawnNode(n.configFile, join(n.dir, 'node.log')));
+    for (const n of nodes) await waitFor(`${n.hospital}/${n.name}`, () => health(n.httpUrl), 90_000);
+    client = await createClient();
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  const managers = layout.managers.map((m) => account(m.name, fromHex(m.seed)));
+  const rng = seededRng(utf8Bytes(`${label}/users`));
+  return {
+    layout,
+    nodes,
+    procs,
+    appUrl: layout.hospitals[0]!.nodes[0]!.httpUrl,
+    async user(role, name, hospital = 'H1', rank = 'consultant') {
+      const seed = seededRng(utf8Bytes(`${label}/${name}`))(32);
+      const actor = account(name, seed);
+      const fields =
+        role === 'patient' ? patientFields(rng) : doctorFields(name, hospital, rank, 'Endocrinology');
+      await submitOk(client!, nodes[0]!.addr, CONSORTIUM_CHAIN_ID, registerTx(actor, fields, managers));
+      const passphrase = `passphrase for ${name}`;
+      const keys = deriveAccountKeys(seed);
+      const stored: StoredAccount = {
+        role,
+        label: name,
+        signingPublic: keys.signingPublic,
+        encryptionPublic: keys.encryptionPublic,
+        ...(role === 'patient' ? { pseudonym: rng(16) } : {}),
+        box: await sealWithPassphrase(passphrase, seed, rng, FAST_SCRYPT),
+        createdAt: Date.now()
+      };
+      return { actor, name, role, passphrase, backup: backupFile(stored), id: toHex(keys.signingPublic) };
+    },
+    stop
+  };
+}
+
+/** A directory entry as a patient's app would have cached it (the chain proves keys, hospital, rank). */
+export function directoryOf(u: AppUser, hospitalId: string, hospitalName: string): DirectoryEntry {
+  return {
+    id: u.id,
+    name: u.name,
+    speciality: 'Endocrinology',
+    degree: 'MBBS',
+    hospitalId,
+    hospitalName,
+    encryptionPublic: toHex(u.actor.keys.encryptionPublic)
+  };
+}
+
+/** The outbox as the app keeps it in IndexedDB: kind, status and last error of every entry, in order. */
+export function outbox(page: Page): Promise<{ kind: string; status: string; lastError?: string }[]> {
+  return page.evaluate(
+    () =>
+      new Promise((ok, fail) => {
+        const req = indexedDB.open('carechain');
+        req.onsuccess = () => {
+          const all = req.result.transaction('outbox').objectStore('outbox').getAll();
+          all.onsuccess = () =>
+            ok(
+              (all.result as { kind: string; status: string; lastError?: string }[]).map((e) => ({
+                kind: e.kind,
+                status: e.status,
+                ...(e.lastError ? { lastError: e.lastError } : {})
+              }))
+            );
+          all.onerror = () => fail(all.error);
+        };
+        req.onerror = () => fail(req.error);
+      })
+  );
+}
+
+export async function cacheDirectory(page: Page, entries: DirectoryEntry[]): Promise<void> {
+  await page.evaluate(
+    (list) =>
+      new Promise<void>((ok, fail) => {
+        const req = indexedDB.open('carechain');
+        req.onsuccess = () => {
+          const tx = req.result.transaction('directory', 'readwrite');
+          for (const e of list) tx.objectStore('directory').put(e);
+          tx.oncomplete = () => ok();
+          tx.onerror = () => fail(tx.error);
+        };
+      }),
+    entries
+  );
+}
+
+/** Imports an account into the app from its encrypted backup file, as a user does on a new device. */
+export async function importUser(page: Page, appUrl: string, u: AppUser): Promise<void> {
+  await page.goto(`${appUrl}/#/onboarding`);
+  await page.getByLabel('Backup file').setInputFiles({
+    name: 'backup.json',
+    mimeType: 'application/json',
+    buffer: Buffer.from(u.backup)
+  });
+  await page.locator('#imp-pass').fill(u.passphrase);
+  await page.getByRole('button', { name: 'Import account' }).click();
+  await page.getByTestId('onb-done').filter({ hasText: 'Account imported.' }).waitFor({ timeout: 30_000 });
+}
