@@ -34,6 +34,7 @@ import {
   type ConsensusMessage,
   type Proposal,
   type SignatureCheck,
+  type Evidence,
   type Signer,
   type ValidatorSet,
   type Vote
@@ -43,14 +44,50 @@ import { bytesEqual } from '../../encoding/cbor.js';
 import { memoisedCheck } from './memo.js';
 import { Prng } from './prng.js';
 import { EventQueue } from './queue.js';
+import type { ConsensusApp } from '../engine.js';
 import {
   encodeTestBlock,
   INVALID_TX_MARK,
   TestChain,
   decodeTestBlock,
   testBlockId,
-  txKey
+  txKey,
+  type CommittedBlock
 } from './test-chain.js';
+
+/**
+ * What the simulator needs of a node's application. TestChain is one; a test may plug in the real
+ * chain rules (chain/app.ts ChainApp behind a mempool) with `SimConfig.app`.
+ */
+export interface SimApp extends ConsensusApp {
+  readonly height: number;
+  readonly blocks: readonly CommittedBlock[];
+  readonly mempool: { clear(): void };
+  readonly evidencePool: { clear(): void };
+  /** Committed client transactions, by txKey. */
+  readonly committedTxs: ReadonlySet<string>;
+  readonly committedEvidence: readonly { height: number; evidence: Evidence }[];
+  head(): Uint8Array;
+  addTx(tx: Uint8Array): boolean;
+  addEvidence(ev: Evidence): void;
+  hasWork(): boolean;
+  proposeBlock(height: number, round: number, note?: Uint8Array): Uint8Array | null;
+  apply(c: CommittedBlock): void;
+  /** The transactions of a committed block, for the transaction tracker (default: a test block's). */
+  txsOf?(block: Uint8Array): readonly Uint8Array[];
+  /** A block these chain rules reject, for an 'invalid-blocks' proposer (default: a marked test tx). */
+  invalidBlock?(height: number): Uint8Array;
+}
+
+/** What an app factory is told about the node it serves. */
+export interface SimNodeInfo {
+  index: number;
+  signingSeed: Uint8Array;
+  publicKey: Uint8Array;
+  set: ValidatorSet;
+  /** The simulator's virtual clock, ms since the run started. */
+  now(): number;
+}
 
 /**
  * - equivocate: every vote also goes out in a conflicting signed version, each to half the peers;
@@ -110,6 +147,14 @@ export interface SimConfig {
   /** Called as a client transaction is submitted / is committed at every honest node (the bench's stopwatch). */
   onTxSubmitted?: () => void;
   onTxCommitted?: (rec: TxRecord) => void;
+  /** Each node's application instead of a TestChain (its chain id must be `chainId`). */
+  app?: (node: SimNodeInfo) => SimApp;
+  /** Validator signing seeds instead of the key family's (e.g. the keys a genesis set names). */
+  validatorSeeds?: Uint8Array[];
+  /** Client transactions to submit, one per submit event in this order, instead of random bytes. */
+  clientTxs?: Uint8Array[];
+  /** Checked after every honest commit: stop the run once it returns true. */
+  stopWhen?: () => boolean;
 }
 
 export interface TxRecord {
@@ -163,7 +208,7 @@ interface SimNode {
   signer: Signer;
   behaviours: Set<Behaviour>;
   honest: boolean;
-  app: TestChain;
+  app: SimApp;
   engine: ConsensusEngine;
   alive: boolean;
   epoch: number;
@@ -238,9 +283,31 @@ export function runSimulation(cfg: SimConfig): SimResult {
 
 export class Simulation {
   readonly cfg: Required<
-    Omit<SimConfig, 'timeouts' | 'heights' | 'txUntilMs' | 'onTxSubmitted' | 'onTxCommitted'>
+    Omit<
+      SimConfig,
+      | 'timeouts'
+      | 'heights'
+      | 'txUntilMs'
+      | 'onTxSubmitted'
+      | 'onTxCommitted'
+      | 'app'
+      | 'validatorSeeds'
+      | 'clientTxs'
+      | 'stopWhen'
+    >
   > &
-    Pick<SimConfig, 'timeouts' | 'heights' | 'txUntilMs' | 'onTxSubmitted' | 'onTxCommitted'>;
+    Pick<
+      SimConfig,
+      | 'timeouts'
+      | 'heights'
+      | 'txUntilMs'
+      | 'onTxSubmitted'
+      | 'onTxCommitted'
+      | 'app'
+      | 'validatorSeeds'
+      | 'clientTxs'
+      | 'stopWhen'
+    >;
   private readonly rng: Prng;
   private readonly queue = new EventQueue<SimEvent>();
   private readonly nodes: SimNode[];
@@ -257,6 +324,7 @@ export class Simulation {
   private sides: Map<number, 'x' | 'y'> | null = null;
   private readonly decided = new Map<number, { id: string; node: number }>();
   private readonly result: SimResult;
+  private clientTxsSent = 0;
   /** Events handled, by kind (diagnostics). */
   readonly kinds: Record<string, number> = {};
 
@@ -283,19 +351,30 @@ export class Simulation {
       ...config
     };
     this.rng = new Prng(config.seed);
-    const keys = config.validators.map((_, i) => validatorKey(i, this.cfg.keyFamily));
+    const seeds = config.validatorSeeds;
+    const keys = config.validators.map((_, i) =>
+      seeds ? { seed: seeds[i]!, pub: signingPublicKey(seeds[i]!) } : validatorKey(i, this.cfg.keyFamily)
+    );
     this.set = makeValidatorSet(keys.map((k, i) => ({ key: k.pub, weight: config.validators[i]!.weight })));
     const shared = this.cfg.sharedCaches;
     this.nodes = config.validators.map((v, i) => {
       const check = shared ? sharedMemo : memoisedCheck();
-      const app = new TestChain(
-        this.cfg.chainId,
-        () => this.set,
-        this.cfg.maxTxsPerBlock,
-        check,
-        this.cfg.workload === 'synthetic' ? { proposer: i } : null
-      );
       const seed = keys[i]!.seed;
+      const app: SimApp = this.cfg.app
+        ? this.cfg.app({
+            index: i,
+            signingSeed: seed,
+            publicKey: keys[i]!.pub,
+            set: this.set,
+            now: () => this.now
+          })
+        : new TestChain(
+            this.cfg.chainId,
+            () => this.set,
+            this.cfg.maxTxsPerBlock,
+            check,
+            this.cfg.workload === 'synthetic' ? { proposer: i } : null
+          );
       const signer: Signer = {
         publicKey: keys[i]!.pub,
         sign: shared ? memoisedSign(seed) : (b) => sign(seed, b)
@@ -539,9 +618,9 @@ export class Simulation {
       if (this.cfg.stopOnViolation) this.stopped = true;
     }
     if (r.txs.size === 0) return this.checkStop();
-    const block = decodeTestBlock(c.block)!;
+    const txs = n.app.txsOf ? n.app.txsOf(c.block) : decodeTestBlock(c.block)!.txs;
     const counter = this.honest[0]!;
-    for (const tx of block.txs) {
+    for (const tx of txs) {
       const rec = r.txs.get(txKey(tx));
       if (!rec) continue;
       if (rec.committedAt === undefined) {
@@ -567,6 +646,7 @@ export class Simulation {
       [...r.txs.values()].every((t) => t.everywhereAt !== undefined)
     )
       this.stopped = true;
+    if (this.cfg.stopWhen?.()) this.stopped = true;
   }
 
   // -------------------------------------------------------------------------------------------
@@ -641,6 +721,14 @@ export class Simulation {
   }
 
   private invalidProposal(n: SimNode, p: Proposal): Proposal {
+    if (n.app.invalidBlock) {
+      const bad = n.app.invalidBlock(p.height);
+      const { sig: _sig, ...rest } = p;
+      return signProposal(
+        { ...rest, block: bad as Proposal['block'], blockId: n.app.blockId(bad) as Proposal['blockId'] },
+        n.signer
+      );
+    }
     const block = encodeTestBlock({
       t: 'cc/sim-block',
       height: p.height,
@@ -750,13 +838,15 @@ export class Simulation {
   // clients and faults
 
   private newTx(): Uint8Array {
+    if (this.cfg.clientTxs) return this.cfg.clientTxs[this.clientTxsSent++]!;
     const tx = this.rng.bytes(this.cfg.txBytes);
     if (tx[0] === INVALID_TX_MARK) tx[0] = 0;
     return tx;
   }
 
   private submit(): void {
-    if (this.cfg.txUntilMs === undefined || this.now <= this.cfg.txUntilMs) {
+    const left = !this.cfg.clientTxs || this.clientTxsSent < this.cfg.clientTxs.length;
+    if (left && (this.cfg.txUntilMs === undefined || this.now <= this.cfg.txUntilMs)) {
       const tx = this.newTx();
       const counter = this.honest[0]!;
       this.result.txs.set(txKey(tx), { submittedAt: this.now, roundsAtSubmit: counter.rounds });
