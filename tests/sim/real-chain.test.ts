@@ -72,6 +72,7 @@ import {
 } from '../../src/lib/core/consensus/sim/simulator.js';
 import { txKey, type CommittedBlock } from '../../src/lib/core/consensus/sim/test-chain.js';
 import { sha256, toHex } from '../../src/lib/core/crypto/hash.js';
+import { utf8Bytes } from '../../src/lib/core/crypto/index.js';
 import { txRoot } from '../../src/lib/core/state/tx-merkle.js';
 import { bytesEqual } from '../../src/lib/core/encoding/cbor.js';
 import { describeFailure } from './scenarios.js';
@@ -86,8 +87,6 @@ const EVIDENCE_WITHIN = 10;
 const BASE_TIME = T0 + DAY;
 const GST_MS = 1_500;
 const MAX_VIRTUAL_MS = 6_000;
-
-const enc = new TextEncoder();
 
 // Every node re-checks the same signatures (mempool admission, re-check after each block, proposal
 // validation) across four nodes: verify each distinct (key, message, signature) with node:crypto once
@@ -272,8 +271,8 @@ function hospitalWorkload(): Workload {
   const valid = Array.from({ length: 60 }, (_, i) =>
     enc(record(w.grantId, { category: i % 2 ? 'IV' : 'IX' }))
   );
-  const original = record(w.grantId, { blob: enc_('replayed-blob') });
-  const again = record(w.grantId, { blob: enc_('replayed-blob'), time: T0 + DAY + 1 });
+  const original = record(w.grantId, { blob: utf8Bytes('replayed-blob') });
+  const again = record(w.grantId, { blob: utf8Bytes('replayed-blob'), time: T0 + DAY + 1 });
   const invalid = [
     { tx: enc(flipSig(record(w.grantId))), code: 'crypto/bad-signature' },
     { tx: enc(record(grantId(expired.grant), { patient: PATIENT_2 })), code: 'consent/expired' },
@@ -293,10 +292,6 @@ function hospitalWorkload(): Workload {
     invalid,
     conflicts: [[enc(original), enc(again)]]
   };
-}
-
-function enc_(s: string): Uint8Array {
-  return enc.encode(s);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -370,15 +365,18 @@ function consortiumWorkload(): Workload & { plan: ConsentPlan } {
     indexBatchCodec.encode(
       createIndexBatch(signer.keys.signingSeed, signer.keys.signingPublic, {
         hospital: h,
-        checkpoint: { height: 3, headerHash: sha256(enc_(`header/${h}/3`)) as Uint8Array & { length: 32 } },
+        checkpoint: {
+          height: 3,
+          headerHash: sha256(utf8Bytes(`header/${h}/3`)) as Uint8Array & { length: 32 }
+        },
         entries: [1, 2, 3].map((height) => ({
-          tag: sha256(enc_(`tag/${h}/${height}`)),
+          tag: sha256(utf8Bytes(`tag/${h}/${height}`)),
           entry: {
             hospital: h,
             height,
             txIndex: 0,
-            mhrHash: sha256(enc_(`blob/${h}/${height}`)),
-            blobRef: `sha256:${toHex(sha256(enc_(`blob/${h}/${height}`)))}`
+            mhrHash: sha256(utf8Bytes(`blob/${h}/${height}`)),
+            blobRef: `sha256:${toHex(sha256(utf8Bytes(`blob/${h}/${height}`)))}`
           }
         }))
       } as Parameters<typeof createIndexBatch>[2])
