@@ -34,8 +34,12 @@ import { TAGS } from '../lib/core/constants.js';
 import { attestationCodec } from '../lib/core/chain/tx/attestation.js';
 import { blockCodec } from '../lib/core/chain/block.js';
 
-/** Records per proposed hospital block: ~0.1 s of execution on one core, so a round fits its timeout. */
-const HOSPITAL_BLOCK_TXS = 256;
+/**
+ * Most records per proposed hospital block: one block's records must fit one consortium index batch.
+ * Under that cap the driver sizes each proposal to what this host builds within a quarter of the
+ * propose timeout (chain-driver.ts), so a busy host proposes smaller blocks rather than missing rounds.
+ */
+const HOSPITAL_BLOCK_TXS = CHAIN_LIMITS.maxIndexEntries;
 
 /** Mirrors re-check committed records against their disk this often (and once at start). */
 const REPAIR_INTERVAL_MS = 30_000;
@@ -108,9 +112,8 @@ export async function runNode(config: NodeConfig, log: Logger): Promise<RunningN
     transport: libp2pTransport(host.libp2p, hChainId, config.peers.hospital, log),
     mempool,
     timeouts,
-    // One block's records must fit one consortium index batch (checkpoints advance per batch), and a
-    // round's work (build, validate, apply) must stay well inside the propose timeout on a busy host.
-    maxBlockTxs: Math.min(CHAIN_LIMITS.maxIndexEntries, HOSPITAL_BLOCK_TXS),
+    // One block's records must fit one consortium index batch (checkpoints advance per batch).
+    maxBlockTxs: HOSPITAL_BLOCK_TXS,
     log
   });
 

@@ -12,7 +12,7 @@ import { account, grantEntry, grantRevoked } from '../lib/core/chain/rules/looku
 import { accessLogCodec, createAccessLog } from '../lib/core/chain/tx/access-log.js';
 import { attestationCodec } from '../lib/core/chain/tx/attestation.js';
 import { createAttestation } from '../lib/core/chain/tx/attestation.js';
-import { toHex } from '../lib/core/crypto/index.js';
+import { fromHex, toHex } from '../lib/core/crypto/index.js';
 import { bytesEqual } from '../lib/core/encoding/cbor.js';
 import { CoreError, ERROR_CODES, isCoreError } from '../lib/core/errors.js';
 import { indexTagFromCapability } from '../lib/core/records/index-tag.js';
@@ -28,6 +28,7 @@ import type { NetHost, ServeContext } from '../lib/net/rpc.js';
 import { handleStateProof } from '../lib/net/state-proof.js';
 import { handleTxProof } from '../lib/net/tx-proof.js';
 import { handleTxSubmit } from '../lib/net/tx-submit.js';
+import { handleTxBatch, TX_BATCH_LIMITS, type TxBatchVerdict } from '../lib/net/tx-batch.js';
 import type { ChainDriver } from './driver/chain-driver.js';
 import type { NodeKey } from './keys.js';
 import type { Logger } from './log.js';
@@ -72,7 +73,14 @@ export async function registerServices(host: NetHost, d: ServiceDeps): Promise<v
 
   await handleConsensusGossip(
     host,
-    { onGossip: (req) => chain(req.chainId).driver.onGossip(req.messages) },
+    {
+      onGossip: (req, ctx) => {
+        const c = chain(req.chainId);
+        // Relayed transactions come from this chain's configured peers; clients use tx-submit/tx-batch.
+        const messages = c.peerIds.has(ctx.peer) ? req.messages : req.messages.filter((m) => m.kind !== 'tx');
+        return c.driver.onGossip(messages, ctx.peer);
+      }
+    },
     undefined,
     peers
   );
@@ -106,6 +114,33 @@ export async function registerServices(host: NetHost, d: ServiceDeps): Promise<v
           const err = isCoreError(e) ? e : new CoreError('chain/bad-tx', { detail: String(e) });
           return { accepted: false, code: err.code, message: ERROR_CODES[err.code] };
         }
+      }
+    },
+    undefined,
+    peers
+  );
+
+  await handleTxBatch(
+    host,
+    {
+      async submit(req, ctx) {
+        const c = chain(req.chainId);
+        const verdicts = await c.driver.submitMany(req.txs, ctx.peer, {
+          wait: req.wait,
+          timeoutMs: TX_BATCH_LIMITS.timeoutMs - 2_000
+        });
+        return Promise.all(
+          verdicts.map(async (r): Promise<TxBatchVerdict> => {
+            if (!r.ok) return { accepted: false, code: r.error.code };
+            const txHash = fromHex(r.id);
+            if (!r.done) return { accepted: true, txHash, height: null };
+            try {
+              return { accepted: true, txHash, height: (await r.done).height };
+            } catch (e) {
+              return { accepted: false, code: isCoreError(e) ? e.code : 'node/timeout' };
+            }
+          })
+        );
       }
     },
     undefined,

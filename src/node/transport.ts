@@ -1,6 +1,6 @@
 /**
- * A chain driver's link to its peers over libp2p: consensus gossip, transaction relay and block sync
- * to a fixed list of peer multiaddrs (from the config). Each peer has one outgoing gossip request in
+ * A chain driver's link to its peers over libp2p: consensus gossip, transaction relay (batched as
+ * gossip 'tx' items) and block sync to a fixed list of peer multiaddrs (from the config). Each peer has one outgoing gossip request in
  * flight at a time; what accumulates meanwhile goes out in the next request (up to 64 messages), so
  * under load messages batch by themselves and a slow peer cannot make us open unbounded streams.
  */
@@ -9,7 +9,6 @@ import { TAGS } from '../lib/core/constants.js';
 import { requestBlockSync } from '../lib/net/block-sync.js';
 import { requestConsensusGossip } from '../lib/net/consensus-gossip.js';
 import type { NetHost } from '../lib/net/rpc.js';
-import { requestTxSubmit } from '../lib/net/tx-submit.js';
 import type { ChainTransport, GossipItem, SyncedBlock } from './driver/chain-driver.js';
 import type { Logger } from './log.js';
 
@@ -17,8 +16,14 @@ import type { Logger } from './log.js';
 const GOSSIP_BATCH = 64;
 /** Messages queued for one peer; beyond this the oldest are dropped (re-gossip resends what matters). */
 const MAX_QUEUED = 4096;
-/** Relayed txs in flight to one peer at once. */
-const RELAY_CONCURRENCY = 8;
+/** Txs queued for relay to one peer (a few seconds at full load); the oldest go first when over. */
+const MAX_RELAY_QUEUED = 16_384;
+/** Relay batches in flight to one peer at once: one being admitted there while the next fills up. */
+const RELAY_CONCURRENCY = 2;
+/** Transactions per relay batch: the gossip protocol's message limit. */
+const RELAY_BATCH = 1024;
+/** Bytes per relay batch: well under the gossip request limit (a block's worth of records). */
+const RELAY_BATCH_BYTES = 2 * 1024 * 1024;
 
 class PeerLink {
   readonly addr: Multiaddr;
@@ -71,26 +76,39 @@ class PeerLink {
 
   relay(txs: Uint8Array[]) {
     this.relayQueue.push(...txs);
-    if (this.relayQueue.length > MAX_QUEUED) this.relayQueue.splice(0, this.relayQueue.length - MAX_QUEUED);
-    while (this.relaying < RELAY_CONCURRENCY && this.relayQueue.length) void this.relayOne();
+    if (this.relayQueue.length > MAX_RELAY_QUEUED)
+      this.relayQueue.splice(0, this.relayQueue.length - MAX_RELAY_QUEUED);
+    while (this.relaying < RELAY_CONCURRENCY && this.relayQueue.length) void this.relayBatch();
   }
 
-  private async relayOne() {
-    const tx = this.relayQueue.shift();
-    if (!tx) return;
+  /**
+   * Relay what waits as one gossip request of 'tx' items (up to RELAY_BATCH txs / bytes): under load a
+   * stream carries hundreds of transactions, and each peer sees at most RELAY_CONCURRENCY in flight.
+   */
+  private async relayBatch() {
+    const batch: GossipItem[] = [];
+    let bytes = 0;
+    while (this.relayQueue.length && batch.length < RELAY_BATCH) {
+      const tx = this.relayQueue[0]!;
+      if (batch.length && bytes + tx.length > RELAY_BATCH_BYTES) break;
+      this.relayQueue.shift();
+      bytes += tx.length;
+      batch.push({ kind: 'tx', payload: tx });
+    }
+    if (!batch.length) return;
     this.relaying++;
     try {
-      await requestTxSubmit(this.host, this.addr, {
-        t: TAGS.netTxSubmit,
+      await requestConsensusGossip(this.host, this.addr, {
+        t: TAGS.netGossip,
         v: 1,
         chainId: this.chainId,
-        tx: tx as never
+        messages: batch as never
       });
     } catch {
-      // the peer may be down; our own mempool still holds the tx and our turn to propose will come
+      // the peer may be down; our own mempool still holds the txs and our turn to propose will come
     } finally {
       this.relaying--;
-      if (this.relayQueue.length) void this.relayOne();
+      if (this.relayQueue.length) void this.relayBatch();
     }
   }
 }

@@ -113,7 +113,10 @@ export const TAGS = {
   // consent (src/lib/core/consent)
   writeRoot: 'cc/write-root',
   // chain: hospital validator set following the consortium (src/lib/core/chain/tx/sync-validators.ts)
-  txSyncValidators: 'cc/tx/sync-validators'
+  txSyncValidators: 'cc/tx/sync-validators',
+  // net: many transactions on one stream (src/lib/net/tx-batch.ts)
+  netTxBatch: 'cc/net/tx-batch',
+  netTxBatchResult: 'cc/net/tx-batch-result'
 } as const;
 
 export type TypeTag = (typeof TAGS)[keyof typeof TAGS];

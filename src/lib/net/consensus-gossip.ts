@@ -1,8 +1,10 @@
 /**
- * consensus-gossip: proposals, votes and evidence between the validator nodes of one chain. A request
- * carries a batch of encoded consensus messages; each is opaque here and parsed by the engine with
- * `consensusMessageCodec` / `evidenceCodec` (src/lib/core/consensus/types.ts) — the node does that in
- * its service, so this file stays independent of the engine's types.
+ * consensus-gossip: proposals, votes and evidence between the validator nodes of one chain, and the
+ * client transactions their mempools relay to each other (kind 'tx': one request carries hundreds, so
+ * relaying costs a stream per batch, not per transaction). A request carries a batch of encoded
+ * messages; each is opaque here and parsed by the engine with `consensusMessageCodec` / `evidenceCodec`
+ * (src/lib/core/consensus/types.ts), or by the chain's transaction codecs on mempool admission — the
+ * node does that in its service, so this file stays independent of the engine's types.
  */
 import { TAGS, LIMITS } from '../core/constants.js';
 import { defineCodec } from '../core/encoding/codec.js';
@@ -20,8 +22,11 @@ import {
 
 export const CONSENSUS_GOSSIP_PROTOCOL = '/carechain/consensus-gossip/1';
 
-/** Votes of one round for a 256-validator set fit in 4 batches; more waits for the next stream. */
-const MAX_MESSAGES = 64;
+/**
+ * Messages per request: a relay batch of 1,024 record transactions (~900 B each, under the request's
+ * byte limit); votes of one round for a 256-validator set fit in one. More waits for the next stream.
+ */
+const MAX_MESSAGES = 1024;
 
 export const CONSENSUS_GOSSIP_LIMITS: ProtocolLimits = {
   /** One proposal carries a whole block (LIMITS.maxMessageBytes); the batch envelope adds little. */
@@ -36,7 +41,7 @@ export const CONSENSUS_GOSSIP_LIMITS: ProtocolLimits = {
   maxOutboundStreams: 8
 };
 
-export const gossipKindSchema = v.picklist(['proposal', 'vote', 'evidence']);
+export const gossipKindSchema = v.picklist(['proposal', 'vote', 'evidence', 'tx']);
 
 export const gossipRequestSchema = v.strictObject({
   ...header(TAGS.netGossip),
@@ -66,7 +71,7 @@ export const gossipAckCodec = defineCodec(
 );
 
 export interface ConsensusGossipService {
-  /** Hands the batch to the engine; returns how many messages it accepted. */
+  /** Hands the batch to the engine (and txs to the mempool); returns how many messages it accepted. */
   onGossip(req: GossipRequest, ctx: ServeContext): Promise<number>;
 }
 

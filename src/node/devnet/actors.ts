@@ -39,6 +39,7 @@ import { indexTag, searchCapability } from '../../lib/core/records/index-tag.js'
 import { requestBlob, signBlobAuth } from '../../lib/net/blob.js';
 import { requestMirror } from '../../lib/net/mirror.js';
 import { requestTxSubmit, type TxResult } from '../../lib/net/tx-submit.js';
+import { requestTxBatch, type TxBatchResult } from '../../lib/net/tx-batch.js';
 
 export interface Account {
   name: string;
@@ -68,6 +69,24 @@ export async function submit(
   tx: Uint8Array
 ): Promise<TxResult> {
   return requestTxSubmit(client, multiaddr(addr), { t: TAGS.netTxSubmit, v: 1, chainId, tx: tx as never });
+}
+
+/** Submit many on one stream; one verdict each. `wait`: answer once they are committed. */
+export async function submitBatch(
+  client: Libp2p,
+  addr: string,
+  chainId: string,
+  txs: Uint8Array[],
+  wait = true
+): Promise<TxBatchResult['results']> {
+  const r = await requestTxBatch(client, multiaddr(addr), {
+    t: TAGS.netTxBatch,
+    v: 1,
+    chainId,
+    wait,
+    txs: txs as never
+  });
+  return r.results;
 }
 
 /** Submit and throw the named refusal if rejected. */

@@ -15,7 +15,11 @@ export function spawnNode(
   env: Record<string, string> = {}
 ): ChildProcess {
   const out = openSync(logFile, 'a');
-  return spawn(process.execPath, ['--import', 'tsx', CLI, 'node', '--config', configFile], {
+  // Profiling a network (benchmarks): each node writes a V8 CPU profile there when it stops.
+  const prof = process.env.CARECHAIN_CPU_PROF
+    ? ['--cpu-prof', `--cpu-prof-dir=${process.env.CARECHAIN_CPU_PROF}`]
+    : [];
+  return spawn(process.execPath, [...prof, '--import', 'tsx', CLI, 'node', '--config', configFile], {
     cwd: ROOT,
     stdio: ['ignore', out, out],
     env: { ...process.env, ...env }

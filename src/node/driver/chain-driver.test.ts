@@ -177,6 +177,31 @@ describe('consensus driver (4 validators, real LevelDB, in-memory links)', () =>
     await storage.close();
   }, 30_000);
 
+  it('admits a batch with one verdict per tx, in order, and the admitted ones commit when waited on', async () => {
+    const good = [batch(1), batch(2)];
+    const before = drivers[1]!.height;
+    const verdicts = await drivers[1]!.submitMany(
+      [good[0]!, new Uint8Array([9]), good[0]!, good[1]!],
+      'client',
+      {
+        wait: true,
+        timeoutMs: 15_000
+      }
+    );
+    expect(verdicts.map((v) => (v.ok ? 'ok' : v.error.code))).toEqual([
+      'ok',
+      'chain/unknown-tx',
+      'node/duplicate-tx',
+      'ok'
+    ]);
+    const heights = await Promise.all(verdicts.flatMap((v) => (v.ok && v.done ? [v.done] : [])));
+    expect(heights).toHaveLength(2);
+    for (const c of heights) expect(c.height).toBeGreaterThan(before);
+    // relayed in one gossip batch: every running node holds them committed (node 2 was stopped above)
+    const top = Math.max(...heights.map((c) => c.height));
+    await waitFor(() => drivers.every((d) => !d || d.height >= top));
+  }, 30_000);
+
   it('refuses invalid and duplicate txs with named errors', () => {
     const tx = batch(0);
     drivers[0]!.submit(tx);

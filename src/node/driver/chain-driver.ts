@@ -31,6 +31,7 @@ import type { ChainState } from '../../lib/core/chain/store.js';
 import { makeEvidenceTx, evidenceTxCodec } from '../../lib/core/chain/tx/evidence.js';
 import {
   ConsensusEngine,
+  DEFAULT_TIMEOUTS,
   type ConsensusApp,
   type EngineAction,
   type EngineEvent,
@@ -56,7 +57,8 @@ import { Histogram } from '../metrics.js';
 import type { ChainStores, NodeDb, StoredBlock } from '../storage/index.js';
 import { Mempool, type Committed, type MempoolLimits } from './mempool.js';
 
-export type GossipKind = 'proposal' | 'vote' | 'evidence';
+/** Consensus messages, and client transactions relayed between mempools ('tx'). */
+export type GossipKind = 'proposal' | 'vote' | 'evidence' | 'tx';
 export interface GossipItem {
   kind: GossipKind;
   payload: Uint8Array;
@@ -103,6 +105,22 @@ export interface ChainDriverOptions {
   now?: () => number;
 }
 
+/** Blocks never shrink below this many transactions when the host is slow (progress over pace). */
+const MIN_BLOCK_TXS = 64;
+/** A record's build cost on an idle core with its signatures cached (core/chain bench), doubled. */
+const INITIAL_BUILD_US_PER_TX = 600;
+
+/** Transactions admitted between two yields to the event loop (~10 ms of signature checks). */
+const ADMIT_SLICE = 32;
+
+/** Event-loop turns an admission slice waits at most for the engine's queue to drain. */
+const ADMISSION_MAX_DEFERRALS = 200;
+
+const yieldToLoop = () => new Promise<void>((r) => setImmediate(r));
+
+export type SubmitVerdict =
+  { ok: true; id: string; done: Promise<Committed> | undefined } | { ok: false; error: CoreError };
+
 /** Re-verify the whole pool after a commit only while it is this small (each is a full verify). */
 const RECHECK_MAX_PENDING = 256;
 
@@ -143,6 +161,12 @@ export class ChainDriver {
   private signalled = false;
   private stopped = false;
   private syncing = false;
+  /** Engine events waiting or running on the queue; admission yields to them (see `admissionTurn`). */
+  private queued = 0;
+  /** Recent wall-clock cost of building a block, per transaction (sizes the next proposal). */
+  private buildUsPerTx = INITIAL_BUILD_US_PER_TX;
+  /** When the head last moved (or the engine restarted): re-gossip only once a height stalls. */
+  private progressAt = 0;
   private readonly now: () => number;
 
   constructor(private readonly o: ChainDriverOptions) {
@@ -197,7 +221,9 @@ export class ChainDriver {
     const regossip = this.o.regossipMs ?? 1000;
     this.intervals.push(
       setInterval(() => {
-        if (this.engine.isAwaitingStart) return;
+        // Only a height that is stuck needs its messages again; under load heights take less than
+        // the interval, and re-sending a full proposal to every peer each tick would cost real work.
+        if (this.engine.isAwaitingStart || this.now() - this.progressAt < regossip) return;
         const msgs = this.engine.gossip(true);
         if (msgs.length) this.o.transport.broadcast(msgs.map(toGossip));
       }, regossip)
@@ -329,12 +355,12 @@ export class ChainDriver {
       chainId: this.o.chainId,
       validatorSet: () => validatorSetOf(this.state),
       proposeBlock: (height) => this.propose(height),
-      blockId: (bytes) => blockId(blockCodec.decode(bytes)),
+      blockId: (bytes) => blockId(this.decodeBlock(bytes)),
       validateBlock: (height, bytes) => {
         if (height !== this.height + 1)
           return { ok: false, error: new CoreError('chain/wrong-height', { height }) };
         try {
-          const block = blockCodec.decode(bytes);
+          const block = this.decodeBlock(bytes);
           const r = executeBlock(this.header, this.state, block, this.o.params());
           if (!r.ok) return r;
           this.executed.set(toHex(blockId(block)), { block, state: r.state, header: r.header });
@@ -349,11 +375,30 @@ export class ChainDriver {
     };
   }
 
+  /**
+   * The engine asks for a proposal's block id, then for its validity, with the same bytes: decode a
+   * block (up to a few MiB) once. Keyed by the bytes object, which nobody mutates.
+   */
+  private decoded = new WeakMap<Uint8Array, Block>();
+  private decodeBlock(bytes: Uint8Array): Block {
+    let b = this.decoded.get(bytes);
+    if (!b) {
+      b = blockCodec.decode(bytes);
+      this.decoded.set(bytes, b);
+    }
+    return b;
+  }
+
   private propose(height: number): Uint8Array | null {
     if (height !== this.height + 1 || !this.o.signer) return null;
-    const max = Math.min(this.o.maxBlockTxs ?? LIMITS.maxBlockTxs, LIMITS.maxBlockTxs);
+    const cap = Math.min(this.o.maxBlockTxs ?? LIMITS.maxBlockTxs, LIMITS.maxBlockTxs);
+    // As many as this host builds in a quarter of the propose timeout at its recent pace: every
+    // validator spends about as long validating, and all of it must fit the round on a busy host.
+    const budgetUs = (this.o.timeouts?.proposeMs ?? DEFAULT_TIMEOUTS.proposeMs) * 250;
+    const max = Math.max(MIN_BLOCK_TXS, Math.min(cap, Math.floor(budgetUs / this.buildUsPerTx)));
     const txs = this.mempool.take(max, MAX_PROPOSAL_TX_BYTES);
     if (txs.length === 0) return null;
+    const t0 = performance.now();
     const built = buildBlock(
       this.header,
       this.state,
@@ -362,6 +407,9 @@ export class ChainDriver {
       this.o.signer.publicKey,
       this.o.params()
     );
+    const perTx = ((performance.now() - t0) * 1000) / txs.length;
+    // Only full-ish blocks say much about the pace; a lone tx is dominated by fixed costs.
+    if (txs.length >= MIN_BLOCK_TXS) this.buildUsPerTx = 0.7 * this.buildUsPerTx + 0.3 * perTx;
     if (built.dropped.length)
       this.mempool.reject(built.dropped.map((d) => ({ tx: txs[d.index]!, error: d.error })));
     if (built.block.txs.length === 0) return null;
@@ -378,8 +426,13 @@ export class ChainDriver {
   // events in
 
   private enqueue(fn: () => Promise<void> | void): Promise<void> {
+    this.queued++;
     const p = this.queue.then(async () => {
-      if (!this.stopped) await fn();
+      try {
+        if (!this.stopped) await fn();
+      } finally {
+        this.queued--;
+      }
     });
     this.queue = p.catch((e: unknown) => {
       this.log.error('driver step failed', {
@@ -395,12 +448,27 @@ export class ChainDriver {
     return actions;
   }
 
-  /** Consensus messages from a peer; returns how many the engine took without complaint. */
-  async onGossip(items: GossipItem[]): Promise<number> {
+  /**
+   * Consensus messages (and relayed transactions) from a peer; returns how many the engine (or the
+   * mempool) took without complaint.
+   */
+  async onGossip(items: GossipItem[], peer = 'gossip'): Promise<number> {
     let accepted = 0;
+    let admitted = 0;
     let ahead = false;
     for (const it of items) {
       try {
+        if (it.kind === 'tx') {
+          // Relayed by a fellow validator (the service passes 'tx' items from configured peers only).
+          // Checked here although the sender checked it: that keeps junk out of the pool and leaves
+          // the signatures in the verify cache, so validating the proposal that holds it — the step
+          // every validator waits on — costs a lookup instead of three signature checks. Never
+          // relayed on.
+          if (admitted++ % ADMIT_SLICE === 0) await this.admissionTurn();
+          this.mempool.add(it.payload, peer);
+          accepted++;
+          continue;
+        }
         if (it.kind === 'evidence') {
           const ev = evidenceCodec.decode(it.payload);
           if (this.addEvidence(ev)) accepted++;
@@ -422,12 +490,67 @@ export class ChainDriver {
     return accepted;
   }
 
+  /**
+   * Wait for a moment when no engine event is waiting: under overload, checking incoming transactions
+   * (signatures, ~0.3 ms each) must not delay the proposal and votes of the height being decided —
+   * that would turn a backlog into missed rounds. Bounded so admission still progresses in a storm.
+   */
+  private async admissionTurn(): Promise<void> {
+    for (let i = 0; i < ADMISSION_MAX_DEFERRALS; i++) {
+      await yieldToLoop();
+      if (this.queued === 0 || this.stopped) return;
+    }
+  }
+
   /** Admit a transaction; resolves with its id once it is in the mempool (throws the refusal). */
   submit(tx: Uint8Array, peer = 'local', relay = true): string {
     const id = this.mempool.add(tx, peer);
     this.log.debug('admitted', { id: id.slice(0, 8), relay });
     if (relay) this.o.transport.relay([tx]);
     return id;
+  }
+
+  /**
+   * Admit many transactions from one submitter; one verdict each, in order. Those admitted are relayed
+   * to the other validators together (one gossip batch rather than a stream each).
+   */
+  async submitMany(
+    txs: Uint8Array[],
+    peer = 'local',
+    opts: { wait?: boolean; timeoutMs?: number } = {}
+  ): Promise<SubmitVerdict[]> {
+    const since = this.now();
+    const out: SubmitVerdict[] = [];
+    for (let i = 0; i < txs.length; i += ADMIT_SLICE) {
+      // Admission verifies signatures (~0.3 ms a record): yield between slices so consensus messages
+      // waiting on this event loop are not held up behind a whole batch.
+      await this.admissionTurn();
+      const admitted: Uint8Array[] = [];
+      for (const tx of txs.slice(i, i + ADMIT_SLICE)) {
+        try {
+          const id = this.mempool.add(tx, peer);
+          admitted.push(tx);
+          // The waiter is registered in the same tick as admission: no commit can slip in between.
+          const done = opts.wait ? this.waitCommitted(id, since, opts.timeoutMs) : undefined;
+          done?.catch(() => {});
+          out.push({ ok: true, id, done });
+        } catch (e) {
+          out.push({
+            ok: false,
+            error: isCoreError(e) ? e : new CoreError('chain/bad-tx', { detail: String(e) })
+          });
+        }
+      }
+      if (admitted.length) this.o.transport.relay(admitted);
+    }
+    return out;
+  }
+
+  /** Wait for an admitted transaction's durable commit; observes commit latency from `since`. */
+  private async waitCommitted(id: string, since: number, timeoutMs = 30_000): Promise<Committed> {
+    const c = await this.mempool.committed(id, timeoutMs);
+    this.commitLatency.observe(this.now() - since);
+    return c;
   }
 
   /** Submit and wait for the durable commit; observes commit latency. */
@@ -491,7 +614,7 @@ export class ChainDriver {
     if (!ex) {
       // Decided by > 2/3 of the weight (the engine checked the certificate) before this node
       // validated it: apply on the strength of the certificate, as block sync does.
-      const block = blockCodec.decode(c.block);
+      const block = this.decodeBlock(c.block);
       const r = applyCertifiedBlock(this.header, this.state, block, this.o.params());
       if (!r.ok) throw r.error;
       ex = { block, state: r.state, header: r.header };
@@ -514,7 +637,7 @@ export class ChainDriver {
 
   private finishCommit(block: Block, hash: Uint8Array) {
     this.commits++;
-    this.lastCommitAt = this.now();
+    this.lastCommitAt = this.progressAt = this.now();
     this.mempool.commit(block.txs, { height: block.header.height, blockHash: hash });
     if (this.mempool.size <= RECHECK_MAX_PENDING) this.mempool.recheck();
     for (const l of this.listeners) {
@@ -600,9 +723,17 @@ function toGossip(msg: ConsensusMessage): GossipItem {
     : { kind: 'vote', payload: voteCodec.encode(msg) };
 }
 
+const EVIDENCE_TAG = new TextEncoder().encode(TAGS.txEvidence);
+
+/** Does `tx` contain the evidence tag's bytes at all? Rules out (nearly) every record without decoding it. */
+function mayBeEvidence(tx: Uint8Array): boolean {
+  return Buffer.from(tx.buffer, tx.byteOffset, tx.byteLength).indexOf(EVIDENCE_TAG) >= 0;
+}
+
 function evidenceIn(block: Block): Uint8Array[] {
   const out: Uint8Array[] = [];
   for (const tx of block.txs) {
+    if (!mayBeEvidence(tx)) continue;
     try {
       const v = decodeCanonical(tx) as { t?: unknown };
       if (v.t === TAGS.txEvidence) out.push(evidenceCodec.encode(evidenceTxCodec.decode(tx).evidence));
