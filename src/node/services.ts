@@ -11,6 +11,9 @@ import { recordOf } from '../lib/core/chain/rules/hospital.js';
 import { account, grantEntry, grantRevoked } from '../lib/core/chain/rules/lookup.js';
 import { accessLogCodec, createAccessLog } from '../lib/core/chain/tx/access-log.js';
 import { attestationCodec } from '../lib/core/chain/tx/attestation.js';
+import { breakGlassCodec, type BreakGlass } from '../lib/core/chain/tx/break-glass.js';
+import { NS, readList } from '../lib/core/chain/store.js';
+import { LIMITS } from '../lib/core/constants.js';
 import { createAttestation } from '../lib/core/chain/tx/attestation.js';
 import { fromHex, toHex } from '../lib/core/crypto/index.js';
 import { bytesEqual } from '../lib/core/encoding/cbor.js';
@@ -269,6 +272,46 @@ export async function registerServices(host: NetHost, d: ServiceDeps): Promise<v
     clients
   );
 
+  /**
+   * Emergency read: a doctor presents a break-glass statement they signed with a second doctor's
+   * co-signature. It must already be committed on the consortium — in the patient's break-glass list,
+   * byte for byte — so the patient's app shows it whether or not anyone reads; it must be live now;
+   * and the record must be the patient's (the grant it was written under is from that patient, which
+   * the node checks without the search capability an emergency doctor does not hold). The read is
+   * logged like any other, with a purpose that starts with "break-glass" and carries the reason.
+   */
+  function authoriseBreakGlass(
+    bytes: Uint8Array,
+    auth: BlobAuth,
+    role: string,
+    record: NonNullable<ReturnType<typeof recordOf>>,
+    t: number
+  ): string {
+    if (role !== 'doctor') throw new CoreError('account/wrong-role', { role });
+    let bg: BreakGlass;
+    try {
+      bg = breakGlassCodec.decode(bytes);
+    } catch (e) {
+      // Answered, not reset: the request itself was well-formed; the statement inside it is not.
+      throw new CoreError('consent/malformed', {
+        detail: `break-glass statement: ${isCoreError(e) ? e.code : 'unreadable'}`
+      });
+    }
+    if (!bytesEqual(bg.doctor, auth.requester))
+      throw new CoreError('consent/wrong-doctor', { detail: 'break-glass statement names another doctor' });
+    const cs = d.consortiumDriver.state;
+    if (!readList(cs, NS.breakGlass, bg.patient).some((b) => bytesEqual(b, bytes)))
+      throw new CoreError('node/break-glass-unknown', {}, 'ignore');
+    if (t + BLOB_AUTH_WINDOW_MS < bg.time)
+      throw new CoreError('consent/not-yet-valid', { notBefore: bg.time });
+    if (t > bg.time + bg.durationMs)
+      throw new CoreError('consent/expired', { expiry: bg.time + bg.durationMs });
+    const g = grantEntry(cs, record.grant);
+    if (!g || !bytesEqual(g.patient, bg.patient))
+      throw new CoreError('consent/out-of-scope', { detail: 'the record is not this patient’s' });
+    return `break-glass: ${bg.reason}`.slice(0, LIMITS.maxTextChars);
+  }
+
   /** Who may read: the patient (capability for the record's tag), or a doctor with a live read grant. */
   function authorise(auth: BlobAuth, _ctx: ServeContext): string {
     const t = now();
@@ -291,10 +334,7 @@ export async function registerServices(host: NetHost, d: ServiceDeps): Promise<v
     const reader = account(cs, auth.requester);
     if (!reader) throw new CoreError('account/unknown', {});
     if (reader.status !== 'active') throw new CoreError('account/revoked', {});
-    if (auth.breakGlass !== null)
-      throw new CoreError('consent/out-of-scope', {
-        detail: 'break-glass reads are not served by this node yet'
-      });
+    if (auth.breakGlass !== null) return authoriseBreakGlass(auth.breakGlass, auth, reader.role, record, t);
     if (!auth.capability) throw new CoreError('consent/out-of-scope', { detail: 'no search capability' });
     const capabilityMatches = bytesEqual(indexTagFromCapability(auth.capability), record.tag);
     if (reader.role === 'patient' && auth.grantId === null) {

@@ -16,6 +16,7 @@ import { CONSORTIUM_CHAIN_ID, hospitalChainId } from '../../src/lib/core/chain/h
 import { checkpointEntryCodec, pageCodec } from '../../src/lib/core/chain/entries.js';
 import { NS, pageId } from '../../src/lib/core/chain/store.js';
 import { indexEntryCodec } from '../../src/lib/core/chain/tx/index-batch.js';
+import { accessLogCodec } from '../../src/lib/core/chain/tx/access-log.js';
 import { makeRevokeTx, revokeTxCodec } from '../../src/lib/core/chain/tx/consent.js';
 import { createRevocation } from '../../src/lib/core/consent/revocation.js';
 import { TAGS } from '../../src/lib/core/constants.js';
@@ -24,6 +25,7 @@ import { stateKey } from '../../src/lib/core/state/smt.js';
 import { requestStateProof } from '../../src/lib/net/state-proof.js';
 import {
   account,
+  breakGlassTx,
   capabilityFor,
   createClient,
   doctorFields,
@@ -242,6 +244,82 @@ describe('hospital network over libp2p', () => {
     expect(await attempt(stranger, readGrant.id, cap)).toBe('consent/wrong-doctor');
   }, 60_000);
 
+  it('serves a break-glass read once the co-signed statement is on the consortium, and logs it marked break-glass', async () => {
+    const code = (e: unknown) => String((e as { code?: string }).code ?? (e as Error).message);
+    const attempt = async (who: Account, breakGlass: Uint8Array) => {
+      try {
+        const b = await readBlob(client, H1[1]!, who, record.mhrHash, {
+          grantId: null,
+          capability: null,
+          breakGlass
+        });
+        return `served ${b.length} bytes`;
+      } catch (e) {
+        return code(e);
+      }
+    };
+    // A doctor with no grant, in an emergency, with a colleague's co-signature.
+    const reason = 'unconscious in A&E, suspected hypoglycaemia';
+    const statement = breakGlassTx(stranger, reader, patient, reason);
+    const short = breakGlassTx(expired, reader, patient, 'a short window', { durationMs: 1_000 });
+    expect(await attempt(stranger, statement)).toBe('node/break-glass-unknown'); // not on the chain yet
+    expect(await attempt(stranger, new Uint8Array([1, 2, 3]))).toBe('consent/malformed');
+    await submitOk(client, H2[0]!.addr, CONSORTIUM_CHAIN_ID, statement);
+    await submitOk(client, H2[0]!.addr, CONSORTIUM_CHAIN_ID, short);
+    // H1's nodes follow the consortium through H1's authority: retry until the statement reaches them.
+    const bytes = await waitFor(
+      'break-glass statement at H1',
+      async () => {
+        try {
+          return await readBlob(client, H1[1]!, stranger, record.mhrHash, {
+            grantId: null,
+            capability: null,
+            breakGlass: statement
+          });
+        } catch (e) {
+          if (code(e) === 'node/break-glass-unknown') return undefined;
+          throw e;
+        }
+      },
+      20_000
+    );
+    served++;
+    expect(toHex(sha256(bytes))).toBe(toHex(record.mhrHash));
+    // Only the doctor it names may use it; a lapsed one opens nothing.
+    expect(await attempt(revoked, statement)).toBe('consent/wrong-doctor');
+    expect(
+      await waitFor(
+        'short statement lapses',
+        async () => {
+          const c = await attempt(expired, short);
+          return c === 'node/break-glass-unknown' ? undefined : c;
+        },
+        20_000
+      )
+    ).toBe('consent/expired');
+    // The patient sees it: the statement in their break-glass list on the consortium, and the read in
+    // the record's access log on the hospital chain, marked break-glass with the reason.
+    const list = await state(
+      H2[1]!,
+      CONSORTIUM_CHAIN_ID,
+      stateKey(NS.breakGlass, pageId(patient.keys.signingPublic, 0))
+    );
+    expect(pageCodec.decode(list.value!).entries.map((e) => toHex(e))).toContain(toHex(statement));
+    const logged = await waitFor(
+      'break-glass read in the access log',
+      async () => {
+        const s = await state(H1[3]!, hospitalChainId('H1'), stateKey(NS.access, pageId(record.mhrHash, 0)));
+        const p = s.value ? pageCodec.decode(s.value) : undefined;
+        return p?.entries
+          .map((e) => accessLogCodec.decode(e))
+          .find((l) => l.purpose.startsWith('break-glass'));
+      },
+      20_000
+    );
+    expect(logged.purpose).toBe(`break-glass: ${reason}`);
+    expect(toHex(logged.reader)).toBe(toHex(stranger.keys.signingPublic));
+  }, 90_000);
+
   it('every served read is in the access log on the hospital chain', async () => {
     const page = await waitFor(
       'access log',
@@ -331,4 +409,62 @@ describe('crashes', () => {
     });
     expect(toHex(sha256(again))).toBe(toHex(r.mhrHash));
   }, 120_000);
+
+  it('after the patient revokes the write grant, a restarted validator replays and a wiped one re-syncs', async () => {
+    const rev = createRevocation({
+      seed: patient.seed,
+      target: { grant: writeGrant.id },
+      seq: 6,
+      time: Date.now()
+    } as never);
+    await submitOk(client, H1[0]!.addr, CONSORTIUM_CHAIN_ID, revokeTxCodec.encode(makeRevokeTx(rev)));
+    const victim = H1[3]!;
+    // Once every H1 node follows the consortium past the revocation, a record under it is refused.
+    const cons = (await heights(H1[0]!))!.consortium!.height;
+    await waitFor(
+      'H1 follows the revocation',
+      async () => (await Promise.all(H1.map((n) => heights(n)))).every((c) => c!.consortium!.height >= cons),
+      20_000
+    );
+    const fresh = rng(777);
+    const atts = await storeOnMirrors(client, [H1[0]!.addr, H1[1]!.addr, H1[2]!.addr], fresh);
+    const late = recordTx(writer, patient, 'H1', CATEGORY, writeGrant, fresh, atts);
+    const refusal = await submitOk(client, victim.addr, hospitalChainId('H1'), late.tx).then(
+      () => 'accepted',
+      (e: Error) => e.message
+    );
+    expect(refusal).toMatch(/^consent\/revoked/);
+    const head = (await heights(H1[0]!))!.hospital!;
+    const restart = async () => {
+      start(victim);
+      return waitFor(
+        'victim at head',
+        async () => {
+          const c = await heights(victim);
+          return c && c.hospital!.height >= head.height ? c : undefined;
+        },
+        60_000
+      );
+    };
+    // Restart from its own disk: every stored block (records under the now-revoked grant) replays.
+    await stopProcess(procs.get(victim)!);
+    const replayed = await restart();
+    expect(replayed.hospital!.height).toBeGreaterThanOrEqual(head.height);
+    // Wiped: both chains come back from peers by block sync, to the same head hash.
+    await stopProcess(procs.get(victim)!);
+    rmSync(join(victim.dir, 'data'), { recursive: true, force: true });
+    await restart();
+    const ref = await heights(H1[0]!);
+    const same = await waitFor(
+      'same head as H1/node1',
+      async () => {
+        const [a, b] = await Promise.all([heights(H1[0]!), heights(victim)]);
+        return a && b && a.hospital!.hash === b.hospital!.hash ? b : undefined;
+      },
+      30_000
+    );
+    expect(same.hospital!.height).toBeGreaterThanOrEqual(ref!.hospital!.height);
+    const synced = (await health(victim.httpUrl)) as { chains: { hospital: { height: number } } };
+    expect(synced.chains.hospital.height).toBeGreaterThanOrEqual(head.height);
+  }, 180_000);
 });

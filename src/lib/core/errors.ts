@@ -129,7 +129,10 @@ export const ERROR_CODES = {
   'light/index-mismatch': 'The consortium index and the hospital chain disagree about this record.',
   'light/withheld': 'The node withheld data it must have (a validator-set change, an entry, a revocation).',
   'light/stale': 'The node answered from an older state than one already verified.',
-  'light/no-peers': 'No node could be reached, or every node reached was caught answering wrongly.'
+  'light/no-peers': 'No node could be reached, or every node reached was caught answering wrongly.',
+  // node: break-glass reads (src/node/services.ts)
+  'node/break-glass-unknown':
+    'The break-glass statement is not on the consortium chain (yet): submit it, wait for it to commit, retry.'
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -21,6 +21,7 @@ import { CONSORTIUM_CHAIN_ID, hospitalChainId } from '../../lib/core/chain/heade
 import { makeRegisterTx, registerTxCodec } from '../../lib/core/chain/tx/accounts.js';
 import { createAppendRecord, appendRecordCodec } from '../../lib/core/chain/tx/append-record.js';
 import { attestationCodec, type Attestation } from '../../lib/core/chain/tx/attestation.js';
+import { breakGlassCodec, createBreakGlass } from '../../lib/core/chain/tx/break-glass.js';
 import { createGrantTx, grantTxCodec } from '../../lib/core/chain/tx/consent.js';
 import { writeCommitsFor } from '../../lib/core/chain/commit.js';
 import { TAGS } from '../../lib/core/constants.js';
@@ -228,7 +229,14 @@ export async function readBlob(
   node: { addr: string; peerId: string },
   reader: Account,
   hash: Uint8Array,
-  o: { grantId: Uint8Array | null; capability: Uint8Array | null; time?: number; rng?: Rng }
+  o: {
+    grantId: Uint8Array | null;
+    capability: Uint8Array | null;
+    /** An encoded break-glass statement committed on the consortium (emergency read). */
+    breakGlass?: Uint8Array | null;
+    time?: number;
+    rng?: Rng;
+  }
 ): Promise<Uint8Array> {
   const rng = o.rng ?? systemRng;
   const auth = signBlobAuth(
@@ -240,13 +248,33 @@ export async function readBlob(
       requester: reader.keys.signingPublic as never,
       grantId: o.grantId as never,
       capability: o.capability as never,
-      breakGlass: null,
+      breakGlass: (o.breakGlass ?? null) as never,
       time: o.time ?? Date.now(),
       nonce: rng(16) as never
     },
     reader.keys.signingSeed
   );
   return requestBlob(client, multiaddr(node.addr), auth);
+}
+
+/** A break-glass statement by `doctor`, co-signed by `cosigner`, about `patient`: consortium tx bytes. */
+export function breakGlassTx(
+  doctor: Account,
+  cosigner: Account,
+  patient: Account,
+  reason: string,
+  o: { time?: number; durationMs?: number } = {}
+): Uint8Array {
+  return breakGlassCodec.encode(
+    createBreakGlass(doctor.keys.signingSeed, cosigner.keys.signingSeed, {
+      doctor: doctor.keys.signingPublic,
+      patient: patient.keys.signingPublic,
+      reason,
+      cosigner: cosigner.keys.signingPublic,
+      time: o.time ?? Date.now(),
+      durationMs: o.durationMs ?? 3_600_000
+    } as never)
+  );
 }
 
 export const capabilityFor = (patient: Account, category: string) =>
