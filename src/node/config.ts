@@ -87,6 +87,16 @@ const ConfigObject = v.strictObject({
       roundDeltaMs: v.optional(positive(600_000))
     })
   ),
+  /**
+   * Keys (hex) of doctors of this hospital who run a validator node with their own key. The consortium
+   * gives every doctor of validator rank weight on the hospital chain; this node proposes adopting a
+   * set only when every member it adds is listed here (or already validates), so doctors who run no
+   * node never hold weight that cannot vote.
+   */
+  validatorKeys: v.optional(
+    v.pipe(v.array(v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/))), v.maxLength(256)),
+    []
+  ),
   /** Wait between consortium index batches (ms): the thesis's "short interval". */
   indexIntervalMs: v.optional(positive(3_600_000), 1000),
   limits: v.optional(LimitsSchema, {})

@@ -26,6 +26,8 @@ import type { MetricFamily } from './metrics.js';
 import { Mirror, type MirrorClient } from './mirror/mirror.js';
 import { createNodeHost } from './p2p/host.js';
 import { cachingBackend } from './verify-cache.js';
+import { HEADER_VIEW_HEIGHTS, HeaderView, syncToPropose } from './follow.js';
+import { syncValidatorsCodec } from '../lib/core/chain/tx/sync-validators.js';
 import { registerServices } from './services.js';
 import { NodeStorage } from './storage/index.js';
 import { libp2pTransport } from './transport.js';
@@ -85,11 +87,16 @@ export async function runNode(config: NodeConfig, log: Logger): Promise<RunningN
   const timeouts = config.timeouts;
   const hChainId = hospitalChainId(config.hospital);
 
+  const headers = new HeaderView(config.hospital);
   const consortium: ChainDriver = new ChainDriver({
     name: 'consortium',
     chainId: CONSORTIUM_CHAIN_ID,
     genesis: genesisHeader(consortiumDoc),
-    params: () => ({ chainId: CONSORTIUM_CHAIN_ID, config: { kind: 'consortium' } }),
+    // Index batches of this hospital are checked against the hospital headers this node verified.
+    params: () => ({
+      chainId: CONSORTIUM_CHAIN_ID,
+      config: { kind: 'consortium', hospitalHeaders: headers.lookup }
+    }),
     stores: storage.chains.consortium,
     db: storage.db,
     signer: authority,
@@ -104,7 +111,12 @@ export async function runNode(config: NodeConfig, log: Logger): Promise<RunningN
     genesis: genesisHeader(hospitalDoc),
     params: () => ({
       chainId: hChainId,
-      config: { kind: 'hospital', hospitalId: config.hospital, consortium: consortium.state }
+      config: {
+        kind: 'hospital',
+        hospitalId: config.hospital,
+        consortium: consortium.state,
+        consortiumHeight: consortium.height
+      }
     }),
     stores: storage.chains.hospital,
     db: storage.db,
@@ -131,6 +143,40 @@ export async function runNode(config: NodeConfig, log: Logger): Promise<RunningN
   await hospital.start();
   await histories.consortium.start();
   await histories.hospital.start();
+
+  // The header view starts from the stored chain (replay tells no listener), then follows commits.
+  const hospitalBlocks = storage.chains.hospital.blocks;
+  for (
+    let h = Math.max(hospitalBlocks.base, hospital.height - HEADER_VIEW_HEIGHTS + 1);
+    h <= hospital.height;
+    h++
+  ) {
+    const e = await hospitalBlocks.get(h);
+    if (e) headers.note(h, e.hash);
+  }
+  hospital.onCommit(({ height, hash }) => headers.note(height, hash));
+
+  // Validators put the consortium's set for this hospital in their mempool when it changes, if every
+  // member it adds runs a validator (follow.ts); the mempool's admission re-checks it against the
+  // consortium state, and a duplicate from another validator is refused as such.
+  if (hospital.isValidator) {
+    const running = new Set(config.validatorKeys);
+    const proposeSync = () => {
+      const tx = syncToPropose(consortium.state, hospital.state, config.hospital, consortium.height, running);
+      if (!tx) return;
+      try {
+        hospital.submit(syncValidatorsCodec.encode(tx), 'validator-sync');
+        log.info('proposing validator set from the consortium', {
+          consortiumHeight: tx.consortiumHeight,
+          validators: tx.set.validators.length
+        });
+      } catch (e) {
+        log.debug('validator sync not admitted', { error: (e as Error).message });
+      }
+    };
+    consortium.onCommit(proposeSync);
+    proposeSync();
+  }
 
   await registerServices(host.libp2p, {
     hospital: config.hospital,

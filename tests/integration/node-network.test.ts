@@ -261,7 +261,11 @@ describe('hospital network over libp2p', () => {
     // A doctor with no grant, in an emergency, with a colleague's co-signature.
     const reason = 'unconscious in A&E, suspected hypoglycaemia';
     const statement = breakGlassTx(stranger, reader, patient, reason);
-    const short = breakGlassTx(expired, reader, patient, 'a short window', { durationMs: 1_000 });
+    const shortUntil = Date.now() + 1_000;
+    const short = breakGlassTx(expired, reader, patient, 'a short window', {
+      time: shortUntil - 1_000,
+      durationMs: 1_000
+    });
     expect(await attempt(stranger, statement)).toBe('node/break-glass-unknown'); // not on the chain yet
     expect(await attempt(stranger, new Uint8Array([1, 2, 3]))).toBe('consent/malformed');
     await submitOk(client, H2[0]!.addr, CONSORTIUM_CHAIN_ID, statement);
@@ -287,9 +291,10 @@ describe('hospital network over libp2p', () => {
     expect(toHex(sha256(bytes))).toBe(toHex(record.mhrHash));
     // Only the doctor it names may use it; a lapsed one opens nothing.
     expect(await attempt(revoked, statement)).toBe('consent/wrong-doctor');
+    await waitFor('short statement lapses', async () => Date.now() > shortUntil + 100, 10_000);
     expect(
       await waitFor(
-        'short statement lapses',
+        'short statement reaches H1',
         async () => {
           const c = await attempt(expired, short);
           return c === 'node/break-glass-unknown' ? undefined : c;

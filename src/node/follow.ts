@@ -1,0 +1,62 @@
+/**
+ * What a hospital node knows from following its own hospital chain that the consortium rules can use.
+ *
+ * `HeaderView`: the block ids of the hospital's recent certified headers, so this node's consortium
+ * authority checks an index batch's checkpoint against the header it verified itself (core/chain
+ * README, "Index batches and checkpoints"). Other hospitals, and heights it never held or has
+ * forgotten, answer undefined: the rule then falls back to the authority's signature, as it must —
+ * a validator never refuses for lack of information.
+ *
+ * `syncToPropose`: the `sync-validators` transaction this hospital's chain should adopt, but only when
+ * every member it adds is known to run a validator. The consortium puts every doctor of validator rank
+ * in the hospital's set; a doctor who does not run a node with their key would hold weight without
+ * voting, and enough of them stop the chain. So a set that adds anyone else waits until the operator
+ * lists their key in the config (`validatorKeys`).
+ */
+import { validatorSyncFor } from '../lib/core/chain/rules/hospital-set.js';
+import type { HospitalHeaderView } from '../lib/core/chain/rules/context.js';
+import { validatorSetOf } from '../lib/core/chain/rules/lookup.js';
+import type { ChainState } from '../lib/core/chain/store.js';
+import type { SyncValidators } from '../lib/core/chain/tx/sync-validators.js';
+import { toHex } from '../lib/core/crypto/index.js';
+
+/** Heights remembered: index batches checkpoint the hospital head every few seconds, so an hour's worth. */
+export const HEADER_VIEW_HEIGHTS = 4096;
+
+export class HeaderView {
+  private readonly hashes = new Map<number, Uint8Array>();
+
+  constructor(
+    readonly hospitalId: string,
+    private readonly keep = HEADER_VIEW_HEIGHTS
+  ) {}
+
+  /** A block of this hospital's chain committed (or replayed) with this id. */
+  note(height: number, hash: Uint8Array): void {
+    this.hashes.set(height, hash);
+    this.hashes.delete(height - this.keep);
+  }
+
+  readonly lookup: HospitalHeaderView = (hospitalId, height) =>
+    hospitalId === this.hospitalId ? this.hashes.get(height) : undefined;
+}
+
+/**
+ * The sync transaction to propose now, or null: none needed, or it would add a member not known to
+ * run a validator (`running`: the current set's keys count as running, plus the configured ones).
+ */
+export function syncToPropose(
+  consortium: ChainState,
+  hospitalState: ChainState,
+  hospitalId: string,
+  consortiumHeight: number,
+  extraRunning: ReadonlySet<string>
+): SyncValidators | null {
+  const tx = validatorSyncFor(consortium, hospitalState, hospitalId, consortiumHeight);
+  if (!tx) return null;
+  const current = new Set(validatorSetOf(hospitalState).validators.map((m) => toHex(m.key)));
+  const unknown = tx.set.validators.filter(
+    (m) => !current.has(toHex(m.key)) && !extraRunning.has(toHex(m.key))
+  );
+  return unknown.length === 0 ? tx : null;
+}
