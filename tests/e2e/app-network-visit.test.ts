@@ -5,7 +5,7 @@
  * with a one-category grant finds that category only; the patient revokes offline, comes back
  * online, and the doctor's next search is refused by name.
  */
-import { chromium, expect, test, type Browser, type BrowserContext, type Page } from '@playwright/test';
+import { chromium, expect, test, type Browser, type Page } from '@playwright/test';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,7 +28,13 @@ let dir: string;
 let net: AppDevnet;
 let patient: AppUser;
 let doctorA: AppUser;
+let doctorB: AppUser;
 let browser: Browser;
+let browserB: Browser;
+let patientBrowser: Browser;
+let patientPage: Page;
+let docA: Page;
+let docB: Page;
 
 test.describe.configure({ mode: 'serial' });
 
@@ -38,25 +44,44 @@ test.beforeAll(async () => {
   net = await startAppDevnet(dir, 'app-network-visit');
   patient = await net.user('patient', 'Rahim Uddin');
   doctorA = await net.user('doctor', 'Dr. Ayesha Rahman', 'H1');
+  doctorB = await net.user('doctor', 'Dr. Karim Hossain', 'H2');
+  // Launched here, not in a test: a browser launched inside a test is closed when that test ends, and the
+  // patient's phone and the doctors' PCs live across the three tests. Chromium opens the fake camera's
+  // file when the camera starts, so the QR videos are written later, before each scan.
+  const launch = (extra: string[] = []) =>
+    chromium.launch({
+      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      args: [...CHROMIUM_ARGS, ...extra]
+    });
+  const camera = (file: string) => [
+    '--use-fake-device-for-media-stream',
+    '--use-fake-ui-for-media-stream',
+    `--use-file-for-fake-video-capture=${join(dir, file)}`
+  ];
+  [patientBrowser, browser, browserB] = await Promise.all([
+    launch(),
+    launch(camera('grant-a.y4m')),
+    launch(camera('grant-b.y4m'))
+  ]);
+  // Contexts too: Playwright closes pages opened during a test when that test ends.
+  const phone = async (b: Browser) => (await b.newContext({ viewport: PHONE })).newPage();
+  [patientPage, docA, docB] = await Promise.all([phone(patientBrowser), phone(browser), phone(browserB)]);
+  if (process.env.DEBUG_APP)
+    for (const [who, p] of [
+      ['patient', patientPage],
+      ['docA', docA],
+      ['docB', docB]
+    ] as const)
+      p.on('console', (m) => console.log(`[${who}]`, m.type(), m.text()));
 });
 
 test.afterAll(async () => {
+  await browserB?.close();
+  await patientBrowser?.close();
   await browser?.close();
   await net?.stop();
   rmSync(dir, { recursive: true, force: true });
 });
-
-async function doctorBrowser(video: string): Promise<Browser> {
-  return chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: [
-      ...CHROMIUM_ARGS,
-      '--use-fake-device-for-media-stream',
-      '--use-fake-ui-for-media-stream',
-      `--use-file-for-fake-video-capture=${video}`
-    ]
-  });
-}
 
 async function waitSent(page: Page, kind: string) {
   await expect
@@ -71,20 +96,29 @@ async function waitSent(page: Page, kind: string) {
 /** The patient grants `doctor` the given categories (by their English names), read and write; returns the link. */
 async function grant(page: Page, doctor: AppUser, hospitalName: string, categories: RegExp[]) {
   await nav(page, 'Patient');
-  await cacheDirectory(page, [
-    directoryOf(doctor, doctor.actor.name.includes('Karim') ? 'H2' : 'H1', hospitalName)
-  ]);
   await page.getByRole('tab', { name: 'Doctors' }).click();
-  await page.getByLabel('Search doctors').fill(doctor.name);
-  await page.getByRole('button', { name: 'Choose this doctor' }).first().click();
+  // The app refreshes the directory from the chain after unlock (replacing the cache); the names the
+  // chain does not hold are added to the cache after that, as an earlier download would have left them.
+  await expect(page.getByText(/doctors? available offline/)).toBeVisible(NET);
+  await cacheDirectory(page, [
+    directoryOf(doctor, doctor.name.includes('Karim') ? 'H2' : 'H1', hospitalName)
+  ]);
+  const choose = page.getByRole('button', { name: 'Choose this doctor' });
+  await expect(async () => {
+    await nav(page, 'Home');
+    await nav(page, 'Patient');
+    await page.getByRole('tab', { name: 'Doctors' }).click();
+    await page.getByLabel('Search doctors').fill(doctor.name);
+    await expect(choose).toHaveCount(1, { timeout: 5_000 });
+  }).toPass(NET);
+  await choose.click();
   for (const c of categories) await page.getByLabel(c).check();
   await page.getByLabel('Write new records').check();
   await page.getByTestId('grant-create').click();
   return page.getByLabel('Or share this link').inputValue();
 }
 
-async function scan(context: BrowserContext, doctor: AppUser): Promise<Page> {
-  const doc = await context.newPage();
+async function scan(doc: Page, doctor: AppUser): Promise<Page> {
   await importUser(doc, net.appUrl, doctor);
   await nav(doc, 'Doctor');
   await doc.getByTestId('scan-start').click();
@@ -92,20 +126,19 @@ async function scan(context: BrowserContext, doctor: AppUser): Promise<Page> {
   return doc;
 }
 
-test('(a) a doctor writes a diagnosis under a QR grant and the patient sees it verified', async ({
-  page
-}) => {
+test('(a) a doctor writes a diagnosis under a QR grant and the patient sees it verified', async () => {
   test.setTimeout(300_000);
-  if (process.env.DEBUG_APP) page.on('console', (m) => console.log('[patient]', m.type(), m.text()));
-  await page.setViewportSize(PHONE);
+  const page = patientPage;
   await importUser(page, net.appUrl, patient);
-  const link = await grant(page, doctorA, 'Dhaka Medical College Hospital', [/Endocrine/]);
+  const link = await grant(page, doctorA, 'Dhaka Medical College Hospital', [
+    /Endocrine/,
+    /Heart and circulation/
+  ]);
   await waitSent(page, 'grant');
 
   const video = join(dir, 'grant-a.y4m');
   qrToY4m(link, video);
-  browser = await doctorBrowser(video);
-  const doc = await scan(await browser.newContext({ viewport: PHONE }), doctorA);
+  const doc = await scan(docA, doctorA);
   await doc.getByRole('tab', { name: 'Write record' }).click();
   await doc.getByLabel('Category').selectOption('IV');
   await doc.locator('#w-code').fill('E11');
@@ -126,4 +159,80 @@ test('(a) a doctor writes a diagnosis under a QR grant and the patient sees it v
   await expect(badge).toHaveAttribute('data-state', 'verified', NET);
   await expect(page.locator('article')).toContainText('Type 2 diabetes mellitus');
   await page.screenshot({ path: `${SCREENSHOTS}/network-patient-verified.png`, fullPage: true });
+});
+
+async function write(doc: Page, category: string, code: string, condition: string) {
+  await doc.getByRole('tab', { name: 'Write record' }).click();
+  await doc.getByLabel('Category').selectOption(category);
+  await doc.locator('#w-code').fill(code);
+  await doc.getByLabel('Diagnosis (condition)').fill(condition);
+  await doc.getByRole('button', { name: 'Sign and save record' }).click();
+  await expect
+    .poll(
+      async () => (await outbox(doc)).filter((e) => e.kind === 'record' && e.status === 'sent').length,
+      NET
+    )
+    .toBeGreaterThanOrEqual(2);
+}
+
+test('(b) a doctor at another hospital with a one-category grant finds that category only', async () => {
+  test.setTimeout(300_000);
+  // A second record, in a category doctor B will not be granted.
+  await write(docA, 'IX', 'I10', 'Essential hypertension');
+
+  const page = patientPage;
+  const link = await grant(page, doctorB, 'Chittagong General Hospital', [/Endocrine/]);
+  await expect.poll(async () => (await outbox(page)).filter((e) => e.status === 'sent').length, NET).toBe(2);
+
+  const video = join(dir, 'grant-b.y4m');
+  qrToY4m(link, video);
+  await scan(docB, doctorB);
+  await docB.getByRole('tab', { name: 'Patient history' }).click();
+  // Only the granted category can even be asked for.
+  await expect(docB.locator('#doc-cat option')).toHaveText(['All', /Endocrine/]);
+  await docB.getByRole('button', { name: 'Find records' }).click();
+  const cards = docB.locator('article');
+  await expect(cards).toHaveCount(1, NET);
+  await expect(cards).toContainText('Type 2 diabetes mellitus');
+  await expect(cards).toContainText('Dhaka Medical College Hospital');
+  await expect(docB.getByTestId('verified-badge')).toHaveAttribute('data-state', 'verified');
+  await expect(docB.getByText('Essential hypertension')).toHaveCount(0);
+  await docB.screenshot({ path: `${SCREENSHOTS}/network-doctor-b-one-category.png`, fullPage: true });
+
+  // The patient's own view has both records.
+  await nav(page, 'Home');
+  await nav(page, 'Patient');
+  await expect(page.getByRole('button', { name: 'Open record' })).toHaveCount(2, NET);
+});
+
+test('(c) the patient revokes offline; back online, the doctor’s next search is refused by name', async () => {
+  test.setTimeout(300_000);
+  const page = patientPage;
+  await page.context().setOffline(true);
+  await page.getByRole('tab', { name: 'Who has access' }).click();
+  const row = page.getByTestId('holders').locator('li', { hasText: doctorB.name });
+  await row.getByRole('button', { name: 'Revoke access' }).click();
+  await expect(page.getByTestId('holders').locator('li', { hasText: doctorB.name })).toHaveCount(0);
+  // Signed and queued on the device, not yet on the network.
+  await expect
+    .poll(async () => (await outbox(page)).filter((e) => e.kind === 'revocation').map((e) => e.status))
+    .toEqual(['pending']);
+  await expect(page.getByTestId('outbox-badge')).toContainText('1');
+
+  await page.context().setOffline(false);
+  await expect
+    .poll(async () => (await outbox(page)).filter((e) => e.kind === 'revocation').map((e) => e.status), NET)
+    .toEqual(['sent']);
+
+  await docB.getByRole('button', { name: 'Find records' }).click();
+  const banner = docB.getByRole('alert');
+  await expect(banner).toHaveAttribute('data-code', 'consent/revoked', NET);
+  await expect(banner).toContainText('The patient has withdrawn this access.');
+  await docB.screenshot({ path: `${SCREENSHOTS}/network-doctor-b-revoked.png`, fullPage: true });
+
+  // Doctor A's grant is untouched.
+  await docA.getByRole('tab', { name: 'Patient history' }).click();
+  await docA.getByLabel('Category').selectOption('');
+  await docA.getByRole('button', { name: 'Find records' }).click();
+  await expect(docA.locator('article')).toHaveCount(2, NET);
 });
