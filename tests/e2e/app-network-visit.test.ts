@@ -6,11 +6,15 @@
  * online, and the doctor's next search is refused by name.
  */
 import { chromium, expect, test, type Browser, type Page } from '@playwright/test';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { sha256, toHex } from '../../src/lib/core/crypto/index.js';
+import { stopProcess } from '../../src/node/devnet/process.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CHROMIUM_ARGS } from '../../playwright.config.js';
-import { PHONE, SCREENSHOTS, nav, qrToY4m } from './app-support.js';
+import { PHONE, SCREENSHOTS, nav, qrToY4m, serveBuild, type StaticServer } from './app-support.js';
 import {
   cacheDirectory,
   directoryOf,
@@ -35,6 +39,8 @@ let patientBrowser: Browser;
 let patientPage: Page;
 let docA: Page;
 let docB: Page;
+let liar: ChildProcess | undefined;
+let liarApp: StaticServer | undefined;
 
 test.describe.configure({ mode: 'serial' });
 
@@ -76,6 +82,8 @@ test.beforeAll(async () => {
 });
 
 test.afterAll(async () => {
+  if (liar) await stopProcess(liar);
+  await liarApp?.close();
   await browserB?.close();
   await patientBrowser?.close();
   await browser?.close();
@@ -235,4 +243,80 @@ test('(c) the patient revokes offline; back online, the doctor’s next search i
   await docA.getByLabel('Category').selectOption('');
   await docA.getByRole('button', { name: 'Find records' }).click();
   await expect(docA.locator('article')).toHaveCount(2, NET);
+});
+
+test('(d) a node serving an altered record: the app shows the alarm, not the record', async () => {
+  test.setTimeout(300_000);
+  // The sealed blobs as doctor A's app sent them (still in its outbox), for the lying node to alter.
+  const sent = await docA.evaluate(
+    () =>
+      new Promise<string[]>((ok, fail) => {
+        const req = indexedDB.open('carechain');
+        req.onsuccess = () => {
+          const all = req.result.transaction('outbox').objectStore('outbox').getAll();
+          all.onsuccess = () =>
+            ok(
+              (all.result as { kind: string; bytes: Uint8Array }[])
+                .filter((e) => e.kind === 'record')
+                .map((e) => Array.from(e.bytes, (b) => b.toString(16).padStart(2, '0')).join(''))
+            );
+          all.onerror = () => fail(all.error);
+        };
+      })
+  );
+  expect(sent).toHaveLength(2);
+  const blobsFile = join(dir, 'liar-blobs.json');
+  writeFileSync(
+    blobsFile,
+    JSON.stringify(Object.fromEntries(sent.map((hex) => [toHex(sha256(Buffer.from(hex, 'hex'))), hex])))
+  );
+  const port = net.nodes[0]!.ports.http + 2000;
+  liar = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      'tests/e2e/app-network-liar.ts',
+      net.nodes[2]!.addr,
+      blobsFile,
+      net.layout.genesisFile,
+      String(port)
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] }
+  );
+  const line = await new Promise<string>((ok, fail) => {
+    createInterface({ input: liar!.stdout! }).once('line', ok);
+    liar!.once('exit', (code) => fail(new Error(`liar exited ${code}`)));
+  });
+  const liarUrl = (JSON.parse(line) as { url: string }).url;
+  // The same app, deployed to name only the lying node.
+  const appDir = join(dir, 'app-liar');
+  cpSync(join(dir, 'app'), appDir, { recursive: true });
+  writeFileSync(
+    join(appDir, 'carechain-network.json'),
+    JSON.stringify({ genesisHash: net.layout.consortiumHash, nodes: [liarUrl], devnet: true })
+  );
+  liarApp = await serveBuild(appDir);
+
+  const page = await (await patientBrowser.newContext({ viewport: PHONE })).newPage();
+  await importUser(page, liarApp.url, patient);
+  const open = page.getByRole('button', { name: 'Open record' });
+  await expect(async () => {
+    await nav(page, 'Home');
+    await nav(page, 'Patient');
+    await expect(open).toHaveCount(2, { timeout: 10_000 });
+  }).toPass(NET);
+  const codes: (string | null)[] = [];
+  for (let i = 0; i < 2; i++) {
+    await open.nth(i).click();
+    const banner = page.getByRole('alert').first();
+    await expect(banner).toBeVisible(NET);
+    codes.push(await banner.getAttribute('data-code'));
+  }
+  expect(codes).toContain('light/record-altered');
+  await expect(page.getByTestId('verified-badge').filter({ hasText: 'Verified' })).toHaveCount(0);
+  await expect(page.getByText('Type 2 diabetes mellitus')).toHaveCount(0);
+  await open.nth(codes.indexOf('light/record-altered')).click();
+  await expect(page.getByRole('alert').first()).toHaveClass(/alarm/);
+  await page.screenshot({ path: `${SCREENSHOTS}/network-record-altered.png`, fullPage: true });
 });
