@@ -320,3 +320,37 @@ test('(d) a node serving an altered record: the app shows the alarm, not the rec
   await expect(page.getByRole('alert').first()).toHaveClass(/alarm/);
   await page.screenshot({ path: `${SCREENSHOTS}/network-record-altered.png`, fullPage: true });
 });
+
+test('the access log shows, from the hospital chains, who wrote and who read the records', async () => {
+  test.setTimeout(300_000);
+  const page = patientPage;
+  const log = page.locator('ol.log');
+  await expect(async () => {
+    await nav(page, 'Home');
+    await nav(page, 'Patient');
+    await page.getByRole('tab', { name: 'Access log' }).click();
+    await expect(log).toContainText('Dr. Karim Hossain read', { timeout: 10_000 });
+  }).toPass(NET);
+  await expect(log).toContainText('Dr. Ayesha Rahman wrote');
+  await expect(log).toContainText('Dr. Ayesha Rahman read');
+  await expect(log).toContainText('Dr. Karim Hossain lost access');
+  await expect(page.getByTestId('access-timeline')).toBeVisible();
+  await page.screenshot({ path: `${SCREENSHOTS}/network-access-log.png`, fullPage: true });
+});
+
+test('the account restored from its backup on a new device sees the same records, verified', async () => {
+  test.setTimeout(300_000);
+  const page = await (await patientBrowser.newContext({ viewport: PHONE })).newPage();
+  await importUser(page, net.appUrl, patient);
+  const open = page.getByRole('button', { name: 'Open record' });
+  await expect(async () => {
+    await nav(page, 'Home');
+    await nav(page, 'Patient');
+    await expect(open).toHaveCount(2, { timeout: 10_000 });
+  }).toPass(NET);
+  for (let i = 0; i < 2; i++) {
+    await open.nth(i).click();
+    await expect(page.getByTestId('verified-badge')).toHaveAttribute('data-state', 'verified', NET);
+    await page.getByRole('button', { name: /Back to records/ }).click();
+  }
+});

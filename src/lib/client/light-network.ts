@@ -555,6 +555,10 @@ export async function createLightNetwork(o: LightNetworkOptions): Promise<LightN
     if (account.role !== 'patient') throw new CoreError('account/wrong-role', { role: account.role });
     const mine = [...held.values()].filter((h) => h.blob).map((h) => h.ref);
     const refs = mine.length > 0 ? mine : (await recordsByCategory(account, {})).filter((r) => r.authorId);
+    const grants = await localGrants(await cacheFor(account));
+    // Readers are keys on the chain; the names are the ones this device knows (directory, own grants).
+    const names = new Map((await cachedDirectory(o.db)).map((d) => [d.id, d.name]));
+    for (const g of grants) names.set(g.doctor.id, g.doctor.name);
     const out: AccessLogEntry[] = [];
     for (const r of refs) {
       out.push({
@@ -576,6 +580,7 @@ export async function createLightNetwork(o: LightNetworkOptions): Promise<LightN
             at: log.time,
             action: log.purpose.startsWith('break-glass') ? 'break-glass' : 'read',
             actorId: toHex(log.reader),
+            ...(names.has(toHex(log.reader)) ? { actorName: names.get(toHex(log.reader))! } : {}),
             recordId: r.id,
             category: r.category,
             hospitalName: r.hospitalName,
@@ -585,7 +590,7 @@ export async function createLightNetwork(o: LightNetworkOptions): Promise<LightN
         if (!page.more) break;
       }
     }
-    for (const g of await localGrants(await cacheFor(account))) {
+    for (const g of grants) {
       out.push({ at: g.notBefore, action: 'grant', actorId: g.doctor.id, actorName: g.doctor.name });
       if (g.revokedAt)
         out.push({ at: g.revokedAt, action: 'revoke', actorId: g.doctor.id, actorName: g.doctor.name });
