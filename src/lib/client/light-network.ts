@@ -243,11 +243,7 @@ export async function createLightNetwork(o: LightNetworkOptions): Promise<LightN
       default:
         // A registration, recovery, rank or hospital change goes on chain with a majority of the
         // managers' approvals in one transaction; no node yet keeps requests while approvals gather.
-        throw new CoreError(
-          'client/not-connected',
-          { detail: `no node collects ${action.kind} approvals yet; the action waits in the outbox` },
-          'ignore'
-        );
+        throw new CoreError('client/no-relay', { kind: action.kind }, 'ignore');
     }
   }
 
@@ -605,11 +601,7 @@ export async function createLightNetwork(o: LightNetworkOptions): Promise<LightN
     writeRecord,
     registrationStatus,
     async pendingRequests() {
-      throw new CoreError(
-        'client/not-connected',
-        { detail: 'no node keeps registration requests while approvals gather' },
-        'ignore'
-      );
+      throw new CoreError('client/no-relay', { kind: 'registration' }, 'ignore');
     },
     hospitals,
     directory,

@@ -132,7 +132,10 @@ export const ERROR_CODES = {
   'light/no-peers': 'No node could be reached, or every node reached was caught answering wrongly.',
   // node: break-glass reads (src/node/services.ts)
   'node/break-glass-unknown':
-    'The break-glass statement is not on the consortium chain (yet): submit it, wait for it to commit, retry.'
+    'The break-glass statement is not on the consortium chain (yet): submit it, wait for it to commit, retry.',
+  // client network (src/lib/client/light-network.ts)
+  'client/no-relay':
+    'No node keeps requests while the managers approve them yet; the request waits on this device.'
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
