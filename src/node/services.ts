@@ -64,8 +64,14 @@ export interface ServiceDeps {
 
 export async function registerServices(host: NetHost, d: ServiceDeps): Promise<void> {
   const now = d.now ?? Date.now;
+  // Refusals (consent, account, chain, node …) are security events the operator must see, so they are
+  // logged at info; malformed traffic (decode/net) is the fuzz noise a public node lives with: debug.
   const onError = (err: CoreError, info: { peer: string; protocol: string }) =>
-    d.log.debug('protocol error', { code: err.code, ...info });
+    /^(decode|net)\//.test(err.code)
+      ? d.log.debug('protocol error', { code: err.code, ...info })
+      : d.log.info('refused', { code: err.code, ...info });
+  const refusedTx = (code: string, peer: string, chainId: string, tx: Uint8Array) =>
+    d.log.info('refused tx', { code, peer, chainId, txHash: toHex(txHash(tx)) });
   const clients = { guard: d.guards.clients, onError };
   const peers = { guard: d.guards.peers, onError };
   const chain = (chainId: string) => {
@@ -115,6 +121,7 @@ export async function registerServices(host: NetHost, d: ServiceDeps): Promise<v
           return { accepted: true, txHash: id };
         } catch (e) {
           const err = isCoreError(e) ? e : new CoreError('chain/bad-tx', { detail: String(e) });
+          refusedTx(err.code, ctx.peer, req.chainId, req.tx);
           return { accepted: false, code: err.code, message: ERROR_CODES[err.code] };
         }
       }
@@ -133,8 +140,11 @@ export async function registerServices(host: NetHost, d: ServiceDeps): Promise<v
           timeoutMs: TX_BATCH_LIMITS.timeoutMs - 2_000
         });
         return Promise.all(
-          verdicts.map(async (r): Promise<TxBatchVerdict> => {
-            if (!r.ok) return { accepted: false, code: r.error.code };
+          verdicts.map(async (r, i): Promise<TxBatchVerdict> => {
+            if (!r.ok) {
+              refusedTx(r.error.code, ctx.peer, req.chainId, req.txs[i]!);
+              return { accepted: false, code: r.error.code };
+            }
             const txHash = fromHex(r.id);
             if (!r.done) return { accepted: true, txHash, height: null };
             try {
