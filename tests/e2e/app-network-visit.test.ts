@@ -91,6 +91,11 @@ test.afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+/** Figures measured on the way, printed (not asserted: a test is not a benchmark). */
+function figure(name: string, since: number) {
+  console.log(`[app-network] ${name}: ${Date.now() - since}`);
+}
+
 async function waitSent(page: Page, kind: string) {
   await expect
     .poll(
@@ -142,7 +147,9 @@ test('(a) a doctor writes a diagnosis under a QR grant and the patient sees it v
     /Endocrine/,
     /Heart and circulation/
   ]);
+  let t0 = Date.now();
   await waitSent(page, 'grant');
+  figure('grant_committed_ms', t0);
 
   const video = join(dir, 'grant-a.y4m');
   qrToY4m(link, video);
@@ -152,7 +159,10 @@ test('(a) a doctor writes a diagnosis under a QR grant and the patient sees it v
   await doc.locator('#w-code').fill('E11');
   await doc.getByLabel('Diagnosis (condition)').fill('Type 2 diabetes mellitus');
   await doc.getByRole('button', { name: 'Sign and save record' }).click();
+  t0 = Date.now();
   await waitSent(doc, 'record');
+  figure('record_written_ms (2 mirrors, attestations, hospital block)', t0);
+  t0 = Date.now();
 
   // The patient's records come from the consortium index through both chains, verified in the browser.
   const open = page.getByRole('button', { name: 'Open record' });
@@ -165,6 +175,7 @@ test('(a) a doctor writes a diagnosis under a QR grant and the patient sees it v
   await open.click();
   const badge = page.getByTestId('verified-badge');
   await expect(badge).toHaveAttribute('data-state', 'verified', NET);
+  figure('record_indexed_listed_verified_ms (consortium index + both chains, in Chromium)', t0);
   await expect(page.locator('article')).toContainText('Type 2 diabetes mellitus');
   await page.screenshot({ path: `${SCREENSHOTS}/network-patient-verified.png`, fullPage: true });
 });
@@ -228,6 +239,7 @@ test('(c) the patient revokes offline; back online, the doctor’s next search i
   await expect(page.getByTestId('outbox-badge')).toContainText('1');
 
   await page.context().setOffline(false);
+  const t0 = Date.now();
   await expect
     .poll(async () => (await outbox(page)).filter((e) => e.kind === 'revocation').map((e) => e.status), NET)
     .toEqual(['sent']);
@@ -235,6 +247,7 @@ test('(c) the patient revokes offline; back online, the doctor’s next search i
   await docB.getByRole('button', { name: 'Find records' }).click();
   const banner = docB.getByRole('alert');
   await expect(banner).toHaveAttribute('data-code', 'consent/revoked', NET);
+  figure('online_to_doctor_refused_ms (revocation sent, committed, next search refused)', t0);
   await expect(banner).toContainText('The patient has withdrawn this access.');
   await docB.screenshot({ path: `${SCREENSHOTS}/network-doctor-b-revoked.png`, fullPage: true });
 
