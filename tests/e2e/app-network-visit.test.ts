@@ -355,6 +355,9 @@ test('the account restored from its backup on a new device sees the same records
   test.setTimeout(300_000);
   const page = await (await patientBrowser.newContext({ viewport: PHONE })).newPage();
   await importUser(page, net.appUrl, patient);
+  // The account screen reads the registration from proven consortium state: 2 of 3 managers approved.
+  await expect(page.getByText('Registered: a majority of managers approved.')).toBeVisible(NET);
+  await expect(page.getByText('2 of 2 approvals needed (3 managers)')).toBeVisible();
   const open = page.getByRole('button', { name: 'Open record' });
   await expect(async () => {
     await nav(page, 'Home');
