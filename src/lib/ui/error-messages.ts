@@ -219,6 +219,10 @@ export const MESSAGES: Record<string, Sentence> = {
   ],
   'node/rate-limited': ['Too many requests; wait a moment.', 'খুব বেশি অনুরোধ; একটু অপেক্ষা করুন।'],
   'node/duplicate-tx': ['The network already has this action.', 'নেটওয়ার্কে এই কাজটি আগেই আছে।'],
+  'node/break-glass-unknown': [
+    'This emergency access statement is not on the shared chain yet, so the record cannot be opened with it.',
+    'এই জরুরি প্রবেশের বিবৃতিটি এখনও যৌথ চেইনে নেই, তাই এটি দিয়ে রেকর্ডটি খোলা যাবে না।'
+  ],
   'node/blob-missing': ['The record’s stored copy could not be found.', 'রেকর্ডের সংরক্ষিত কপি পাওয়া যায়নি।'],
   'node/few-mirrors': [
     'Too few storage machines are available right now.',
@@ -258,6 +262,10 @@ export const MESSAGES: Record<string, Sentence> = {
   'client/wrong-passphrase': ['That passphrase is not right.', 'পাসফ্রেজটি সঠিক নয়।'],
   'client/weak-passphrase': ['The passphrase is too short.', 'পাসফ্রেজটি খুব ছোট।'],
   'client/bad-backup': ['This file is not a carechain backup.', 'এই ফাইলটি কেয়ারচেইন ব্যাকআপ নয়।'],
+  'client/no-relay': [
+    'Saved and signed. It waits here until the network can hold requests while the managers approve; nothing is lost.',
+    'সংরক্ষিত ও স্বাক্ষরিত। ব্যবস্থাপকেরা অনুমোদন দেওয়া পর্যন্ত নেটওয়ার্ক অনুরোধ রাখতে না পারা পর্যন্ত এটি এখানে অপেক্ষা করবে; কিছুই হারাবে না।'
+  ],
   'client/not-connected': [
     'The app is not connected to the carechain network yet.',
     'অ্যাপটি এখনও কেয়ারচেইন নেটওয়ার্কে যুক্ত হয়নি।'
