@@ -67,6 +67,17 @@ export async function runDevnet(o: DevnetOptions): Promise<void> {
       });
 
   const nodes = layout.hospitals.flatMap((h) => h.nodes);
+  // The app's deployment file beside index.html: the genesis hash it pins and the nodes it may ask.
+  // The devnet is the deployer here, so it writes it (src/lib/client/network-config.ts reads it).
+  if (existsSync(join(staticDir, 'index.html')))
+    writeFileSync(
+      join(staticDir, 'carechain-network.json'),
+      JSON.stringify({
+        genesisHash: layout.consortiumHash,
+        nodes: nodes.map((n) => n.httpUrl),
+        devnet: true
+      }) + '\n'
+    );
   const children: ChildProcess[] = nodes.map((n) => spawnNode(n.configFile, join(n.dir, 'node.log')));
   let stopping = false;
   const stopAll = async () => {
