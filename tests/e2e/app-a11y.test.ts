@@ -48,8 +48,9 @@ async function withAccount(browser: Browser, acc: TestAccount): Promise<Page> {
 
 async function eachTab(page: Page, screen: string) {
   const tabs = page.getByRole('tab');
+  // The tab list renders after the unlock gate: wait for it rather than count an empty page.
+  await expect.poll(() => tabs.count(), { timeout: 30_000 }).toBeGreaterThan(1);
   const n = await tabs.count();
-  expect(n).toBeGreaterThan(1);
   for (let i = 0; i < n; i++) {
     const tab = tabs.nth(i);
     const id = (await tab.getAttribute('data-testid'))!.replace('tab-', '');
