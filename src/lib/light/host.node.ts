@@ -2,7 +2,7 @@
  * The same light client in Node (tests, benchmarks, command-line tools): dials hospital nodes over
  * TCP, or WebSockets where the runtime has a WebSocket client (Node 22+).
  */
-import './polyfill.node.js';
+import '../net/polyfill.node.js';
 import { createLibp2p, type Libp2p } from 'libp2p';
 import { tcp } from '@libp2p/tcp';
 import { webSockets } from '@libp2p/websockets';

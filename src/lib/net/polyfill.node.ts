@@ -1,7 +1,7 @@
 /**
- * libp2p 3 uses Promise.withResolvers, which Node 20 lacks (Node 22 has it). Imported first by the
- * light client's Node entry points; does nothing where the runtime has it. (src/node has the same
- * for the node process; light may not import node.)
+ * libp2p 3 uses Promise.withResolvers, which Node 20 lacks (Node 22 has it). Imported first by every
+ * Node entry point that loads libp2p — the node process (through src/node/polyfills.ts) and the light
+ * client in Node — so it lives here, in the layer both may import; does nothing where the runtime has it.
  */
 declare global {
   interface PromiseConstructor {
