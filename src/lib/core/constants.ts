@@ -116,7 +116,12 @@ export const TAGS = {
   txSyncValidators: 'cc/tx/sync-validators',
   // net: many transactions on one stream (src/lib/net/tx-batch.ts)
   netTxBatch: 'cc/net/tx-batch',
-  netTxBatchResult: 'cc/net/tx-batch-result'
+  netTxBatchResult: 'cc/net/tx-batch-result',
+  // chain: registry requests waiting for the managers' approvals (src/lib/core/chain/mail.ts)
+  mailPost: 'cc/mail-post',
+  // net: the nodes' request mailbox (src/lib/net/mailbox.ts)
+  netMailRequest: 'cc/net/mail-request',
+  netMailResponse: 'cc/net/mail-response'
 } as const;
 
 export type TypeTag = (typeof TAGS)[keyof typeof TAGS];
