@@ -29,6 +29,7 @@ import { handleMirror } from '../lib/net/mirror.js';
 import type { NetGuard } from '../lib/net/rate-limit.js';
 import type { NetHost, ServeContext } from '../lib/net/rpc.js';
 import { handleStateProof } from '../lib/net/state-proof.js';
+import { handleRecord } from '../lib/net/record-fetch.js';
 import { handleTxProof } from '../lib/net/tx-proof.js';
 import { handleTxSubmit } from '../lib/net/tx-submit.js';
 import { handleTxBatch, TX_BATCH_LIMITS, type TxBatchVerdict } from '../lib/net/tx-batch.js';
@@ -224,6 +225,20 @@ export async function registerServices(host: NetHost, d: ServiceDeps): Promise<v
     clients
   );
 
+  /** A transaction's inclusion proof by its position (the light client knows it from the index). */
+  const txProofAt = async (chainId: string, height: number, txIndex: number) => {
+    const stored = await chain(chainId).history.block(height);
+    const block = stored ? blockCodec.decode(stored.block) : undefined;
+    const tx = block?.txs[txIndex];
+    if (!stored || !block || !tx) throw new CoreError('chain/unknown-record', { height, txIndex }, 'ignore');
+    return {
+      header: headerCodec.encode(block.header) as never,
+      commit: stored.cert as never,
+      tx: tx as never,
+      proof: txProofCodec.encode(proveTx(block.txs, txIndex)) as never
+    };
+  };
+
   const mirror = d.mirror;
   if (!mirror) return;
 
@@ -258,24 +273,36 @@ export async function registerServices(host: NetHost, d: ServiceDeps): Promise<v
   );
 
   const nonces = new Map<string, number>();
-  await handleBlob(
+  /** A blob read, authorised and logged on the hospital chain before a single byte is served. */
+  const readBlob = async (auth: BlobAuth, ctx: ServeContext, before?: () => Promise<void>) => {
+    const purpose = authorise(auth, ctx);
+    const blob = await mirror.fetch(auth.hash);
+    if (!blob) throw new CoreError('node/blob-missing', { hash: toHex(auth.hash) }, 'ignore');
+    await before?.();
+    const log = createAccessLog(d.key.seed, d.key.publicKey, {
+      hospital: d.hospital,
+      reader: auth.requester,
+      record: auth.hash,
+      time: now(),
+      purpose
+    });
+    await d.hospitalDriver.submitAndWait(accessLogCodec.encode(log), 'access-log', ACCESS_LOG_TIMEOUT_MS);
+    d.onRead?.({ reader: auth.requester, record: auth.hash, bytes: blob.length });
+    return blob;
+  };
+  await handleBlob(host, { fetch: (auth, ctx) => readBlob(auth, ctx) }, undefined, clients);
+
+  // The record protocol: the same read (same authorisation, same access log) with the block proof.
+  await handleRecord(
     host,
     {
-      async fetch(auth: BlobAuth, ctx: ServeContext) {
-        const purpose = authorise(auth, ctx);
-        const blob = await mirror.fetch(auth.hash);
-        if (!blob) throw new CoreError('node/blob-missing', { hash: toHex(auth.hash) }, 'ignore');
-        // The read is logged on the hospital chain before a single byte is served.
-        const log = createAccessLog(d.key.seed, d.key.publicKey, {
-          hospital: d.hospital,
-          reader: auth.requester,
-          record: auth.hash,
-          time: now(),
-          purpose
+      async fetch(req, ctx) {
+        let proof: Awaited<ReturnType<typeof txProofAt>> | undefined;
+        // The proof is made before the read is logged: a block this node lacks is refused unlogged.
+        const blob = await readBlob(req.auth, ctx, async () => {
+          proof = await txProofAt(req.chainId, req.height, req.txIndex);
         });
-        await d.hospitalDriver.submitAndWait(accessLogCodec.encode(log), 'access-log', ACCESS_LOG_TIMEOUT_MS);
-        d.onRead?.({ reader: auth.requester, record: auth.hash, bytes: blob.length });
-        return blob;
+        return { ...proof!, blob };
       }
     },
     undefined,

@@ -223,6 +223,17 @@ describe('light client over libp2p', () => {
     expect(c.dropped.has(victim.peerId)).toBe(false);
   });
 
+  it('a node without the one-request record protocol is read the old way (proof and blob apart)', async () => {
+    const older = await startServer(join(dir, 'older'), SMALL_WORLD, ['honest'], { LIGHT_NO_RECORD: '1' });
+    try {
+      const { c } = client([older.host('honest')]);
+      expectAllRecords(await readAll(c));
+      expect(c.dropped.size).toBe(0);
+    } finally {
+      await older.stop();
+    }
+  });
+
   it('with only liars left, the client says so by name rather than answering', async () => {
     const { c } = client([main.host('forge-header')]);
     await expect(c.sync(CONSORTIUM_CHAIN_ID)).rejects.toSatisfy((e) => isCoreError(e, 'light/no-peers'));

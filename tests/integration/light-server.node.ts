@@ -34,10 +34,15 @@ import { SparseMerkleTree, smtProofCodec, stateKey } from '../../src/lib/core/st
 import { proveTx, txProofCodec, txRoot } from '../../src/lib/core/state/tx-merkle.js';
 import { indexTagFromCapability } from '../../src/lib/core/records/index-tag.js';
 import { record } from '../../src/lib/core/chain/fixtures.node.js';
+import { setEd25519Backend } from '../../src/lib/core/crypto/ed25519.js';
+import { nodeEd25519 } from '../../src/lib/core/crypto/ed25519.node.js';
 import { handleHeader } from '../../src/lib/net/header.js';
 import { handleStateProof } from '../../src/lib/net/state-proof.js';
 import { handleTxProof } from '../../src/lib/net/tx-proof.js';
-import { handleBlob, verifyBlobAuthSignature } from '../../src/lib/net/blob.js';
+import { handleBlob, verifyBlobAuthSignature, type BlobAuth } from '../../src/lib/net/blob.js';
+import { handleRecord } from '../../src/lib/net/record-fetch.js';
+import type { ServeContext } from '../../src/lib/net/rpc.js';
+import type { TxProofRequest } from '../../src/lib/net/tx-proof.js';
 import { certify, makeValidators } from '../../src/lib/light/test-chain.node.js';
 import {
   buildWorld,
@@ -174,54 +179,58 @@ async function serveWorld(host: NodeHost, w: World, mode: Mode): Promise<void> {
     opts
   );
 
-  await handleTxProof(
-    host.libp2p,
-    {
-      async prove(req) {
-        const chain = w.hospitals.find((h) => h.chainId === req.chainId);
-        if (!chain) throw new CoreError('chain/wrong-chain', { chainId: req.chainId }, 'ignore');
-        const blocks = mode === 'rewrite-hospital' ? alt.get(chain.chainId)! : chain.blocks;
-        const b = blocks[req.height - 1];
-        if (mode === 'slow') await new Promise((r) => setTimeout(r, SLOW_MS));
-        if (!b) throw new CoreError('chain/unknown-record', { height: req.height }, 'ignore');
-        const index = req.txIndex ?? b.txs.findIndex((tx) => bytesEqual(txHash(tx), req.txHash));
-        if (index < 0 || index >= b.txs.length)
-          throw new CoreError('chain/unknown-record', { height: req.height }, 'ignore');
-        return {
-          header: headerCodec.encode(b.header) as never,
-          commit: commitCertificateCodec.encode(b.cert) as never,
-          tx: b.txs[index] as never,
-          proof: txProofCodec.encode(proveTx(b.txs, index)) as never
-        };
-      }
-    },
-    undefined,
-    opts
-  );
+  const prove = async (req: Pick<TxProofRequest, 'chainId' | 'height' | 'txHash' | 'txIndex'>) => {
+    const chain = w.hospitals.find((h) => h.chainId === req.chainId);
+    if (!chain) throw new CoreError('chain/wrong-chain', { chainId: req.chainId }, 'ignore');
+    const blocks = mode === 'rewrite-hospital' ? alt.get(chain.chainId)! : chain.blocks;
+    const b = blocks[req.height - 1];
+    if (mode === 'slow') await new Promise((r) => setTimeout(r, SLOW_MS));
+    if (!b) throw new CoreError('chain/unknown-record', { height: req.height }, 'ignore');
+    const index = req.txIndex ?? b.txs.findIndex((tx) => bytesEqual(txHash(tx), req.txHash));
+    if (index < 0 || index >= b.txs.length)
+      throw new CoreError('chain/unknown-record', { height: req.height }, 'ignore');
+    return {
+      header: headerCodec.encode(b.header) as never,
+      commit: commitCertificateCodec.encode(b.cert) as never,
+      tx: b.txs[index] as never,
+      proof: txProofCodec.encode(proveTx(b.txs, index)) as never
+    };
+  };
 
-  await handleBlob(
-    host.libp2p,
-    {
-      async fetch(auth, ctx) {
-        if (!verifyBlobAuthSignature(auth))
-          throw new CoreError('crypto/bad-signature', { detail: 'blob request' });
-        if (auth.node !== peerId)
-          throw new CoreError('node/not-permitted', { detail: 'request is for another node' });
-        const rec = w.records.find((r) => bytesEqual(r.entry.mhrHash, auth.hash));
-        if (!rec) throw new CoreError('node/blob-missing', { hash: toHex(auth.hash) }, 'ignore');
-        if (!auth.capability || !bytesEqual(indexTagFromCapability(auth.capability), rec.tag))
-          throw new CoreError('consent/out-of-scope', { detail: 'capability is for another tag' });
-        if (mode === 'slow') await new Promise((r) => setTimeout(r, SLOW_MS));
-        if (ctx.signal.aborted) throw new CoreError('net/timeout', {}, 'ignore');
-        if (mode !== 'alter-blob') return rec.blob;
-        const altered = Uint8Array.from(rec.blob);
-        altered[altered.length - 1] = altered[altered.length - 1]! ^ 1;
-        return altered;
-      }
-    },
-    undefined,
-    opts
-  );
+  const blob = async (auth: BlobAuth, ctx: ServeContext) => {
+    if (!verifyBlobAuthSignature(auth))
+      throw new CoreError('crypto/bad-signature', { detail: 'blob request' });
+    if (auth.node !== peerId)
+      throw new CoreError('node/not-permitted', { detail: 'request is for another node' });
+    const rec = w.records.find((r) => bytesEqual(r.entry.mhrHash, auth.hash));
+    if (!rec) throw new CoreError('node/blob-missing', { hash: toHex(auth.hash) }, 'ignore');
+    if (!auth.capability || !bytesEqual(indexTagFromCapability(auth.capability), rec.tag))
+      throw new CoreError('consent/out-of-scope', { detail: 'capability is for another tag' });
+    if (mode === 'slow') await new Promise((r) => setTimeout(r, SLOW_MS));
+    if (ctx.signal.aborted) throw new CoreError('net/timeout', {}, 'ignore');
+    if (mode !== 'alter-blob') return rec.blob;
+    const altered = Uint8Array.from(rec.blob);
+    altered[altered.length - 1] = altered[altered.length - 1]! ^ 1;
+    return altered;
+  };
+
+  await handleTxProof(host.libp2p, { prove }, undefined, opts);
+  await handleBlob(host.libp2p, { fetch: blob }, undefined, opts);
+  // The one-request path (net/record-fetch.ts); LIGHT_NO_RECORD=1 serves as a node that predates it.
+  if (process.env['LIGHT_NO_RECORD'] !== '1')
+    await handleRecord(
+      host.libp2p,
+      {
+        async fetch(req, ctx) {
+          // Authorised first, as the node does: a refused reader learns nothing about the block either.
+          const bytes = await blob(req.auth, ctx);
+          const proof = await prove({ ...req, txHash: new Uint8Array(32) as never });
+          return { ...proof, blob: bytes };
+        }
+      },
+      undefined,
+      opts
+    );
 }
 
 /** The node's public HTTP face (src/node/http.ts), reduced to what a light client reads. */
@@ -248,6 +257,8 @@ async function main(): Promise<void> {
   const [dataDir, worldJson, modeList] = process.argv.slice(2);
   if (!dataDir || !worldJson || !modeList)
     throw new Error('usage: light-server.node.ts <dir> <world> <modes>');
+  // Signatures checked with node:crypto, as a hospital node does (src/node/run.ts).
+  setEd25519Backend(nodeEd25519);
   const world = buildWorld(JSON.parse(worldJson) as WorldOptions);
   const webrtc = process.env['LIGHT_WEBRTC'] === '1';
   const hosts: { mode: Mode; host: NodeHost; http: { server: Server; url: string } }[] = [];

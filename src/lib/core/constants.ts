@@ -121,7 +121,10 @@ export const TAGS = {
   mailPost: 'cc/mail-post',
   // net: the nodes' request mailbox (src/lib/net/mailbox.ts)
   netMailRequest: 'cc/net/mail-request',
-  netMailResponse: 'cc/net/mail-response'
+  netMailResponse: 'cc/net/mail-response',
+  // net: a record's inclusion proof and blob in one answer (src/lib/net/record-fetch.ts)
+  netRecordRequest: 'cc/net/record-request',
+  netRecordResponse: 'cc/net/record-response'
 } as const;
 
 export type TypeTag = (typeof TAGS)[keyof typeof TAGS];

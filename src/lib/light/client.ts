@@ -18,6 +18,9 @@ import { verifyHeaderUpdate, type SyncProgress, type TrustedHead } from './heade
 import { verifyStateAnswer, type StateAnswer } from './proofs.js';
 import { verifyBlob, verifyRecordRef, type TxAnswer, type VerifiedRecordRef } from './records.js';
 
+/** A record's block proof and blob, answered together. */
+export type RecordAnswer = TxAnswer & { blob: Uint8Array };
+
 /** Who reads a blob, and under which consent: what a node needs to decide and log the read. */
 export interface BlobAccess {
   /** The search capability of the record's category (proves the grant covers its index tag). */
@@ -37,6 +40,17 @@ export interface LightPeer {
   txProof(chainId: string, height: number, txIndex: number): Promise<TxAnswer>;
   /** `hash` names the blob; the peer decides whether the requester may read it. */
   blob(hash: Uint8Array, access?: BlobAccess): Promise<Uint8Array>;
+  /**
+   * Optional: the record's block proof and its blob in one request (net/record-fetch.ts), read under
+   * the same authorisation as `blob`. A peer without it is asked `txProof` and `blob` instead.
+   */
+  record?(
+    chainId: string,
+    height: number,
+    txIndex: number,
+    hash: Uint8Array,
+    access?: BlobAccess
+  ): Promise<RecordAnswer>;
   /** Optional: start connecting ahead of the first request, so several nodes are dialled at once. */
   connect?(): void;
 }
@@ -234,6 +248,17 @@ export class LightClient {
       height === head.header.height ? head.hash : this.certified.get(`${chainId}@${height}`);
     // Records start at successive peers, so a history spread over hospitals is fetched from many nodes.
     const start = this.turn++;
+    if (this.peers.every((p) => p.record)) {
+      // One request per record: proof and blob from the same node, both checked before either counts.
+      const got = await this.firstHonest(async (peer) => {
+        const a = await peer.record!(chainId, entry.height, entry.txIndex, entry.mhrHash, access);
+        const ref = verifyRecordRef(tag, entry, a, () => set, verifiedAt);
+        verifyBlob(ref, a.blob);
+        return { ref, blob: a.blob };
+      }, start);
+      this.remember(`${chainId}@${entry.height}`, headerHash(got.ref.header));
+      return got;
+    }
     const refP = this.firstHonest(
       async (peer) =>
         verifyRecordRef(

@@ -24,9 +24,10 @@ import { requestHeader } from '../net/header.js';
 import { requestStateProof } from '../net/state-proof.js';
 import { requestTxProof } from '../net/tx-proof.js';
 import { requestBlockSync } from '../net/block-sync.js';
-import { requestBlob, signBlobAuth } from '../net/blob.js';
+import { requestBlob, signBlobAuth, type BlobAuth } from '../net/blob.js';
+import { requestRecord } from '../net/record-fetch.js';
 import type { NetHost } from '../net/rpc.js';
-import type { BlobAccess, LightPeer } from './client.js';
+import type { BlobAccess, LightPeer, RecordAnswer } from './client.js';
 import type { StateAnswer } from './proofs.js';
 import type { TxAnswer } from './records.js';
 
@@ -228,11 +229,12 @@ export class Libp2pLightPeer implements LightPeer {
     };
   }
 
-  async blob(hash: Uint8Array, access?: BlobAccess): Promise<Uint8Array> {
+  /** A signed read authorisation for `hash` at this node (blob.ts), or the refusal to make one. */
+  private auth(hash: Uint8Array, access?: BlobAccess): BlobAuth {
     const signer = this.opts.signer;
     if (!signer || !access)
       throw new CoreError('consent/out-of-scope', { detail: 'no reader identity for blob reads' }, 'ignore');
-    const auth = signBlobAuth(
+    return signBlobAuth(
       {
         t: TAGS.netBlobAuth,
         v: 1,
@@ -247,6 +249,10 @@ export class Libp2pLightPeer implements LightPeer {
       },
       signer.signingSeed
     );
+  }
+
+  async blob(hash: Uint8Array, access?: BlobAccess): Promise<Uint8Array> {
+    const auth = this.auth(hash, access);
     try {
       return await guarded('blob', () => requestBlob(this.opts.host, this.opts.addrs, auth));
     } catch (e) {
@@ -255,4 +261,43 @@ export class Libp2pLightPeer implements LightPeer {
       throw e;
     }
   }
+
+  /** False once the node said it does not speak the record protocol (an older node). */
+  private recordProtocol = true;
+
+  /**
+   * The record's block proof and blob in one request (net/record-fetch.ts). A node without that
+   * protocol is asked the old way — a transaction proof and a blob, at once — and remembered as such.
+   */
+  async record(
+    chainId: string,
+    height: number,
+    txIndex: number,
+    hash: Uint8Array,
+    access?: BlobAccess
+  ): Promise<RecordAnswer> {
+    if (this.recordProtocol) {
+      const auth = this.auth(hash, access);
+      try {
+        return await guarded('record', () =>
+          requestRecord(this.opts.host, this.opts.addrs, { chainId, height, txIndex, auth })
+        );
+      } catch (e) {
+        if (isCoreError(e) && e.code === 'record/hash-mismatch')
+          throw new CoreError('light/record-altered', { detail: 'the node sent bytes of another hash' });
+        if (!isUnsupported(e)) throw e;
+        this.recordProtocol = false;
+      }
+    }
+    const [proof, blob] = await Promise.all([
+      this.txProof(chainId, height, txIndex),
+      this.blob(hash, access)
+    ]);
+    return { ...proof, blob };
+  }
+}
+
+/** libp2p's answer when the node does not speak a protocol (multistream-select said "na"). */
+function isUnsupported(e: unknown): boolean {
+  return e instanceof Error && e.name === 'UnsupportedProtocolError';
 }
