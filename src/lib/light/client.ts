@@ -29,13 +29,17 @@ export interface BlobAccess {
   grantId: Uint8Array | null;
 }
 
+/** A node's header answer: its latest header and the set changes after the height asked from. */
+export interface HeaderAnswer {
+  latest: Header;
+  commit: CommitCertificate | null;
+  changes: ChangeProof[];
+}
+
 /** One node as the light client sees it. Every answer is untrusted until verified. */
 export interface LightPeer {
   readonly id: string;
-  header(
-    chainId: string,
-    trustedHeight: number
-  ): Promise<{ latest: Header; commit: CommitCertificate | null; changes: ChangeProof[] }>;
+  header(chainId: string, trustedHeight: number): Promise<HeaderAnswer>;
   state(chainId: string, key: Uint8Array, height: number): Promise<StateAnswer>;
   txProof(chainId: string, height: number, txIndex: number): Promise<TxAnswer>;
   /** `hash` names the blob; the peer decides whether the requester may read it. */
@@ -161,9 +165,17 @@ export class LightClient {
     }
     const view = await this.view(chainId);
     let best = view;
-    for (const peer of [...this.peers]) {
+    // Every peer is asked at once; the answers are verified in order, each from the best head so far,
+    // so a second honest answer repeats no signature check (its head is the one already verified).
+    const peers = [...this.peers];
+    const firsts = peers.map((peer) => {
+      const p = peer.header(chainId, view.head.header.height);
+      p.catch(() => undefined); // handled when its turn comes; never an unhandled rejection meanwhile
+      return p;
+    });
+    for (const [i, peer] of peers.entries()) {
       try {
-        const got = await this.follow(peer, chainId, best);
+        const got = await this.follow(peer, chainId, best, firsts[i]);
         if (got.head.header.height > best.head.header.height) best = got;
       } catch (e) {
         if (isLie(e)) this.drop(peer, e);
@@ -185,22 +197,28 @@ export class LightClient {
    * change proofs; a full one may stop short of the set that signs the head, so its changes are walked
    * and the peer is asked again from the last of them (each step certified, so each is progress).
    */
-  private async follow(peer: LightPeer, chainId: string, from: ChainView): Promise<ChainView> {
+  private async follow(
+    peer: LightPeer,
+    chainId: string,
+    from: ChainView,
+    first?: Promise<HeaderAnswer>
+  ): Promise<ChainView> {
     let view = from;
     for (let round = 0; round < MAX_HEADER_ROUNDS; round++) {
-      const answer = await peer.header(chainId, view.head.header.height);
-      const last = answer.changes.length >= MAX_VALIDATOR_CHANGES ? answer.changes.at(-1) : undefined;
+      const answer = round === 0 && first ? await first : await peer.header(chainId, view.head.header.height);
+      // An answer asked for before another peer moved the head on: the changes walked since are skipped.
+      const changes = answer.changes.filter((c) => c.header.height > view.head.header.height);
+      const full = answer.changes.length >= MAX_VALIDATOR_CHANGES;
+      if (full && changes.length === 0) continue;
+      const last = full ? changes.at(-1) : undefined;
       const head = verifyHeaderUpdate(
         view.head,
         last
-          ? { changes: answer.changes, latest: last.header, commit: last.commit }
-          : { changes: answer.changes, latest: answer.latest, commit: answer.commit },
+          ? { changes, latest: last.header, commit: last.commit }
+          : { changes, latest: answer.latest, commit: answer.commit },
         (progress) => this.emit({ type: 'progress', chainId, progress })
       );
-      const sets = [
-        ...view.sets,
-        ...answer.changes.map((c) => ({ from: c.header.height + 1, set: c.nextSet }))
-      ];
+      const sets = [...view.sets, ...changes.map((c) => ({ from: c.header.height + 1, set: c.nextSet }))];
       view = { head, sets };
       if (!last) return view;
     }
