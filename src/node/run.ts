@@ -197,6 +197,7 @@ export async function runNode(config: NodeConfig, log: Logger): Promise<RunningN
           requests: { ratePerSec: 50_000, burst: 100_000 },
           bytes: { ratePerSec: 256 * 1024 * 1024, burst: 512 * 1024 * 1024 },
           maxPeers: 4096
+    db: storage.db,
         },
         { perPeer: 256, perProtocol: 1024 }
       )

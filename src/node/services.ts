@@ -5,7 +5,7 @@
  * grows with load — their admission limits live in the mempool and the engine instead.
  */
 import { blockCodec } from '../lib/core/chain/block.js';
-import { headerCodec } from '../lib/core/chain/header.js';
+import { CONSORTIUM_CHAIN_ID, headerCodec } from '../lib/core/chain/header.js';
 import { txHash } from '../lib/core/chain/rules/context.js';
 import { recordOf } from '../lib/core/chain/rules/hospital.js';
 import { account, grantEntry, grantRevoked } from '../lib/core/chain/rules/lookup.js';
@@ -38,6 +38,8 @@ import type { NodeKey } from './keys.js';
 import type { Logger } from './log.js';
 import type { Mirror } from './mirror/mirror.js';
 import type { ChainHistory } from './history.js';
+import { serveMailbox } from './mailbox-service.js';
+import type { NodeDb } from './storage/db.js';
 
 /** A blob request's clock may differ from ours by this much: phones drift; replays need a window. */
 export const BLOB_AUTH_WINDOW_MS = 5 * 60_000;
@@ -59,6 +61,8 @@ export interface ServiceDeps {
   guards: { clients: NetGuard; peers: NetGuard };
   log: Logger;
   now?: () => number;
+  /** The node's database, for the registry mailbox (src/node/mailbox.ts); without it no mailbox is served. */
+  db?: NodeDb;
   /** Every served blob read, for tests and metrics. */
   onRead?: (r: { reader: Uint8Array; record: Uint8Array; bytes: number }) => void;
 }
@@ -245,6 +249,18 @@ export async function registerServices(host: NetHost, d: ServiceDeps): Promise<v
   await handleMirror(
     host,
     {
+  if (d.db) {
+    const consortium = chain(CONSORTIUM_CHAIN_ID);
+    await serveMailbox(host, {
+      db: d.db,
+      consortium: consortium.driver,
+      peers: consortium.peerIds,
+      log: d.log,
+      serve: clients,
+      now
+    });
+  }
+
       async store(_hash, blob) {
         return attestationCodec.encode(await mirror.store(blob));
       },

@@ -56,6 +56,8 @@ export interface AppDevnet {
   /** The app as a node serves it. */
   appUrl: string;
   user(role: Role, name: string, hospital?: string, rank?: 'consultant' | 'registrar'): Promise<AppUser>;
+  /** A system manager of the genesis (no registration: managers enter through genesis), as a backup. */
+  manager(i: number): Promise<AppUser>;
   stop(): Promise<void>;
 }
 
@@ -94,6 +96,20 @@ export async function startAppDevnet(dir: string, label: string): Promise<AppDev
   }
   const managers = layout.managers.map((m) => account(m.name, fromHex(m.seed)));
   const rng = seededRng(utf8Bytes(`${label}/users`));
+  const backupOf = async (role: Role, name: string, seed: Uint8Array, actor: Account): Promise<AppUser> => {
+    const passphrase = `passphrase for ${name}`;
+    const keys = deriveAccountKeys(seed);
+    const stored: StoredAccount = {
+      role,
+      label: name,
+      signingPublic: keys.signingPublic,
+      encryptionPublic: keys.encryptionPublic,
+      ...(role === 'patient' ? { pseudonym: rng(16) } : {}),
+      box: await sealWithPassphrase(passphrase, seed, rng, FAST_SCRYPT),
+      createdAt: Date.now()
+    };
+    return { actor, name, role, passphrase, backup: backupFile(stored), id: toHex(keys.signingPublic) };
+  };
   return {
     layout,
     nodes,
@@ -105,18 +121,11 @@ export async function startAppDevnet(dir: string, label: string): Promise<AppDev
       const fields =
         role === 'patient' ? patientFields(rng) : doctorFields(name, hospital, rank, 'Endocrinology');
       await submitOk(client!, nodes[0]!.addr, CONSORTIUM_CHAIN_ID, registerTx(actor, fields, managers));
-      const passphrase = `passphrase for ${name}`;
-      const keys = deriveAccountKeys(seed);
-      const stored: StoredAccount = {
-        role,
-        label: name,
-        signingPublic: keys.signingPublic,
-        encryptionPublic: keys.encryptionPublic,
-        ...(role === 'patient' ? { pseudonym: rng(16) } : {}),
-        box: await sealWithPassphrase(passphrase, seed, rng, FAST_SCRYPT),
-        createdAt: Date.now()
-      };
-      return { actor, name, role, passphrase, backup: backupFile(stored), id: toHex(keys.signingPublic) };
+      return backupOf(role, name, seed, actor);
+    },
+    manager(i) {
+      const m = layout.managers[i]!;
+      return backupOf('manager', m.name, fromHex(m.seed), managers[i]!);
     },
     stop
   };

@@ -53,6 +53,7 @@ import type {
   CarechainNetwork,
   GrantedPatient,
   HospitalInfo,
+  PendingRequest,
   RecordRef,
   RegistrationStatus,
   SyncProgress,
@@ -60,6 +61,10 @@ import type {
   VerifiedRecord
 } from './network.js';
 import type { OutboxAction } from './outbox.js';
+import { mailKey, mailPostCodec, mailRequester, type MailPost } from '../core/chain/mail.js';
+import { majorityOf } from '../core/accounts/approval.js';
+import { listMail, postMail } from '../light/mailbox.js';
+import { requestDetails, requestFromBody, requestText } from './requests.js';
 
 export type LightHost = NetHost & {
   dial?: (addrs: Multiaddr[]) => Promise<unknown>;
@@ -240,10 +245,16 @@ export async function createLightNetwork(o: LightNetworkOptions): Promise<LightN
       case 'revocation':
       case 'break-glass':
         return submitTx(host, consortiumNodes(), CONSORTIUM_CHAIN_ID, action.bytes);
+      case 'registration':
+      case 'recovery':
+      case 'approval':
+      case 'rank':
+      case 'hospital':
+        // Registry posts wait in the nodes' mailbox until a majority of the managers approved; then a
+        // node submits the one transaction that carries the approvals.
+        return postMail(host, consortiumNodes(), mailPostCodec.decode(action.bytes));
       default:
-        // A registration, recovery, rank or hospital change goes on chain with a majority of the
-        // managers' approvals in one transaction; no node yet keeps requests while approvals gather.
-        throw new CoreError('client/no-relay', { kind: action.kind }, 'ignore');
+        throw new CoreError('chain/bad-tx', { detail: `no route for ${action.kind}` });
     }
   }
 
@@ -301,7 +312,17 @@ export async function createLightNetwork(o: LightNetworkOptions): Promise<LightN
     const [acct, mgrs] = await Promise.all([queries.account(signingPublic), managers()]);
     const needed = Math.floor(mgrs.length / 2) + 1;
     const base = { managers: mgrs.length, needed };
-    if (!acct) return { ...base, state: 'unknown', approvals: 0 };
+    if (!acct) {
+      // Not on chain yet: is it waiting in the mailbox, and with how many approvals?
+      const waiting = await mailbox()
+        .then(({ posts }) =>
+          posts.find((p) => bytesEqual(mailRequester(p.body) ?? new Uint8Array(), signingPublic))
+        )
+        .catch(() => undefined);
+      return waiting
+        ? { ...base, state: 'pending', approvals: waiting.approvals.length }
+        : { ...base, state: 'unknown', approvals: 0 };
+    }
     return {
       ...base,
       state: acct.status === 'rotated' ? 'rotated' : 'approved',
@@ -309,6 +330,44 @@ export async function createLightNetwork(o: LightNetworkOptions): Promise<LightN
       ...(acct.hospital ? { hospitalId: acct.hospital } : {}),
       ...(acct.rank ? { rank: acct.rank } : {})
     };
+  }
+
+  /** The mailbox's posts, checked against the managers proven from the synced consortium state. */
+  async function mailbox(): Promise<{ posts: MailPost[]; managers: Uint8Array[] }> {
+    await syncConsortium();
+    const mgrs = await managers();
+    const { posts } = await listMail(host, consortiumNodes(), mgrs);
+    return { posts, managers: mgrs };
+  }
+
+  async function pendingRequests(account: AccountContext): Promise<PendingRequest[]> {
+    const { posts, managers: mgrs } = await mailbox();
+    const me = toHex(account.signingPublic);
+    const out: PendingRequest[] = [];
+    for (const p of posts) {
+      const req = requestFromBody(p.body);
+      if (!req) continue;
+      const who = req.kind === 'registration' ? req.value.signingPublic : req.value.newSigningPublic;
+      // Decided and committed, but a node has not settled it yet: not pending any more.
+      if (await queries.account(who)) continue;
+      // A recovery is for the role of the account it rotates; node registrations are for hospital IT.
+      const role =
+        req.kind === 'registration' ? req.value.role : (await queries.account(req.value.account))?.role;
+      if (role !== 'patient' && role !== 'doctor') continue;
+      out.push({
+        kind: req.kind,
+        id: mailKey(p.body),
+        role,
+        details: requestDetails(req),
+        submittedAt: req.value.created,
+        approvals: p.approvals.length,
+        needed: majorityOf(mgrs.length),
+        managers: mgrs.length,
+        approvedByMe: p.approvals.some((a) => toHex(a.manager) === me),
+        text: requestText(req)
+      });
+    }
+    return out.sort((a, b) => a.submittedAt - b.submittedAt);
   }
 
   async function hospitals(): Promise<HospitalInfo[]> {
@@ -600,9 +659,7 @@ export async function createLightNetwork(o: LightNetworkOptions): Promise<LightN
     send,
     writeRecord,
     registrationStatus,
-    async pendingRequests() {
-      throw new CoreError('client/no-relay', { kind: 'registration' }, 'ignore');
-    },
+    pendingRequests,
     hospitals,
     directory,
     accessHolders,

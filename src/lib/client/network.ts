@@ -43,6 +43,8 @@ export interface PendingRequest extends ApprovalCount {
   details: Record<string, string>;
   submittedAt: number;
   approvedByMe: boolean;
+  /** The request's text form (`carechain:<kind>:…`): what the manager opens, checks and approves. */
+  text: string;
 }
 
 export interface HospitalInfo {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { deriveAccountKeys, seededRng, toHex } from '../core/crypto/index.js';
-import { approvalCodec, verifyApproval } from '../core/accounts/index.js';
+import { verifyApproval } from '../core/accounts/index.js';
+import { mailPostCodec } from '../core/chain/mail.js';
 import { isCoreError } from '../core/errors.js';
 import { FUZZ_RUNS } from '../core/test-support.js';
 import {
@@ -9,6 +10,7 @@ import {
   parseRequestText,
   rankApprovalAction,
   requestAction,
+  requestBody,
   requestSubject,
   requestText,
   signRequest
@@ -46,7 +48,9 @@ describe('registration and recovery requests', () => {
 
     const manager = account('manager', 2);
     const action = approvalAction(manager.seed, back);
-    const approval = approvalCodec.decode(action.bytes);
+    const post = mailPostCodec.decode(action.bytes);
+    expect(post.body).toEqual(requestBody(back));
+    const approval = post.approvals[0]!;
     expect(verifyApproval(approval).ok).toBe(true);
     expect(toHex(approval.subject)).toBe(toHex(requestSubject(req)));
   });
@@ -108,6 +112,8 @@ describe('registration and recovery requests', () => {
     expect(() => rankApprovalAction(m.seed, 'zz', 'consultant', 1)).toThrow(/bad-key/);
     expect(() => rankApprovalAction(m.seed, 'ab'.repeat(32), 'emperor' as never, 1)).toThrow(/bad-rank/);
     const a = rankApprovalAction(m.seed, 'ab'.repeat(32), 'consultant', 1);
-    expect(verifyApproval(approvalCodec.decode(a.bytes)).ok).toBe(true);
+    const post = mailPostCodec.decode(a.bytes);
+    expect(post.body.kind).toBe('rank');
+    expect(verifyApproval(post.approvals[0]!).ok).toBe(true);
   });
 });

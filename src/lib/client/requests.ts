@@ -6,7 +6,6 @@
  * signature checked, before anything is shown or approved.
  */
 import {
-  approvalCodec,
   approve,
   recoveryCodec,
   recoverySubject,
@@ -25,12 +24,8 @@ import {
 import { fromBase64url, toBase64url } from '../core/consent/index.js';
 import { deriveAccountKeys, fromHex, toHex } from '../core/crypto/index.js';
 import { CoreError, isCoreError } from '../core/errors.js';
-import {
-  changeSubject,
-  hospitalChangeBody,
-  rankChangeBody,
-  type HospitalChange
-} from '../core/chain/tx/accounts.js';
+import { hospitalChangeBody, rankChangeBody, type HospitalChange } from '../core/chain/tx/accounts.js';
+import { mailPost, mailPostCodec, mailSubject, type MailBody } from '../core/chain/mail.js';
 import type { StoredAccount } from './stored.js';
 
 type HospitalChangeKey = HospitalChange['authority'];
@@ -115,29 +110,40 @@ export function requestSubject(req: SignedRequest): Uint8Array {
   return req.kind === 'registration' ? registrationSubject(req.value) : recoverySubject(req.value);
 }
 
-/** The outbox action that submits a request (its own signature is all it needs). */
+/** The mailbox body of a user's request. */
+export function requestBody(req: SignedRequest): MailBody {
+  return req.kind === 'registration'
+    ? { kind: 'registration', request: req.value }
+    : { kind: 'recovery', recovery: req.value };
+}
+
+/**
+ * The outbox action that posts a request to the nodes' mailbox (src/lib/light/mailbox.ts), where it
+ * waits for the managers; its own signature is all it needs.
+ */
 export function requestAction(req: SignedRequest): OutboxAction {
-  const bytes =
-    req.kind === 'registration' ? registrationCodec.encode(req.value) : recoveryCodec.encode(req.value);
   const text = req.kind === 'registration' ? req.value.role : 'recovery';
-  return { kind: req.kind, bytes, summary: { text, subject: toHex(requestSubject(req)) } };
+  return {
+    kind: req.kind,
+    bytes: mailPostCodec.encode(mailPost(requestBody(req))),
+    summary: { text, subject: toHex(requestSubject(req)) }
+  };
+}
+
+/** A manager's approval of a body waiting in the mailbox, as the post that carries it. */
+function approvalPost(managerSeed: Uint8Array, body: MailBody): { bytes: Uint8Array; subject: string } {
+  const subject = mailSubject(body);
+  const approval = approve(deriveAccountKeys(managerSeed).signingSeed, subject);
+  return { bytes: mailPostCodec.encode(mailPost(body, [approval])), subject: toHex(subject) };
 }
 
 /** A manager's approval of a request, signed now and ready for the outbox. */
 export function approvalAction(managerSeed: Uint8Array, req: SignedRequest): OutboxAction {
-  const subject = requestSubject(req);
-  const approval = approve(deriveAccountKeys(managerSeed).signingSeed, subject);
-  return {
-    kind: 'approval',
-    bytes: approvalCodec.encode(approval),
-    summary: { text: req.kind, subject: toHex(subject) }
-  };
+  const { bytes, subject } = approvalPost(managerSeed, requestBody(req));
+  return { kind: 'approval', bytes, summary: { text: req.kind, subject } };
 }
 
-/**
- * A manager's approval of a rank change. The change itself (doctor, rank, time) travels in the summary
- * so the network can gather the other managers' approvals of the same subject into one transaction.
- */
+/** A manager's approval of a rank change: the change itself travels with it, for the others to approve. */
 export function rankApprovalAction(
   managerSeed: Uint8Array,
   doctorHex: string,
@@ -146,19 +152,9 @@ export function rankApprovalAction(
 ): OutboxAction {
   if (!/^[0-9a-f]{64}$/.test(doctorHex)) throw new CoreError('crypto/bad-key', { detail: 'doctor key' });
   if (!isRank(rank)) throw new CoreError('account/bad-rank', { rank });
-  const subject = changeSubject(rankChangeBody(fromHex(doctorHex), rank, time));
-  const approval = approve(deriveAccountKeys(managerSeed).signingSeed, subject);
-  return {
-    kind: 'rank',
-    bytes: approvalCodec.encode(approval),
-    summary: {
-      text: `${doctorHex.slice(0, 12)}… → ${rank}`,
-      doctor: doctorHex,
-      rank,
-      time,
-      subject: toHex(subject)
-    }
-  };
+  const change = rankChangeBody(fromHex(doctorHex), rank, time);
+  const { bytes, subject } = approvalPost(managerSeed, { kind: 'rank', change });
+  return { kind: 'rank', bytes, summary: { text: `${doctorHex.slice(0, 12)}… → ${rank}`, subject } };
 }
 
 /** A manager's approval of adding a hospital (its authority keys come from the hospital's own node). */
@@ -169,7 +165,7 @@ export function hospitalApprovalAction(
 ): OutboxAction {
   for (const k of [fields.authority, fields.authorityEncryption])
     if (!/^[0-9a-f]{64}$/.test(k)) throw new CoreError('crypto/bad-key', { detail: 'authority key' });
-  const body = hospitalChangeBody({
+  const change = hospitalChangeBody({
     action: 'add',
     hospital: fields.hospital,
     name: fields.name,
@@ -177,11 +173,23 @@ export function hospitalApprovalAction(
     authorityEncryption: fromHex(fields.authorityEncryption) as HospitalChangeKey,
     time
   });
-  const subject = changeSubject(body);
-  const approval = approve(deriveAccountKeys(managerSeed).signingSeed, subject);
-  return {
-    kind: 'hospital',
-    bytes: approvalCodec.encode(approval),
-    summary: { text: fields.name, ...fields, time, subject: toHex(subject) }
-  };
+  const { bytes, subject } = approvalPost(managerSeed, { kind: 'hospital', change });
+  return { kind: 'hospital', bytes, summary: { text: fields.name, subject } };
+}
+
+/** A request as a manager's app lists it from the mailbox: its text form opens and approves it. */
+export function requestFromBody(body: MailBody): SignedRequest | null {
+  if (body.kind === 'registration') return { kind: 'registration', value: body.request };
+  if (body.kind === 'recovery') return { kind: 'recovery', value: body.recovery };
+  return null;
+}
+
+/** The public facts a request shows a manager: a doctor's profile, the account a recovery rotates. */
+export function requestDetails(r: SignedRequest): Record<string, string> {
+  if (r.kind === 'recovery') return { account: toHex(r.value.account).slice(0, 16) + '…' };
+  const v = r.value;
+  if (v.role === 'doctor')
+    return Object.fromEntries(Object.entries(v.profile).map(([k, x]) => [k, String(x)]));
+  if (v.role === 'manager' || v.role === 'hospital') return { name: v.name };
+  return {};
 }

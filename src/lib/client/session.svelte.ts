@@ -18,6 +18,9 @@ import {
 } from './network.js';
 import { onlineState } from './online.svelte.js';
 
+/** How often waiting outbox entries are offered to the network again. */
+const OUTBOX_RETRY_MS = 15_000;
+
 class Session {
   ready = $state(false);
   account = $state<StoredAccount | undefined>(undefined);
@@ -45,6 +48,10 @@ class Session {
     onNetworkChange((n) => this.useNetwork(n));
     // Back online: send what waited. `online` fires on the window when the interface returns.
     window.addEventListener('online', () => void this.flush());
+    // What a busy or unreachable node could not take yet is tried again, without waiting for an event.
+    setInterval(() => {
+      if (this.pending > 0) void this.flush();
+    }, OUTBOX_RETRY_MS);
     this.ready = true;
   }
 

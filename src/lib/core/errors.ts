@@ -133,9 +133,8 @@ export const ERROR_CODES = {
   // node: break-glass reads (src/node/services.ts)
   'node/break-glass-unknown':
     'The break-glass statement is not on the consortium chain (yet): submit it, wait for it to commit, retry.',
-  // client network (src/lib/client/light-network.ts)
-  'client/no-relay':
-    'No node keeps requests while the managers approve them yet; the request waits on this device.'
+  // node mailbox (src/node/mailbox.ts)
+  'node/mailbox-full': 'The nodes hold too many requests waiting for approval; retry later.'
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

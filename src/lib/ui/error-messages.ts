@@ -262,9 +262,9 @@ export const MESSAGES: Record<string, Sentence> = {
   'client/wrong-passphrase': ['That passphrase is not right.', 'পাসফ্রেজটি সঠিক নয়।'],
   'client/weak-passphrase': ['The passphrase is too short.', 'পাসফ্রেজটি খুব ছোট।'],
   'client/bad-backup': ['This file is not a carechain backup.', 'এই ফাইলটি কেয়ারচেইন ব্যাকআপ নয়।'],
-  'client/no-relay': [
-    'Saved and signed. It waits here until the network can hold requests while the managers approve; nothing is lost.',
-    'সংরক্ষিত ও স্বাক্ষরিত। ব্যবস্থাপকেরা অনুমোদন দেওয়া পর্যন্ত নেটওয়ার্ক অনুরোধ রাখতে না পারা পর্যন্ত এটি এখানে অপেক্ষা করবে; কিছুই হারাবে না।'
+  'node/mailbox-full': [
+    'Too many requests are waiting for the managers right now. Your request is kept here and sent again later.',
+    'এই মুহূর্তে ব্যবস্থাপকদের অনুমোদনের অপেক্ষায় অনেক অনুরোধ আছে। আপনার অনুরোধটি এখানে রাখা আছে, পরে আবার পাঠানো হবে।'
   ],
   'client/not-connected': [
     'The app is not connected to the carechain network yet.',

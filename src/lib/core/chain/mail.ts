@@ -25,6 +25,7 @@ import {
   recoverTxCodec,
   registerTxCodec
 } from './tx/accounts.js';
+import type { ConsortiumTx } from './tx/decode.js';
 
 // A change as managers approve it: the transaction without its approvals.
 const { approvals: _rankApprovals, ...rankBody } = rankChangeSchema.entries;
@@ -103,8 +104,10 @@ export function mergeMail(held: MailPost | undefined, post: MailPost): { post: M
 
 /** The consortium transaction the approvals make, once they are a strict majority; null before. */
 export function assembleMailTx(post: MailPost, managerSet: readonly Uint8Array[]): Uint8Array | null {
-  const { valid, majority } = tallyApprovals(post.approvals, managerSet, mailSubject(post.body));
+  const { valid: found, majority } = tallyApprovals(post.approvals, managerSet, mailSubject(post.body));
   if (!majority) return null;
+  // In key order, so every node holding the same approvals assembles the same bytes (one tx hash).
+  const valid = found.sort((a, b) => (toHex(a.manager) < toHex(b.manager) ? -1 : 1));
   const body = post.body;
   switch (body.kind) {
     case 'registration':
@@ -115,6 +118,21 @@ export function assembleMailTx(post: MailPost, managerSet: readonly Uint8Array[]
       return rankChangeCodec.encode({ ...body.change, approvals: valid });
     case 'hospital':
       return hospitalChangeCodec.encode({ ...body.change, approvals: valid });
+  }
+}
+
+/** The subject a committed registry transaction settles (its post leaves the mailbox); else null. */
+export function settledSubject(tx: ConsortiumTx): Uint8Array | null {
+  switch (tx.t) {
+    case TAGS.txRegister:
+      return registrationSubject(tx.request);
+    case TAGS.txRecover:
+      return recoverySubject(tx.recovery);
+    case TAGS.rankChange:
+    case TAGS.hospitalChange:
+      return changeSubject(tx);
+    default:
+      return null;
   }
 }
 

@@ -92,6 +92,7 @@ export const en = {
   'onb.statusApproved': 'Registered: a majority of managers approved.',
   'onb.statusPending': 'Waiting for managers to approve.',
   'onb.statusUnknown': 'The managers have not seen this request yet.',
+  'onb.statusRotated': 'This key was replaced by a recovery: the account now lives on another device.',
   'onb.backupTitle': 'Encrypted backup',
   'onb.backupIntro':
     'Keep this file somewhere safe. It is useless without your passphrase, and your passphrase cannot be reset.',
@@ -241,6 +242,7 @@ export const en = {
   'mgr.registration': 'Registration',
   'mgr.recovery': 'Recovery',
   'mgr.approve': 'Approve',
+  'mgr.refresh': 'Refresh the list',
   'mgr.approved': 'You approved',
   'mgr.count': '{approvals} of {needed} needed (majority of {managers})',
   'mgr.importRequest': 'Or open a request file',
