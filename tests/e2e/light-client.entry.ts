@@ -22,6 +22,7 @@ import { indexEntryCodec } from '../../src/lib/core/chain/tx/index-batch.js';
 import { stateKey } from '../../src/lib/core/state/smt.js';
 import { Libp2pLightPeer } from '../../src/lib/light/peer.js';
 import { IdbHeadStore } from '../../src/lib/client/light-store.js';
+import { multiaddr } from '@multiformats/multiaddr';
 
 export interface RunInput {
   /** HTTP URLs of the nodes to ask, in order. */
@@ -36,6 +37,8 @@ export interface RunInput {
   signingPublic: string;
   /** Also read every record of the tag. */
   read: boolean;
+  /** Every node down: its libp2p addresses point at a closed port (its HTTP still serves the genesis). */
+  offline?: boolean;
 }
 
 export interface RunOutput {
@@ -47,6 +50,8 @@ export interface RunOutput {
   decryptMs: number;
   records: string[];
   fhir: string[];
+  /** Per record, the consortium height it was cached as of, or null when proven by a node now. */
+  cachedAsOf: (number | null)[];
   dropped: [string, string][];
   stale: string[];
   unreachable: string[];
@@ -55,7 +60,11 @@ export interface RunOutput {
 
 export async function run(i: RunInput): Promise<RunOutput> {
   const genesis = await fetchGenesis(i.nodes[0]!, i.pinned);
-  const nodes = await Promise.all(i.nodes.map((u) => fetchAddrs(u, i.transports, true)));
+  const found = await Promise.all(i.nodes.map((u) => fetchAddrs(u, i.transports, true)));
+  // Port 9 (discard) is closed on loopback: each dial is refused, as for a node that is down.
+  const nodes = i.offline
+    ? found.map((addrs) => addrs.map((a) => multiaddr(a.toString().replace(/\/tcp\/\d+/, '/tcp/9'))))
+    : found;
   const host = await createLightHost({ allowPrivateAddresses: true });
   const events: LightEvent[] = [];
   const store = new IdbHeadStore(i.dbName);
@@ -76,6 +85,7 @@ export async function run(i: RunInput): Promise<RunOutput> {
     decryptMs: 0,
     records: [],
     fhir: [],
+    cachedAsOf: [],
     dropped: [],
     stale: [],
     unreachable: []
@@ -96,6 +106,7 @@ export async function run(i: RunInput): Promise<RunOutput> {
       out.decryptMs = performance.now() - t2;
       out.records = got.map((r) => toHex(r.entry.mhrHash));
       out.fhir = got.map((r) => r.bundle.resourceType);
+      out.cachedAsOf = got.map((r) => r.cachedAsOf ?? null);
     }
   } catch (e) {
     out.error = isCoreError(e) ? e.code : String(e);
@@ -103,6 +114,7 @@ export async function run(i: RunInput): Promise<RunOutput> {
     out.dropped = [...client.dropped].map(([id, e]) => [id, e.code]);
     out.stale = events.flatMap((e) => (e.type === 'peer-stale' ? [e.peer] : []));
     out.unreachable = events.flatMap((e) => (e.type === 'peer-unreachable' ? [e.peer] : []));
+    await client.settled();
     store.close();
     await host.stop();
   }

@@ -234,6 +234,58 @@ describe('light client over libp2p', () => {
     }
   });
 
+  it('offline, serves what it verified before, marked cached as of its height; never while a node answers', async () => {
+    const gone = await startServer(join(dir, 'gone'), SMALL_WORLD, ['honest']);
+    const heads = join(dir, 'offline-heads');
+    const height = world.consortium.head.header.height;
+    try {
+      const online = client([gone.host('honest')], new FileHeadStore(heads)).c;
+      const fresh = await readAll(online);
+      expectAllRecords(fresh);
+      expect(fresh.every((r) => r.cachedAsOf === undefined)).toBe(true);
+      const q = new LightQueries(online);
+      expect(await q.provenGrantStatus(world.revokedGrantId)).toMatchObject({
+        value: { revoked: true },
+        cached: false,
+        height
+      });
+      await q.provenGrantStatus(world.grantId);
+      await online.settled();
+    } finally {
+      await gone.stop();
+    }
+    // The only node is down: the device's answers, each marked cached as of the height proven at.
+    const offline = client([gone.host('honest')], new FileHeadStore(heads));
+    const cached = await readAll(offline.c);
+    expectAllRecords(cached);
+    expect(cached.map((r) => r.cachedAsOf)).toEqual(cached.map(() => height));
+    const q = new LightQueries(offline.c);
+    expect(await q.provenGrantStatus(world.revokedGrantId)).toMatchObject({
+      value: { revoked: true },
+      cached: true,
+      height
+    });
+    expect(await q.provenGrantStatus(world.grantId)).toMatchObject({
+      value: { revoked: false },
+      cached: true
+    });
+    // The fresh-only queries never fall back, and what was never verified is not invented.
+    await expect(q.grantStatus(world.revokedGrantId)).rejects.toThrow();
+    await expect(q.provenIndexEntries(new Uint8Array(32).fill(3))).rejects.toThrow();
+    expect(offline.events.some((e) => e.type === 'peer-unreachable')).toBe(true);
+
+    // A node that answers, even a stale one, is never overruled by the cache: its answer is judged.
+    const reachable = client([main.host('stale')], new FileHeadStore(heads)).c;
+    await expect(new LightQueries(reachable).provenGrantStatus(world.revokedGrantId)).rejects.toSatisfy((e) =>
+      isCoreError(e, 'light/stale')
+    );
+    const honest = await new LightQueries(
+      client([main.host('honest')], new FileHeadStore(heads)).c
+    ).provenIndexEntries(tag());
+    expect(honest).toMatchObject({ cached: false, height });
+    expect(honest.value).toHaveLength(world.records.length);
+  });
+
   it('with only liars left, the client says so by name rather than answering', async () => {
     const { c } = client([main.host('forge-header')]);
     await expect(c.sync(CONSORTIUM_CHAIN_ID)).rejects.toSatisfy((e) => isCoreError(e, 'light/no-peers'));

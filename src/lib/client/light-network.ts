@@ -100,6 +100,8 @@ interface Held {
   checks?: string[];
   key?: RecordKey;
   error?: CoreError;
+  /** Read back from this device (no node reachable): the consortium height it was proven at. */
+  cachedAsOf?: number;
 }
 
 /** One category of one patient the reader may search, and how its records open. */
@@ -530,8 +532,12 @@ export async function createLightNetwork(o: LightNetworkOptions): Promise<LightN
   }
 
   async function list(targets: Target[]): Promise<RecordRef[]> {
-    const found: { t: Target; e: IndexEntry }[] = [];
-    for (const t of targets) for (const e of await queries.indexEntries(t.tag)) found.push({ t, e });
+    // With no node reachable, the index and records this device verified before, marked cached.
+    const found: { t: Target; e: IndexEntry; asOf: number; cachedIndex: boolean }[] = [];
+    for (const t of targets) {
+      const index = await queries.provenIndexEntries(t.tag);
+      for (const e of index.value) found.push({ t, e, asOf: index.height, cachedIndex: index.cached });
+    }
     const hs = [...new Set(found.map((f) => f.e.hospital))];
     await Promise.all(hs.map((h) => client.sync(hospitalChainId(h))));
     const names = new Map((await cachedDirectory(o.db)).map((d) => [d.id, d.name]));
@@ -540,7 +546,7 @@ export async function createLightNetwork(o: LightNetworkOptions): Promise<LightN
     const worker = async () => {
       while (next < found.length) {
         const i = next++;
-        const { t, e } = found[i]!;
+        const { t, e, asOf, cachedIndex } = found[i]!;
         const base = {
           id: toHex(e.mhrHash),
           category: t.category,
@@ -549,7 +555,12 @@ export async function createLightNetwork(o: LightNetworkOptions): Promise<LightN
           height: e.height
         };
         try {
-          const got: { ref: VerifiedRecordRef; blob: Uint8Array } = await client.record(t.tag, e, t.access);
+          const got: { ref: VerifiedRecordRef; blob: Uint8Array; cached: boolean } = await client.record(
+            t.tag,
+            e,
+            t.access,
+            true
+          );
           const authorId = toHex(got.ref.tx.author);
           const ref: RecordRef = {
             ...base,
@@ -557,7 +568,13 @@ export async function createLightNetwork(o: LightNetworkOptions): Promise<LightN
             writtenAt: got.ref.tx.time,
             ...(names.has(authorId) ? { authorName: names.get(authorId)! } : {})
           };
-          held.set(ref.id, { ref, blob: got.blob, checks: got.ref.checks, key: t.key(got.blob) });
+          held.set(ref.id, {
+            ref,
+            blob: got.blob,
+            checks: got.ref.checks,
+            key: t.key(got.blob),
+            ...(got.cached || cachedIndex ? { cachedAsOf: asOf } : {})
+          });
           out[i] = ref;
         } catch (err) {
           if (isFinalRefusal(err) || !isCoreError(err) || !err.code.startsWith('light/')) throw err;
@@ -598,7 +615,7 @@ export async function createLightNetwork(o: LightNetworkOptions): Promise<LightN
       'record-hash',
       'decrypted'
     ];
-    const head = (await client.view(CONSORTIUM_CHAIN_ID)).head.header.height;
+    const head = h.cachedAsOf ?? (await client.view(CONSORTIUM_CHAIN_ID)).head.header.height;
     return {
       ref: h.ref,
       bundle,

@@ -124,7 +124,10 @@ export const TAGS = {
   netMailResponse: 'cc/net/mail-response',
   // net: a record's inclusion proof and blob in one answer (src/lib/net/record-fetch.ts)
   netRecordRequest: 'cc/net/record-request',
-  netRecordResponse: 'cc/net/record-response'
+  netRecordResponse: 'cc/net/record-response',
+  // light: verified answers cached on the device (src/lib/light/answer-cache.ts)
+  lightAnswer: 'cc/light/answer',
+  lightRecord: 'cc/light/record'
 } as const;
 
 export type TypeTag = (typeof TAGS)[keyof typeof TAGS];

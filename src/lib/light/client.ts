@@ -17,6 +17,16 @@ import type { Header } from '../core/chain/header.js';
 import { verifyHeaderUpdate, type SyncProgress, type TrustedHead } from './header-sync.js';
 import { verifyStateAnswer, type StateAnswer } from './proofs.js';
 import { verifyBlob, verifyRecordRef, type TxAnswer, type VerifiedRecordRef } from './records.js';
+import {
+  decodeRecordAnswer,
+  decodeStateAnswer,
+  encodeRecordAnswer,
+  encodeStateAnswer,
+  isOutage,
+  recordCacheKey,
+  stateCacheKey,
+  type Proven
+} from './answer-cache.js';
 
 /** A record's block proof and blob, answered together. */
 export type RecordAnswer = TxAnswer & { blob: Uint8Array };
@@ -69,6 +79,9 @@ export interface ChainView {
 export interface HeadStore {
   load(chainId: string): Promise<ChainView | undefined>;
   save(chainId: string, view: ChainView): Promise<void>;
+  /** Optional (answer-cache.ts): verified answers, served marked as cached when no node is reachable. */
+  loadAnswer?(key: string): Promise<Uint8Array | undefined>;
+  saveAnswer?(key: string, bytes: Uint8Array): Promise<void>;
 }
 
 export type LightEvent =
@@ -231,8 +244,30 @@ export class LightClient {
    * (a revocation not yet seen) is exactly what a light client must not serve.
    */
   async state(chainId: string, key: Uint8Array): Promise<Uint8Array | null> {
+    return (await this.provenState(chainId, key)).value;
+  }
+
+  /**
+   * `state` with where the answer came from. With `offline`, a failure because no node could be
+   * reached serves the answer last proven on this device instead, marked `cached` with its height;
+   * any other failure (a refusal, a lie, a stale node) is thrown as it is, and a reachable node's
+   * answer is always the one returned.
+   */
+  async provenState(chainId: string, key: Uint8Array, offline = false): Promise<Proven<Uint8Array | null>> {
+    try {
+      return await this.freshState(chainId, key);
+    } catch (e) {
+      if (!offline || !isOutage(e)) throw e;
+      const bytes = await this.opts.store.loadAnswer?.(stateCacheKey(chainId, key));
+      const got = bytes && decodeStateAnswer(bytes, chainId);
+      if (!got) throw e;
+      return { ...got, cached: true };
+    }
+  }
+
+  private async freshState(chainId: string, key: Uint8Array): Promise<Proven<Uint8Array | null>> {
     if (!this.synced.has(chainId)) await this.sync(chainId);
-    return this.firstHonest(async (peer) => {
+    const got = await this.firstHonest(async (peer) => {
       let head = (await this.view(chainId)).head.header;
       let answer = await peer.state(chainId, key, head.height);
       if (answer.height > head.height) {
@@ -243,8 +278,28 @@ export class LightClient {
         if (answer.height > head.height)
           throw new CoreError('light/stale', { detail: 'answer from a head no node proved' }, 'ignore');
       }
-      return verifyStateAnswer(head, key, answer);
+      return { value: verifyStateAnswer(head, key, answer), height: head.height, cached: false };
     });
+    this.keep(stateCacheKey(chainId, key), () => encodeStateAnswer(chainId, got.height, got.value));
+    return got;
+  }
+
+  /** Writes still in flight to the answer store (answers are kept in the background). */
+  private readonly writes = new Set<Promise<void>>();
+
+  /** Keeps a verified answer on the device, without holding up the caller; a failed write is dropped. */
+  private keep(key: string, encode: () => Uint8Array) {
+    const save = this.opts.store.saveAnswer?.bind(this.opts.store);
+    if (!save) return;
+    const w = save(key, encode())
+      .catch(() => undefined)
+      .finally(() => this.writes.delete(w));
+    this.writes.add(w);
+  }
+
+  /** Resolves when every verified answer so far is written (before closing the store, and in tests). */
+  async settled(): Promise<void> {
+    while (this.writes.size > 0) await Promise.all([...this.writes]);
   }
 
   /**
@@ -253,6 +308,28 @@ export class LightClient {
    * hash), so a record costs one round trip, and both answers must agree before either is believed.
    */
   async record(
+    tag: Uint8Array,
+    entry: IndexEntry,
+    access?: BlobAccess,
+    offline = false
+  ): Promise<{ ref: VerifiedRecordRef; blob: Uint8Array; cached: boolean }> {
+    try {
+      return { ...(await this.freshRecord(tag, entry, access)), cached: false };
+    } catch (e) {
+      if (!offline || !isOutage(e)) throw e;
+      const bytes = await this.opts.store.loadAnswer?.(recordCacheKey(entry.mhrHash));
+      const a = bytes && decodeRecordAnswer(bytes);
+      if (!a) throw e;
+      // Verified again as if a node had sent it: the device's storage is not trusted with records.
+      const chainId = `hospital:${entry.hospital}`;
+      const set = await this.setAt(chainId, entry.height);
+      const ref = verifyRecordRef(tag, entry, a, () => set);
+      verifyBlob(ref, a.blob);
+      return { ref, blob: a.blob, cached: true };
+    }
+  }
+
+  private async freshRecord(
     tag: Uint8Array,
     entry: IndexEntry,
     access?: BlobAccess
@@ -272,31 +349,28 @@ export class LightClient {
         const a = await peer.record!(chainId, entry.height, entry.txIndex, entry.mhrHash, access);
         const ref = verifyRecordRef(tag, entry, a, () => set, verifiedAt);
         verifyBlob(ref, a.blob);
-        return { ref, blob: a.blob };
+        return { ref, blob: a.blob, answer: a };
       }, start);
       this.remember(`${chainId}@${entry.height}`, headerHash(got.ref.header));
-      return got;
+      this.keep(recordCacheKey(entry.mhrHash), () => encodeRecordAnswer(chainId, entry.height, got.answer));
+      return { ref: got.ref, blob: got.blob };
     }
-    const refP = this.firstHonest(
-      async (peer) =>
-        verifyRecordRef(
-          tag,
-          entry,
-          await peer.txProof(chainId, entry.height, entry.txIndex),
-          () => set,
-          verifiedAt
-        ),
-      start
-    );
+    const refP = this.firstHonest(async (peer) => {
+      const answer = await peer.txProof(chainId, entry.height, entry.txIndex);
+      return { ref: verifyRecordRef(tag, entry, answer, () => set, verifiedAt), answer };
+    }, start);
     const blobP = this.firstHonest(async (peer) => {
       const bytes = await peer.blob(entry.mhrHash, access);
       if (!bytesEqual(sha256(bytes), entry.mhrHash))
         throw new CoreError('light/record-altered', { record: entry.blobRef });
       return bytes;
     }, start);
-    const [ref, blob] = await Promise.all([refP, blobP]);
+    const [{ ref, answer }, blob] = await Promise.all([refP, blobP]);
     verifyBlob(ref, blob);
     this.remember(`${chainId}@${entry.height}`, headerHash(ref.header));
+    this.keep(recordCacheKey(entry.mhrHash), () =>
+      encodeRecordAnswer(chainId, entry.height, { ...answer, blob })
+    );
     return { ref, blob };
   }
 
@@ -346,4 +420,17 @@ export class MemoryHeadStore implements HeadStore {
   async save(chainId: string, view: ChainView) {
     this.views.set(chainId, view);
   }
+  private readonly answers = new Map<string, Uint8Array>();
+  async loadAnswer(key: string) {
+    return this.answers.get(key);
+  }
+  async saveAnswer(key: string, bytes: Uint8Array) {
+    // Oldest first out beyond the bound: memory is for tests and short-lived tools.
+    if (this.answers.size >= MAX_MEMORY_ANSWERS && !this.answers.has(key))
+      this.answers.delete(this.answers.keys().next().value!);
+    this.answers.set(key, bytes);
+  }
 }
+
+/** Answers a MemoryHeadStore keeps: a patient's history and its index pages, with room to spare. */
+const MAX_MEMORY_ANSWERS = 4096;

@@ -9,6 +9,8 @@ import type { ChainView, HeadStore } from './client.js';
 import { decodeView, encodeView } from './view-codec.js';
 
 export class FileHeadStore implements HeadStore {
+  private writes = 0;
+
   constructor(private readonly dir: string) {}
 
   private file(chainId: string): string {
@@ -28,6 +30,27 @@ export class FileHeadStore implements HeadStore {
     } catch {
       return undefined;
     }
+  }
+
+  private answerFile(key: string): string {
+    return join(this.dir, 'answers', encodeURIComponent(key));
+  }
+
+  /** A verified answer kept for offline use (answer-cache.ts); unreadable counts as absent. */
+  async loadAnswer(key: string): Promise<Uint8Array | undefined> {
+    try {
+      return new Uint8Array(await readFile(this.answerFile(key)));
+    } catch {
+      return undefined;
+    }
+  }
+
+  async saveAnswer(key: string, bytes: Uint8Array): Promise<void> {
+    await mkdir(join(this.dir, 'answers'), { recursive: true });
+    // One temporary file per write: the same answer may be saved twice at once.
+    const tmp = `${this.answerFile(key)}.${this.writes++}.tmp`;
+    await writeFile(tmp, bytes);
+    await rename(tmp, this.answerFile(key));
   }
 
   async save(chainId: string, view: ChainView): Promise<void> {

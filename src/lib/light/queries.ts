@@ -23,11 +23,20 @@ import {
 import { indexEntryCodec, type IndexEntry } from '../core/chain/tx/index-batch.js';
 import { stateKey } from '../core/state/smt.js';
 import type { LightClient } from './client.js';
+import type { Proven } from './answer-cache.js';
 
 export interface GrantStatus {
   grant: GrantEntry;
   /** A revocation (of this grant, or of every grant to the doctor up to its seq) is proven present. */
   revoked: boolean;
+}
+
+/** Several proven parts as one answer: cached if any part was, as of the oldest part's height. */
+function combined(parts: Proven<unknown>[]): { height: number; cached: boolean } {
+  return {
+    height: Math.min(...parts.map((p) => p.height)),
+    cached: parts.some((p) => p.cached)
+  };
 }
 
 export class LightQueries {
@@ -38,10 +47,19 @@ export class LightQueries {
 
   /** A proven entry decoded with the codec the chain wrote it with; undecodable means not the chain's. */
   private async entry<T>(ns: Namespace, id: Uint8Array | string, codec: Codec<T>): Promise<T | null> {
-    const raw = await this.client.state(this.chainId, stateKey(ns, id));
-    if (raw === null) return null;
+    return (await this.provenEntry(ns, id, codec, false)).value;
+  }
+
+  private async provenEntry<T>(
+    ns: Namespace,
+    id: Uint8Array | string,
+    codec: Codec<T>,
+    offline: boolean
+  ): Promise<Proven<T | null>> {
+    const got = await this.client.provenState(this.chainId, stateKey(ns, id), offline);
+    if (got.value === null) return { ...got, value: null };
     try {
-      return codec.decode(raw);
+      return { ...got, value: codec.decode(got.value) };
     } catch (e) {
       throw new CoreError('light/proof-invalid', { detail: `${ns} entry: ${(e as Error).message}` });
     }
@@ -60,23 +78,50 @@ export class LightQueries {
    * revocation naming the grant, or one of every grant to the doctor with a higher or equal seq.
    */
   async grantStatus(id: Uint8Array): Promise<GrantStatus | null> {
-    const grant = await this.grant(id);
-    if (!grant) return null;
+    return (await this.provenGrantStatus(id, false)).value;
+  }
+
+  /**
+   * `grantStatus` with where it came from. With `offline` (the default here), when no node can be
+   * reached, the status last proven on this device, marked cached as of its height.
+   */
+  async provenGrantStatus(id: Uint8Array, offline = true): Promise<Proven<GrantStatus | null>> {
+    const g = await this.provenEntry(NS.grant, id, grantEntryCodec, offline);
+    const grant = g.value;
+    if (!grant) return { ...g, value: null };
     const [all, one] = await Promise.all([
-      this.entry(NS.consent, consentKey(grant.patient, grant.doctor), consentEntryCodec),
-      this.entry(NS.revocation, grantRevocationKey(grant.patient, id), revocationEntryCodec)
+      this.provenEntry(NS.consent, consentKey(grant.patient, grant.doctor), consentEntryCodec, offline),
+      this.provenEntry(NS.revocation, grantRevocationKey(grant.patient, id), revocationEntryCodec, offline)
     ]);
-    return { grant, revoked: (all !== null && grant.seq < all.revokedBelow) || one !== null };
+    return {
+      value: {
+        grant,
+        revoked: (all.value !== null && grant.seq < all.value.revokedBelow) || one.value !== null
+      },
+      ...combined([g, all, one])
+    };
   }
 
   /** Every index entry under `tag`, in the order the chain appended them, proven complete. */
   async indexEntries(tag: Uint8Array): Promise<IndexEntry[]> {
+    return (await this.provenIndexEntries(tag, false)).value;
+  }
+
+  /**
+   * `indexEntries` with where they came from. With `offline` (the default here), when no node can be
+   * reached, the pages last proven on this device, marked cached as of the oldest page's height.
+   */
+  async provenIndexEntries(tag: Uint8Array, offline = true): Promise<Proven<IndexEntry[]>> {
     const out: IndexEntry[] = [];
+    const pages: Proven<unknown>[] = [];
+    const done = () => ({ value: out, ...combined(pages) });
     for (let n = 0; n < CHAIN_LIMITS.maxPages; n++) {
-      const page = await this.entry(NS.index, pageId(tag, n), pageCodec);
+      const proven = await this.provenEntry(NS.index, pageId(tag, n), pageCodec, offline);
+      pages.push(proven);
+      const page = proven.value;
       if (page === null) {
         // Proven absent: an empty list at page 0; after a page saying "more", the state contradicts itself.
-        if (n === 0) return out;
+        if (n === 0) return done();
         throw new CoreError('light/proof-invalid', { detail: 'index list ends without its last page' });
       }
       for (const raw of page.entries) {
@@ -86,7 +131,7 @@ export class LightQueries {
           throw new CoreError('light/proof-invalid', { detail: `index entry: ${(e as Error).message}` });
         }
       }
-      if (!page.more) return out;
+      if (!page.more) return done();
     }
     throw new CoreError('light/proof-invalid', { detail: 'index list longer than the chain allows' });
   }

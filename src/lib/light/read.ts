@@ -17,6 +17,8 @@ export interface ReadRecord {
   bundle: RecordBundle;
   /** The checks passed, in order, for the "verified" badge. */
   checks: string[];
+  /** As FetchedRecord: read back from this device, as of this consortium height. */
+  cachedAsOf?: number;
 }
 
 /** Records fetched at once: within every protocol's per-connection stream limit (blob: 8). */
@@ -27,18 +29,25 @@ export interface FetchedRecord {
   ref: VerifiedRecordRef;
   /** The encrypted blob, its hash checked against both chains. */
   blob: Uint8Array;
+  /**
+   * Set when no node could be reached and the record, or the index that lists it, was read back from
+   * what this device verified before: the consortium height the index was proven at. The app says so.
+   */
+  cachedAsOf?: number;
 }
 
 /**
  * Every record under `tag`, fetched and verified (not decrypted). The hospitals' heads are synced
- * once first, so the per-record work is one transaction proof and one blob, asked for together.
+ * once first, so the per-record work is one request (block proof and blob). When no node can be
+ * reached, what this device verified before is served instead, each such record marked `cachedAsOf`.
  */
 export async function fetchRecords(
   client: LightClient,
   tag: Uint8Array,
   access: BlobAccess
 ): Promise<FetchedRecord[]> {
-  const entries = await new LightQueries(client).indexEntries(tag);
+  const index = await new LightQueries(client).provenIndexEntries(tag);
+  const entries = index.value;
   const hospitals = [...new Set(entries.map((e) => e.hospital))];
   await Promise.all(hospitals.map((h) => client.sync(hospitalChainId(h))));
   const out: FetchedRecord[] = new Array(entries.length);
@@ -47,7 +56,8 @@ export async function fetchRecords(
     while (next < entries.length) {
       const i = next++;
       const entry = entries[i]!;
-      out[i] = { entry, ...(await client.record(tag, entry, access)) };
+      const { ref, blob, cached } = await client.record(tag, entry, access, true);
+      out[i] = { entry, ref, blob, ...(cached || index.cached ? { cachedAsOf: index.height } : {}) };
     }
   };
   await Promise.all(Array.from({ length: Math.min(CONCURRENCY, entries.length) }, worker));
@@ -59,7 +69,8 @@ export function openFetched(r: FetchedRecord, key: RecordKey): ReadRecord {
   return {
     entry: r.entry,
     bundle: openRecord(r.blob, key),
-    checks: [...r.ref.checks, 'decrypted and validated as FHIR R4']
+    checks: [...r.ref.checks, 'decrypted and validated as FHIR R4'],
+    ...(r.cachedAsOf !== undefined ? { cachedAsOf: r.cachedAsOf } : {})
   };
 }
 

@@ -1,0 +1,130 @@
+/**
+ * Verified answers kept on the device, so the app works offline on what it already verified: proven
+ * state values (index pages, grants, revocations, accounts) with the consortium height they were
+ * proven at, and records (block proof and encrypted blob) as a node sent them. They are served only
+ * when no node can be reached, and always marked as cached with that height, never as fresh.
+ *
+ * A cached record is verified again when it is read back (certificate, inclusion, hashes), so the
+ * store need not be trusted with it; a cached state value was checked against its proof when it was
+ * written and is stored with the height, as the verified head itself is (view-codec.ts).
+ */
+import { LIMITS, PROTOCOL_VERSION, TAGS } from '../core/constants.js';
+import { CoreError, isCoreError } from '../core/errors.js';
+import { defineCodec } from '../core/encoding/codec.js';
+import { bytesMax, header, id, uint, v } from '../core/encoding/schema.js';
+import { toHex } from '../core/crypto/hash.js';
+import type { RecordAnswer } from './client.js';
+
+/** What a store keeps for the client; implemented by the head stores (IndexedDB, file, memory). */
+export interface AnswerStore {
+  loadAnswer(key: string): Promise<Uint8Array | undefined>;
+  saveAnswer(key: string, bytes: Uint8Array): Promise<void>;
+}
+
+/** An answer and where it came from: proven now, or read back from the device as of `height`. */
+export interface Proven<T> {
+  value: T;
+  /** The verified height the answer was proven at (consortium, or the hospital block for a record). */
+  height: number;
+  cached: boolean;
+}
+
+export function hasAnswers<S extends object>(store: S): store is S & AnswerStore {
+  return 'loadAnswer' in store && 'saveAnswer' in store;
+}
+
+/**
+ * A failure that says no node could answer (down, unreachable, timed out), as opposed to one a node
+ * gave: a lie, a stale head, or a refusal. Only an outage lets a cached answer be served.
+ */
+export function isOutage(e: unknown): boolean {
+  if (!isCoreError(e)) return true;
+  if (e.data['remote']) return false;
+  return (
+    e.code === 'light/no-peers' ||
+    e.code === 'net/timeout' ||
+    e.code === 'net/no-response' ||
+    e.code === 'net/stream-reset' ||
+    e.code === 'net/truncated' ||
+    e.code === 'net/internal'
+  );
+}
+
+/** A state value as large as the chain lets one be: a full page of entries (core/chain/entries.ts). */
+const MAX_STATE_VALUE_BYTES = 160 * 1024;
+
+const stateAnswerSchema = v.strictObject({
+  ...header(TAGS.lightAnswer),
+  chainId: id(),
+  height: uint(),
+  value: v.nullable(bytesMax(MAX_STATE_VALUE_BYTES))
+});
+const stateAnswerCodec = defineCodec('light-answer', stateAnswerSchema, MAX_STATE_VALUE_BYTES + 1024);
+
+const recordAnswerSchema = v.strictObject({
+  ...header(TAGS.lightRecord),
+  chainId: id(),
+  height: uint(),
+  header: bytesMax(4 * 1024),
+  commit: bytesMax(32 * 1024),
+  tx: bytesMax(64 * 1024),
+  proof: bytesMax(2 * 1024),
+  blob: bytesMax(LIMITS.maxBlobBytes)
+});
+/** One blob and its proof, as the record protocol bounds them. */
+const recordAnswerCodec = defineCodec(
+  'light-record',
+  recordAnswerSchema,
+  LIMITS.maxBlobBytes + 4 * 1024 + 32 * 1024 + 64 * 1024 + 2 * 1024 + 1024
+);
+
+export const stateCacheKey = (chainId: string, key: Uint8Array) => `state:${chainId}:${toHex(key)}`;
+export const recordCacheKey = (mhrHash: Uint8Array) => `record:${toHex(mhrHash)}`;
+
+export function encodeStateAnswer(chainId: string, height: number, value: Uint8Array | null): Uint8Array {
+  return stateAnswerCodec.encode({ t: TAGS.lightAnswer, v: PROTOCOL_VERSION, chainId, height, value });
+}
+
+/** Undefined for bytes that do not decode, or that were stored for another chain: as if absent. */
+export function decodeStateAnswer(
+  bytes: Uint8Array,
+  chainId: string
+): { height: number; value: Uint8Array | null } | undefined {
+  try {
+    const a = stateAnswerCodec.decode(bytes);
+    return a.chainId === chainId ? { height: a.height, value: a.value } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function encodeRecordAnswer(chainId: string, height: number, a: RecordAnswer): Uint8Array {
+  return recordAnswerCodec.encode({
+    t: TAGS.lightRecord,
+    v: PROTOCOL_VERSION,
+    chainId,
+    height,
+    header: a.header,
+    commit: a.commit,
+    tx: a.tx,
+    proof: a.proof,
+    blob: a.blob
+  });
+}
+
+/** The stored answer, to be verified again by the caller; undefined when unreadable. */
+export function decodeRecordAnswer(bytes: Uint8Array): RecordAnswer | undefined {
+  try {
+    const a = recordAnswerCodec.decode(bytes);
+    return { header: a.header, commit: a.commit, tx: a.tx, proof: a.proof, blob: a.blob };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The error an offline read without a cached answer gives: the outage itself, named. */
+export function noCachedAnswer(cause: unknown): unknown {
+  return isCoreError(cause)
+    ? cause
+    : new CoreError('light/no-peers', { detail: 'no node reachable' }, 'ignore');
+}
