@@ -63,6 +63,10 @@ const peerIdOf = (ma: string): string | undefined =>
     .findLast((c) => c.name === 'p2p')?.value;
 
 export async function runNode(config: NodeConfig, log: Logger): Promise<RunningNode> {
+  // Start-up phases, ms since the process began (module loading included): a restarted node must be
+  // back within seconds, so the log says where its start went.
+  const phases: Record<string, number> = { modules: Math.round(performance.now()) };
+  const phase = (name: string) => (phases[name] = Math.round(performance.now()));
   setEd25519Backend(cachingBackend(nodeEd25519));
   const key = loadNodeKey(config.keys.node);
   const authority =
@@ -70,6 +74,7 @@ export async function runNode(config: NodeConfig, log: Logger): Promise<RunningN
   const { doc: consortiumDoc, file: genesisFile } = readGenesisFile(config.genesis.consortium);
   const hospitalDoc = hospitalGenesisFrom(consortiumDoc, config.hospital);
   const storage = await NodeStorage.open(join(config.dataDir, 'db'), sha256);
+  phase('storage');
   const host = await createNodeHost({
     dataDir: config.keys.libp2p,
     listen: config.listen,
@@ -78,6 +83,7 @@ export async function runNode(config: NodeConfig, log: Logger): Promise<RunningN
     limits: { maxConnections: config.limits.maxConnections }
   });
   const peerId = host.peerId.toString();
+  phase('libp2p');
   log = log.child({ peer: peerId.slice(-8) });
   const mempool = {
     maxTxs: config.limits.mempoolSize,
@@ -140,9 +146,12 @@ export async function runNode(config: NodeConfig, log: Logger): Promise<RunningN
 
   // Consortium first: hospital-chain rules read the consortium state it follows.
   await consortium.start();
+  phase('consortiumReplay');
   await hospital.start();
+  phase('hospitalReplay');
   await histories.consortium.start();
   await histories.hospital.start();
+  phase('histories');
 
   // The header view starts from the stored chain (replay tells no listener), then follows commits.
   const hospitalBlocks = storage.chains.hospital.blocks;
@@ -197,7 +206,6 @@ export async function runNode(config: NodeConfig, log: Logger): Promise<RunningN
           requests: { ratePerSec: 50_000, burst: 100_000 },
           bytes: { ratePerSec: 256 * 1024 * 1024, burst: 512 * 1024 * 1024 },
           maxPeers: 4096
-    db: storage.db,
         },
         { perPeer: 256, perProtocol: 1024 }
       )
@@ -206,6 +214,7 @@ export async function runNode(config: NodeConfig, log: Logger): Promise<RunningN
     onRead: () => reads++
   });
 
+  phase('services');
   let indexer: Indexer | null = null;
   if (authority) {
     indexer = new Indexer({
@@ -361,7 +370,9 @@ export async function runNode(config: NodeConfig, log: Logger): Promise<RunningN
       { host: config.listen.host, port: config.listen.http, staticDir: config.staticDir }
     );
   }
+  phase('http');
   log.info('node started', {
+    startMs: phases,
     hospital: config.hospital,
     roles: config.roles,
     heights: { hospital: hospital.height, consortium: consortium.height },

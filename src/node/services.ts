@@ -155,7 +155,9 @@ export async function registerServices(host: NetHost, d: ServiceDeps): Promise<v
             try {
               return { accepted: true, txHash, height: (await r.done).height };
             } catch (e) {
-              return { accepted: false, code: isCoreError(e) ? e.code : 'node/timeout' };
+              const code = isCoreError(e) ? e.code : 'node/timeout';
+              refusedTx(code, ctx.peer, req.chainId, req.txs[i]!);
+              return { accepted: false, code };
             }
           })
         );
@@ -171,10 +173,13 @@ export async function registerServices(host: NetHost, d: ServiceDeps): Promise<v
       async latest(req) {
         const c = chain(req.chainId);
         const h = c.driver.height;
+        // Header and certificate from the same stored block: the head may move during the await.
         const stored = h > 0 ? await c.history.block(h) : undefined;
+        if (h > 0 && !stored) throw new CoreError('chain/unknown-record', { height: h }, 'ignore');
+        const header = stored ? blockCodec.decode(stored.block).header : c.driver.genesisHeader;
         return {
           height: h,
-          header: headerCodec.encode(c.driver.header) as never,
+          header: headerCodec.encode(header) as never,
           commit: (stored?.cert ?? new Uint8Array(0)) as never,
           validatorChanges: (await c.history.changesAfter(req.trustedHeight)) as never
         };

@@ -181,7 +181,8 @@ describe('consent attacks', () => {
       sig[0]! ^= 0x01;
       return submit(net.client, n3.addr, H1, appendRecordCodec.encode({ ...signed, sig }));
     });
-    await attempt('replayed record (committed record submitted again)', 'write', n3, async () => {
+    // Committed through n3, replayed to n2: n2 is the node that refuses it, so n2's log must name it.
+    await attempt('replayed record (committed record submitted again)', 'write', n2, async () => {
       const blob = net.rng(300);
       const atts = await storeOnMirrors(
         net.client,

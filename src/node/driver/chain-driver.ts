@@ -113,6 +113,12 @@ const INITIAL_BUILD_US_PER_TX = 600;
 /** Transactions admitted between two yields to the event loop (~10 ms of signature checks). */
 const ADMIT_SLICE = 32;
 
+/**
+ * Relayed transactions refused in one gossip batch that get a line each; the rest are counted by code
+ * in one line (a full mempool under load refuses hundreds at once).
+ */
+const RELAY_REFUSALS_LOGGED = 16;
+
 /** Event-loop turns an admission slice waits at most for the engine's queue to drain. */
 const ADMISSION_MAX_DEFERRALS = 200;
 
@@ -192,6 +198,10 @@ export class ChainDriver {
 
   get height(): number {
     return this.header.height;
+  }
+
+  get genesisHeader(): Header {
+    return this.o.genesis.header;
   }
 
   get chainId(): string {
@@ -455,6 +465,8 @@ export class ChainDriver {
   async onGossip(items: GossipItem[], peer = 'gossip'): Promise<number> {
     let accepted = 0;
     let admitted = 0;
+    let refused = 0;
+    const refusedCodes = new Map<string, number>();
     let ahead = false;
     for (const it of items) {
       try {
@@ -465,7 +477,22 @@ export class ChainDriver {
           // every validator waits on — costs a lookup instead of three signature checks. Never
           // relayed on.
           if (admitted++ % ADMIT_SLICE === 0) await this.admissionTurn();
-          this.mempool.add(it.payload, peer);
+          try {
+            this.mempool.add(it.payload, peer);
+          } catch (e) {
+            // A refusal on the relay path is as much a security event as one on tx-submit (a replay
+            // sent to two nodes is refused here by the second): logged at info with its code.
+            if (!isCoreError(e) || e.code.startsWith('decode/')) throw e;
+            if (refused++ < RELAY_REFUSALS_LOGGED)
+              this.log.info('refused tx', {
+                code: e.code,
+                peer,
+                path: 'relay',
+                txHash: toHex(txHash(it.payload))
+              });
+            refusedCodes.set(e.code, (refusedCodes.get(e.code) ?? 0) + 1);
+            continue;
+          }
           accepted++;
           continue;
         }
@@ -486,6 +513,8 @@ export class ChainDriver {
         this.log.debug('bad gossip item', { kind: it.kind, error: (e as Error).message });
       }
     }
+    if (refused > RELAY_REFUSALS_LOGGED)
+      this.log.info('refused relayed txs', { peer, path: 'relay', counts: Object.fromEntries(refusedCodes) });
     if (ahead) void this.syncOnce();
     return accepted;
   }
@@ -563,7 +592,11 @@ export class ChainDriver {
   }
 
   private addEvidence(ev: Evidence): boolean {
-    if (!verifyEvidence(ev, validatorSetOf(this.state)).ok) return false;
+    const verdict = verifyEvidence(ev, validatorSetOf(this.state));
+    if (!verdict.ok) {
+      this.log.info('refused evidence', { code: verdict.error.code });
+      return false;
+    }
     const tx = evidenceTxCodec.encode(makeEvidenceTx(ev));
     void this.o.stores.evidence.add(evidenceCodec.encode(ev));
     try {
@@ -592,7 +625,9 @@ export class ChainDriver {
         this.log.warn('equivocation seen', { validator: a.evidence.voteA.validator });
         out.push({ kind: 'evidence', payload: evidenceCodec.encode(a.evidence) });
         this.addEvidence(a.evidence);
-      } else if (a.type === 'invalid') this.log.debug('engine refused a message', { code: a.error.code });
+      } else if (a.type === 'invalid')
+        // An invalid proposal, vote or certificate is a peer's offence (or a Byzantine validator's).
+        this.log.info('refused consensus message', { code: a.error.code });
     }
     if (out.length) this.o.transport.broadcast(out);
     if (commit) this.afterCommit();
