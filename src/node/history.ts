@@ -1,13 +1,15 @@
 /**
  * What a node keeps about a chain's recent past for light clients: the state at the last few heights
  * (the tree is persistent, so each is a pointer, sharing almost all nodes with the next) and the
- * heights where the validator set changed, so a client can follow the set one certificate at a time.
+ * heights where the validator set changed with the set each handed over to (persisted with the block,
+ * so proofs for older heights still work after a restart), so a client can follow the set one
+ * certificate at a time.
  */
 import { blockCodec } from '../lib/core/chain/block.js';
 import { TAGS } from '../lib/core/constants.js';
 import { validatorSetOf } from '../lib/core/chain/rules/lookup.js';
 import type { ChainState } from '../lib/core/chain/store.js';
-import { commitCertificateCodec, type ValidatorSet } from '../lib/core/consensus/types.js';
+import { commitCertificateCodec, validatorSetCodec, type ValidatorSet } from '../lib/core/consensus/types.js';
 import { changeProofCodec, makeChangeProof } from '../lib/core/chain/change-proof.js';
 import { bytesEqual, encodeCanonical } from '../lib/core/encoding/cbor.js';
 import type { ChainDriver } from './driver/chain-driver.js';
@@ -30,18 +32,30 @@ export class ChainHistory {
   ) {}
 
   /**
-   * Scan stored headers once for set changes, then follow commits. After a restart only the newest
-   * change's set is known again (it is the current set); older ones are served without their set,
-   * which a light client reports as withheld — persisting every handed-over set is the fix.
+   * Load the recorded validator-set changes (each stored with the set it hands over to, in its block's
+   * batch — storage/block-store.ts), then follow commits. Data written before sets were recorded has
+   * none: it is scanned once for change heights, recorded without their sets (served as withheld),
+   * the newest with the current set.
    */
   async start(): Promise<void> {
     this.states.set(this.driver.height, this.driver.state);
-    for await (const e of this.blocks.iterate()) {
-      const h = blockCodec.decode(e.block).header;
-      if (!bytesEqual(h.validatorsHash, h.nextValidatorsHash)) this.noteChange(h.height);
+    let recorded = await this.blocks.validatorChanges();
+    if (recorded.length === 0 && !(await this.blocks.changesScanned())) {
+      const found: number[] = [];
+      for await (const e of this.blocks.iterate()) {
+        const h = blockCodec.decode(e.block).header;
+        if (!bytesEqual(h.validatorsHash, h.nextValidatorsHash)) found.push(h.height);
+      }
+      await this.blocks.recordScannedChanges(
+        found,
+        found.length ? validatorSetCodec.encode(validatorSetOf(this.driver.state)) : undefined
+      );
+      recorded = await this.blocks.validatorChanges();
     }
-    const latest = this.changes[this.changes.length - 1];
-    if (latest !== undefined) this.changeSets.set(latest, validatorSetOf(this.driver.state));
+    for (const c of recorded) {
+      this.noteChange(c.height);
+      if (c.set) this.changeSets.set(c.height, validatorSetCodec.decode(c.set));
+    }
     this.driver.onCommit(({ height, header, state }) => {
       this.states.set(height, state);
       this.states.delete(height - STATE_HISTORY);

@@ -88,6 +88,8 @@ async function startNode(i: number) {
     timeouts: { proposeMs: 400, prevoteMs: 200, precommitMs: 200, roundDeltaMs: 100 },
     regossipMs: 300,
     syncMs: 300,
+    // Small, so the short chains here have snapshots and restarts rebuild from them.
+    snapshotEveryBlocks: 2,
     log: log.child({ node: i })
   });
   drivers[i] = d;
@@ -148,6 +150,9 @@ describe('consensus driver (4 validators, real LevelDB, in-memory links)', () =>
       acked.push(await drivers[k % 3]!.submitAndWait(batch(k % 3), 'client', 15_000));
     const d3 = await startNode(3);
     expect(d3.height).toBe(before); // replayed from its own disk
+    // ...from its newest state snapshot (root checked against the stored header), not from genesis.
+    expect(d3.restoredFrom).toBeGreaterThan(0);
+    expect(d3.restoredFrom).toBeLessThanOrEqual(before);
     await waitFor(() => d3.height === drivers[0]!.height, 15_000);
     expect(toHex(d3.headHash)).toBe(toHex(drivers[0]!.headHash));
     // and it takes part again: a tx submitted to it commits

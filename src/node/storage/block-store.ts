@@ -50,7 +50,8 @@ export class BlockStore {
     block: (h: number) => `${this.p}blk/${heightKey(h)}`,
     cert: (h: number) => `${this.p}crt/${heightKey(h)}`,
     hash: (h: number) => `${this.p}hsh/${heightKey(h)}`,
-    byHash: (hash: Uint8Array) => `${this.p}idx/${toHex(hash)}`
+    byHash: (hash: Uint8Array) => `${this.p}idx/${toHex(hash)}`,
+    vset: (h: number) => `${this.p}vset/${heightKey(h)}`
   };
 
   async load(): Promise<Head | undefined> {
@@ -97,6 +98,42 @@ export class BlockStore {
     this.headCache = { height: e.height, hash: e.hash };
   }
 
+  /**
+   * Ops recording the validator set a block at `height` hands over to (its post-state's set), for the
+   * same batch as the block: light clients following the set need it for every change, also after a
+   * restart. `set` empty = the set is not known (changes found in data written before sets were kept).
+   */
+  validatorSetOps(height: number, set: Uint8Array): Op[] {
+    return [{ type: 'put', key: this.k.vset(height), value: set }];
+  }
+
+  /** Every recorded validator-set change, oldest first; `set` undefined where it is not known. */
+  async validatorChanges(): Promise<{ height: number; set: Uint8Array | undefined }[]> {
+    const out: { height: number; set: Uint8Array | undefined }[] = [];
+    for await (const [k, v] of this.db.range(`${this.p}vset/`)) {
+      const height = parseInt(k, 16);
+      if (!Number.isSafeInteger(height) || height > this.height()) continue;
+      out.push({ height, set: v.length ? v : undefined });
+    }
+    return out;
+  }
+
+  /** Has this store been scanned for set changes made before sets were recorded? */
+  async changesScanned(): Promise<boolean> {
+    return (await this.db.get(`${this.p}vset-scanned`)) !== undefined;
+  }
+
+  /** Record changes found by that scan: heights, all without their set but the newest (`newest`). */
+  async recordScannedChanges(heights: number[], newest: Uint8Array | undefined): Promise<void> {
+    const ops: Op[] = heights.map((h, i) => ({
+      type: 'put',
+      key: this.k.vset(h),
+      value: i === heights.length - 1 && newest ? newest : new Uint8Array(0)
+    }));
+    ops.push({ type: 'put', key: `${this.p}vset-scanned`, value: new Uint8Array([1]) });
+    await this.db.write(ops);
+  }
+
   async get(height: number): Promise<StoredBlock | undefined> {
     const [block, cert, hash] = await this.db.getMany([
       this.k.block(height),
@@ -137,7 +174,8 @@ export class BlockStore {
     const ops: Op[] = [
       { type: 'del', key: this.k.block(height) },
       { type: 'del', key: this.k.cert(height) },
-      { type: 'del', key: this.k.hash(height) }
+      { type: 'del', key: this.k.hash(height) },
+      { type: 'del', key: this.k.vset(height) }
     ];
     if (hash) ops.push({ type: 'del', key: this.k.byHash(hash) });
     return ops;

@@ -64,6 +64,19 @@ export class NodeDb {
     }
   }
 
+  /** Keys (without the prefix) in [prefix+from, prefix+to), in key order; values are not read. */
+  async *keys(prefix: string, opts: { from?: string; to?: string } = {}): AsyncGenerator<string> {
+    const it = this.db.keys({
+      gte: prefix + (opts.from ?? ''),
+      lt: opts.to !== undefined ? prefix + opts.to : prefix + '\uffff'
+    });
+    try {
+      for await (const k of it) yield k.slice(prefix.length);
+    } finally {
+      await it.close();
+    }
+  }
+
   /** Bytes on disk (all LevelDB files), for /metrics and the bench's bytes-per-record. */
   diskBytes(): number {
     let total = 0;

@@ -2,10 +2,10 @@
  * Everything a hospital node keeps on disk, in one LevelDB: per chain a block store (blocks +
  * certificates + head), a consensus WAL and pending evidence; on mirrors, the blob store.
  *
- * State is NOT snapshotted: on start the driver replays the stored blocks through the chain's apply
- * functions to rebuild the in-memory persistent sparse Merkle tree, checking each block's state root
- * as it goes. Blocks are the single source of truth, so there is no second structure that can
- * disagree with them after a crash; replay costs about one apply per block (see the bench).
+ * Blocks are the single source of truth. On start the driver rebuilds the in-memory sparse Merkle tree
+ * from the newest state snapshot (a cache, accepted only if its root matches the state root of the
+ * stored header at its height) and replays the blocks after it through the chain's apply functions,
+ * checking each block's state root as it goes; without a usable snapshot it replays from genesis.
  */
 import { mkdirSync } from 'node:fs';
 import { BlobStore, type BlobHash } from './blob-store.js';
@@ -13,8 +13,10 @@ import { BlockStore } from './block-store.js';
 import { NodeDb } from './db.js';
 import { EvidenceStore } from './evidence-store.js';
 import { ConsensusWal } from './wal.js';
+import { StateSnapshots } from './state-snapshot.js';
 
-export { BlobStore, BlockStore, ConsensusWal, EvidenceStore, NodeDb };
+export { BlobStore, BlockStore, ConsensusWal, EvidenceStore, NodeDb, StateSnapshots };
+export type { SnapshotPointer } from './state-snapshot.js';
 export type { StoredBlock, Head, BlockCheck, RecoverResult } from './block-store.js';
 export type { Op } from './db.js';
 
@@ -25,6 +27,8 @@ export interface ChainStores {
   blocks: BlockStore;
   wal: ConsensusWal;
   evidence: EvidenceStore;
+  /** State snapshots so a restart replays only the blocks after the newest one. */
+  snapshots: StateSnapshots;
 }
 
 export class NodeStorage {
@@ -41,7 +45,8 @@ export class NodeStorage {
     const chain = (name: ChainName): ChainStores => ({
       blocks: new BlockStore(db, name, firstHeight),
       wal: new ConsensusWal(db, name),
-      evidence: new EvidenceStore(db, name)
+      evidence: new EvidenceStore(db, name),
+      snapshots: new StateSnapshots(db, name)
     });
     const s = new NodeStorage(
       db,

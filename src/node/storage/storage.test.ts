@@ -8,6 +8,7 @@ import { concatBytes, sha256, toHex } from '../../lib/core/crypto/index.js';
 import { bytesEqual } from '../../lib/core/encoding/cbor.js';
 import { fail, OK, type Verdict } from '../../lib/core/errors.js';
 import { NodeStorage, type StoredBlock } from './index.js';
+import { SNAPSHOT_PAGE_ENTRIES } from './state-snapshot.js';
 
 const fresh = () => mkdtempSync(join(tmpdir(), 'cc-store-'));
 const open: NodeStorage[] = [];
@@ -105,6 +106,84 @@ describe('consensus WAL', () => {
     await wal.saveSnapshot(new Uint8Array([8]));
     await s.db.write(await wal.truncateOps(100));
     expect(await wal.loadSnapshot()).toEqual(new Uint8Array([8]));
+  });
+});
+
+describe('state snapshots', () => {
+  const entry = (i: number): [Uint8Array, Uint8Array] => [
+    sha256(new Uint8Array([i & 255, i >> 8])),
+    new TextEncoder().encode(`v${i}`)
+  ];
+  const read = async (s: NodeStorage) => {
+    const snaps = s.chains.hospital.snapshots;
+    const p = await snaps.latest();
+    const out: [Uint8Array, Uint8Array][] = [];
+    if (p) for await (const e of snaps.entries(p)) out.push(e);
+    return { p, out };
+  };
+
+  it('round-trips across pages and reopen; a newer snapshot replaces the older one', async () => {
+    const dir = fresh();
+    const s = await openStore(dir);
+    expect(await s.chains.hospital.snapshots.latest()).toBeUndefined();
+    const many = Array.from({ length: SNAPSHOT_PAGE_ENTRIES + 10 }, (_, i) => entry(i));
+    expect(await s.chains.hospital.snapshots.save(7, many)).toEqual({
+      height: 7,
+      pages: 2,
+      count: many.length
+    });
+    await s.chains.hospital.snapshots.save(9, many.slice(0, 3));
+    await s.close();
+    const r = await read(await openStore(dir));
+    expect(r.p).toEqual({ height: 9, pages: 1, count: 3 });
+    expect(r.out.map(([k, v]) => toHex(k) + toHex(v))).toEqual(
+      many.slice(0, 3).map(([k, v]) => toHex(k) + toHex(v))
+    );
+    // The older snapshot's pages are gone; the other chain's snapshots are separate.
+    const keys = [];
+    for await (const k of open.at(-1)!.db.keys('ss/')) keys.push(k);
+    expect(
+      keys.filter((k) => !k.endsWith('latest')).every((k) => k.startsWith('hospital/0000000000000009/'))
+    ).toBe(true);
+    expect(await open.at(-1)!.chains.consortium.snapshots.latest()).toBeUndefined();
+  });
+
+  it('a damaged page is a named error, not wrong entries', async () => {
+    const s = await openStore(fresh());
+    await s.chains.hospital.snapshots.save(3, [entry(1), entry(2)]);
+    const [k] = await (async () => {
+      const ks = [];
+      for await (const k of s.db.keys('ss/hospital/0')) ks.push(k);
+      return ks;
+    })();
+    await s.db.write([{ type: 'put', key: `ss/hospital/0${k}`, value: new Uint8Array([0x82, 0x01]) }]);
+    await expect(read(s)).rejects.toThrow(/node\/storage-corrupt/);
+  });
+});
+
+describe('validator-set changes', () => {
+  it('are stored with their block and dropped with it when the tail is truncated', async () => {
+    const s = await openStore(fresh());
+    const blocks = s.chains.hospital.blocks;
+    let prev: Uint8Array = new Uint8Array(32);
+    for (let h = 0; h < 4; h++) {
+      const b = mkBlock(h, prev);
+      await blocks.append(b, h % 2 ? blocks.validatorSetOps(h, new Uint8Array([h])) : []);
+      prev = b.hash;
+    }
+    expect(await blocks.validatorChanges()).toEqual([
+      { height: 1, set: new Uint8Array([1]) },
+      { height: 3, set: new Uint8Array([3]) }
+    ]);
+    await blocks.truncateFrom(3);
+    expect((await blocks.validatorChanges()).map((c) => c.height)).toEqual([1]);
+    expect(await blocks.changesScanned()).toBe(false);
+    await blocks.recordScannedChanges([0, 1], new Uint8Array([9]));
+    expect(await blocks.changesScanned()).toBe(true);
+    expect(await blocks.validatorChanges()).toEqual([
+      { height: 0, set: undefined },
+      { height: 1, set: new Uint8Array([9]) }
+    ]);
   });
 });
 
