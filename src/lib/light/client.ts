@@ -10,6 +10,7 @@ import { bytesEqual } from '../core/encoding/cbor.js';
 import { sha256 } from '../core/crypto/hash.js';
 import { headerHash } from '../core/chain/header.js';
 import { MAX_VALIDATOR_CHANGES } from '../net/header.js';
+import { MAX_RECORDS_PER_REQUEST } from '../net/record-fetch.js';
 import type { ChangeProof } from '../core/chain/change-proof.js';
 import type { IndexEntry } from '../core/chain/tx/index-batch.js';
 import type { CommitCertificate, ValidatorSet } from '../core/consensus/types.js';
@@ -65,6 +66,14 @@ export interface LightPeer {
     hash: Uint8Array,
     access?: BlobAccess
   ): Promise<RecordAnswer>;
+  /**
+   * Optional: several records in one request, each answered or refused on its own; null when the
+   * node does not speak that protocol (the client then asks record by record).
+   */
+  records?(
+    items: { chainId: string; height: number; txIndex: number; hash: Uint8Array }[],
+    access?: BlobAccess
+  ): Promise<(RecordAnswer | CoreError)[] | null>;
   /** Optional: start connecting ahead of the first request, so several nodes are dialled at once. */
   connect?(): void;
 }
@@ -101,6 +110,9 @@ export interface LightClientOptions {
 
 /** Header rounds per peer per sync: 64 × 48 change proofs is more than a node keeps (1,024). */
 const MAX_HEADER_ROUNDS = 64;
+
+/** Records fetched one by one at once: within the record protocol's per-connection stream limit (8). */
+const RECORD_CONCURRENCY = 8;
 
 /** Verified block headers remembered: a patient's history spans a few hundred blocks at most. */
 const MAX_CERTIFIED = 4096;
@@ -170,7 +182,19 @@ export class LightClient {
    * Brings the chain's head up to the newest header any live peer can prove. Every peer is asked; the
    * highest verified head wins, so one stale or withholding node cannot hold the client back.
    */
-  async sync(chainId: string): Promise<TrustedHead> {
+  sync(chainId: string): Promise<TrustedHead> {
+    // Callers at once (records of one hospital fetched in parallel) share one sync of the chain.
+    let p = this.syncing.get(chainId);
+    if (!p) {
+      p = this.syncNow(chainId).finally(() => this.syncing.delete(chainId));
+      this.syncing.set(chainId, p);
+    }
+    return p;
+  }
+
+  private readonly syncing = new Map<string, Promise<TrustedHead>>();
+
+  private async syncNow(chainId: string): Promise<TrustedHead> {
     if (!this.dialled) {
       // Peers are asked one after another (each from the best head so far); their dials need not wait.
       this.dialled = true;
@@ -372,6 +396,114 @@ export class LightClient {
       encodeRecordAnswer(chainId, entry.height, { ...answer, blob })
     );
     return { ref, blob };
+  }
+
+  /**
+   * Every record of `entries`, in order: each verified as `record` does, or the error that record
+   * ended with (a refusal, or a check no node's answer passed). The entries are dealt over the live
+   * peers and each peer is asked for its share in one request (net/record-fetch.ts), so a history is
+   * a request per node rather than per record; whatever a peer did not answer verifiably (a node
+   * down, lying, refusing, or too old for the protocol) is then fetched record by record with the
+   * usual failover, and from what the device verified before when `offline` and no node answers.
+   */
+  async records(
+    tag: Uint8Array,
+    entries: IndexEntry[],
+    access?: BlobAccess,
+    offline = false
+  ): Promise<({ ref: VerifiedRecordRef; blob: Uint8Array; cached: boolean } | CoreError)[]> {
+    type Got = { ref: VerifiedRecordRef; blob: Uint8Array; cached: boolean } | CoreError;
+    const out: (Got | undefined)[] = new Array(entries.length);
+    // A chain is synced (once, shared) only where an entry lies beyond its verified head.
+    const behind = new Set<string>();
+    for (const e of entries) {
+      const chainId = `hospital:${e.hospital}`;
+      if ((await this.view(chainId)).head.header.height < e.height) behind.add(chainId);
+    }
+    await Promise.all([...behind].map((c) => this.sync(c).catch(() => undefined)));
+
+    const peers = this.peers.filter((p) => p.records);
+    const shares = new Map<LightPeer, number[]>();
+    entries.forEach((_, i) => {
+      const peer = peers[(this.turn + i) % Math.max(1, peers.length)];
+      if (peer) shares.set(peer, [...(shares.get(peer) ?? []), i]);
+    });
+    this.turn += entries.length;
+    await Promise.all(
+      [...shares].map(async ([peer, share]) => {
+        for (let k = 0; k < share.length; k += MAX_RECORDS_PER_REQUEST) {
+          const chunk = share.slice(k, k + MAX_RECORDS_PER_REQUEST);
+          if (!this.peers.includes(peer)) return;
+          let answers: (RecordAnswer | CoreError)[] | null;
+          try {
+            answers = await peer.records!(
+              chunk.map((i) => {
+                const e = entries[i]!;
+                return {
+                  chainId: `hospital:${e.hospital}`,
+                  height: e.height,
+                  txIndex: e.txIndex,
+                  hash: e.mhrHash
+                };
+              }),
+              access
+            );
+          } catch (e) {
+            if (isLie(e)) this.drop(peer, e);
+            else this.emit({ type: 'peer-unreachable', peer: peer.id, error: e });
+            return;
+          }
+          if (!answers) return;
+          for (const [n, i] of chunk.entries()) {
+            const a = answers[n]!;
+            if (a instanceof CoreError) {
+              // A refusal every node would give is the answer; any other is asked elsewhere below.
+              if (isFinalRefusal(a)) out[i] = a;
+              continue;
+            }
+            try {
+              out[i] = { ...(await this.checkRecord(tag, entries[i]!, a)), cached: false };
+            } catch (e) {
+              if (!isLie(e)) throw e;
+              this.drop(peer, e);
+              return;
+            }
+          }
+        }
+      })
+    );
+
+    // What no peer's share answered verifiably: one record at a time, across every live peer.
+    const left = entries.flatMap((_, i) => (out[i] === undefined ? [i] : []));
+    let next = 0;
+    const worker = async () => {
+      while (next < left.length) {
+        const i = left[next++]!;
+        out[i] = await this.record(tag, entries[i]!, access, offline).catch((e: unknown) =>
+          isCoreError(e) ? e : new CoreError('light/no-peers', { detail: String(e) }, 'ignore')
+        );
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(RECORD_CONCURRENCY, left.length) }, worker));
+    return out as Got[];
+  }
+
+  /** A record answer checked against the index entry and the verified hospital chain, then kept. */
+  private async checkRecord(
+    tag: Uint8Array,
+    entry: IndexEntry,
+    a: RecordAnswer
+  ): Promise<{ ref: VerifiedRecordRef; blob: Uint8Array }> {
+    const chainId = `hospital:${entry.hospital}`;
+    const set = await this.setAt(chainId, entry.height);
+    const head = (await this.view(chainId)).head;
+    const verifiedAt = (height: number) =>
+      height === head.header.height ? head.hash : this.certified.get(`${chainId}@${height}`);
+    const ref = verifyRecordRef(tag, entry, a, () => set, verifiedAt);
+    verifyBlob(ref, a.blob);
+    this.remember(`${chainId}@${entry.height}`, headerHash(ref.header));
+    this.keep(recordCacheKey(entry.mhrHash), () => encodeRecordAnswer(chainId, entry.height, a));
+    return { ref, blob: a.blob };
   }
 
   /** Verified hospital block headers, so the records of one block cost one certificate check. */

@@ -25,7 +25,7 @@ import { requestStateProof } from '../net/state-proof.js';
 import { requestTxProof } from '../net/tx-proof.js';
 import { requestBlockSync } from '../net/block-sync.js';
 import { requestBlob, signBlobAuth, type BlobAuth } from '../net/blob.js';
-import { requestRecord } from '../net/record-fetch.js';
+import { requestRecords } from '../net/record-fetch.js';
 import type { NetHost } from '../net/rpc.js';
 import type { BlobAccess, LightPeer, RecordAnswer } from './client.js';
 import type { StateAnswer } from './proofs.js';
@@ -266,8 +266,35 @@ export class Libp2pLightPeer implements LightPeer {
   private recordProtocol = true;
 
   /**
-   * The record's block proof and blob in one request (net/record-fetch.ts). A node without that
-   * protocol is asked the old way — a transaction proof and a blob, at once — and remembered as such.
+   * Several records' block proofs and blobs in one request (net/record-fetch.ts): each result is the
+   * answer or the node's refusal for that record. Null when the node does not speak the protocol (an
+   * older node; not asked again): the client then asks it record by record.
+   */
+  async records(
+    items: { chainId: string; height: number; txIndex: number; hash: Uint8Array }[],
+    access?: BlobAccess
+  ): Promise<(RecordAnswer | CoreError)[] | null> {
+    if (!this.recordProtocol) return null;
+    const signed = items.map((i) => ({
+      chainId: i.chainId,
+      height: i.height,
+      txIndex: i.txIndex,
+      auth: this.auth(i.hash, access)
+    }));
+    try {
+      return await guarded('record', () => requestRecords(this.opts.host, this.opts.addrs, signed));
+    } catch (e) {
+      if (isCoreError(e) && e.code === 'record/hash-mismatch')
+        throw new CoreError('light/record-altered', { detail: 'the node sent bytes of another hash' });
+      if (!isUnsupported(e)) throw e;
+      this.recordProtocol = false;
+      return null;
+    }
+  }
+
+  /**
+   * One record's block proof and blob: in one request where the node speaks the record protocol,
+   * otherwise a transaction proof and a blob, asked at once.
    */
   async record(
     chainId: string,
@@ -276,18 +303,10 @@ export class Libp2pLightPeer implements LightPeer {
     hash: Uint8Array,
     access?: BlobAccess
   ): Promise<RecordAnswer> {
-    if (this.recordProtocol) {
-      const auth = this.auth(hash, access);
-      try {
-        return await guarded('record', () =>
-          requestRecord(this.opts.host, this.opts.addrs, { chainId, height, txIndex, auth })
-        );
-      } catch (e) {
-        if (isCoreError(e) && e.code === 'record/hash-mismatch')
-          throw new CoreError('light/record-altered', { detail: 'the node sent bytes of another hash' });
-        if (!isUnsupported(e)) throw e;
-        this.recordProtocol = false;
-      }
+    const got = await this.records([{ chainId, height, txIndex, hash }], access);
+    if (got) {
+      if (got[0] instanceof CoreError) throw got[0];
+      return got[0]!;
     }
     const [proof, blob] = await Promise.all([
       this.txProof(chainId, height, txIndex),

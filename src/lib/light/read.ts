@@ -4,8 +4,8 @@
  * then decrypted and validated as FHIR (core/records/envelope.ts). What the user sees is either a
  * record with the list of checks it passed, or a named error saying which check failed.
  */
-import { hospitalChainId } from '../core/chain/header.js';
 import type { IndexEntry } from '../core/chain/tx/index-batch.js';
+import { CoreError } from '../core/errors.js';
 import { openRecord, type RecordKey } from '../core/records/envelope.js';
 import type { RecordBundle } from '../core/records/fhir.js';
 import type { BlobAccess, LightClient } from './client.js';
@@ -21,9 +21,6 @@ export interface ReadRecord {
   cachedAsOf?: number;
 }
 
-/** Records fetched at once: within every protocol's per-connection stream limit (blob: 8). */
-const CONCURRENCY = 8;
-
 export interface FetchedRecord {
   entry: IndexEntry;
   ref: VerifiedRecordRef;
@@ -37,9 +34,10 @@ export interface FetchedRecord {
 }
 
 /**
- * Every record under `tag`, fetched and verified (not decrypted). The hospitals' heads are synced
- * once first, so the per-record work is one request (block proof and blob). When no node can be
- * reached, what this device verified before is served instead, each such record marked `cachedAsOf`.
+ * Every record under `tag`, fetched and verified (not decrypted): a hospital's head is synced when a
+ * record lies beyond it, then each node is asked for its share of the records in one request
+ * (LightClient.records). When no node can be reached, what this device verified before is served
+ * instead, each such record marked `cachedAsOf`.
  */
 export async function fetchRecords(
   client: LightClient,
@@ -48,19 +46,18 @@ export async function fetchRecords(
 ): Promise<FetchedRecord[]> {
   const index = await new LightQueries(client).provenIndexEntries(tag);
   const entries = index.value;
-  const hospitals = [...new Set(entries.map((e) => e.hospital))];
-  await Promise.all(hospitals.map((h) => client.sync(hospitalChainId(h))));
-  const out: FetchedRecord[] = new Array(entries.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < entries.length) {
-      const i = next++;
-      const entry = entries[i]!;
-      const { ref, blob, cached } = await client.record(tag, entry, access, true);
-      out[i] = { entry, ref, blob, ...(cached || index.cached ? { cachedAsOf: index.height } : {}) };
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, entries.length) }, worker));
+  const got = await client.records(tag, entries, access, true);
+  const out: FetchedRecord[] = [];
+  for (const [i, g] of got.entries()) {
+    if (g instanceof CoreError) throw g;
+    const { ref, blob, cached } = g;
+    out.push({
+      entry: entries[i]!,
+      ref,
+      blob,
+      ...(cached || index.cached ? { cachedAsOf: index.height } : {})
+    });
+  }
   return out;
 }
 

@@ -1,8 +1,9 @@
 /**
- * record: one request for everything a light client needs to verify and read one indexed record — the
- * hospital block header, its commit certificate, the record transaction at (height, txIndex), its
- * inclusion proof, and the encrypted blob. It replaces a tx-proof request and a blob request (two
- * streams, two protocol negotiations) with one, which is what a history of twenty records costs.
+ * record: one request for everything a light client needs to verify and read indexed records — per
+ * record, the hospital block header, its commit certificate, the record transaction at (height,
+ * txIndex), its inclusion proof, and the encrypted blob. It replaces a tx-proof request and a blob
+ * request per record (two streams, two protocol negotiations, two service wake-ups each) with one
+ * request per node for up to MAX_RECORDS_PER_REQUEST records, answered one frame per record.
  *
  * The read is authorised exactly as a blob read (blob.ts): the request carries the same signed
  * `BlobAuth`, and the node decides and logs it the same way. The header, certificate, transaction and
@@ -11,14 +12,14 @@
  */
 import { LIMITS, TAGS } from '../core/constants.js';
 import { defineCodec } from '../core/encoding/codec.js';
-import { bytesMax, header, id, uint, v } from '../core/encoding/schema.js';
+import { bytesMax, header, id, list, uint, v } from '../core/encoding/schema.js';
 import { sha256 } from '../core/crypto/hash.js';
 import { bytesEqual } from '../core/encoding/cbor.js';
-import { CoreError } from '../core/errors.js';
-import { blobAuthSchema, BLOB_LIMITS, type BlobAuth } from './blob.js';
+import { CoreError, ERROR_CODES, isCoreError, type ErrorCode } from '../core/errors.js';
+import { blobAuthSchema, BLOB_LIMITS } from './blob.js';
 import { TX_PROOF_LIMITS, type TxProofResponse } from './tx-proof.js';
 import {
-  callOne,
+  call,
   serve,
   type DialTarget,
   type NetHost,
@@ -30,30 +31,42 @@ import {
 
 export const RECORD_PROTOCOL = '/carechain/record/1';
 
+/**
+ * Records asked for in one request: a patient's history spread over a few nodes is then a request per
+ * node. Each answer frame is bounded by one blob, so a stream holds at most 16 blobs (the per-peer
+ * byte bucket bounds the rate); a doctor opening a history reads a few dozen records.
+ */
+export const MAX_RECORDS_PER_REQUEST = 16;
+
 /** The header, certificate, transaction and proof: what a tx-proof answer may hold, less its envelope. */
 const MAX_PROOF_PART_BYTES = TX_PROOF_LIMITS.maxResponseBytes - 1024;
 
 export const RECORD_LIMITS: ProtocolLimits = {
-  /** A blob authorisation and three numbers naming the transaction. */
-  maxRequestBytes: BLOB_LIMITS.maxRequestBytes + 512,
-  /** One blob and one transaction proof, each within its own protocol's bound. */
+  /** Per record, a blob authorisation and three numbers naming the transaction. */
+  maxRequestBytes: MAX_RECORDS_PER_REQUEST * (BLOB_LIMITS.maxRequestBytes + 512),
+  /** One frame per record: one blob and one transaction proof, each within its own protocol's bound. */
   maxResponseBytes: LIMITS.maxBlobBytes + MAX_PROOF_PART_BYTES + 1024,
-  maxResponseFrames: 1,
-  /** As a blob read: the node logs the read on its chain before answering, and 1 MiB may be slow. */
+  maxResponseFrames: MAX_RECORDS_PER_REQUEST,
+  /** As a blob read: the node logs the reads on its chain before answering, and 1 MiB may be slow. */
   timeoutMs: BLOB_LIMITS.timeoutMs,
-  /** A doctor opening a history reads a few records at once; the byte bucket bounds the rest. */
+  /** A client asks a node for a history in one or two requests; a few in flight cover several tags. */
   maxInboundStreams: 8,
   maxOutboundStreams: 8
 };
 
-export const recordRequestSchema = v.strictObject({
-  ...header(TAGS.netRecordRequest),
+const recordItemSchema = v.strictObject({
   /** The hospital chain and the transaction's place in it, from the consortium index entry. */
   chainId: id(),
   height: uint(),
   txIndex: uint(),
   /** The signed read authorisation, exactly as the blob protocol carries it. */
   auth: blobAuthSchema
+});
+export type RecordItem = v.InferOutput<typeof recordItemSchema>;
+
+export const recordRequestSchema = v.strictObject({
+  ...header(TAGS.netRecordRequest),
+  items: list(recordItemSchema, MAX_RECORDS_PER_REQUEST)
 });
 export type RecordRequest = v.InferOutput<typeof recordRequestSchema>;
 export const recordRequestCodec = defineCodec(
@@ -62,8 +75,14 @@ export const recordRequestCodec = defineCodec(
   RECORD_LIMITS.maxRequestBytes
 );
 
+/**
+ * One frame per item, in the request's order. A refused item carries the refusal's code (the read is
+ * refused for that record, the others are still answered) and empty byte fields.
+ */
 export const recordResponseSchema = v.strictObject({
   ...header(TAGS.netRecordResponse),
+  index: uint(),
+  code: v.nullable(id(64)),
   header: bytesMax(4 * 1024),
   commit: bytesMax(32 * 1024),
   tx: bytesMax(64 * 1024),
@@ -80,9 +99,11 @@ export const recordResponseCodec = defineCodec(
 export type RecordAnswer = Omit<TxProofResponse, 't' | 'v'> & { blob: Uint8Array };
 
 export interface RecordService {
-  /** The proof and the blob, or a CoreError naming the refusal (consent/*, node/blob-missing …). */
-  fetch(req: RecordRequest, ctx: ServeContext): Promise<RecordAnswer>;
+  /** One item's proof and blob, or a CoreError naming the refusal (consent/*, node/blob-missing …). */
+  fetch(item: RecordItem, ctx: ServeContext): Promise<RecordAnswer>;
 }
+
+const EMPTY = new Uint8Array(0);
 
 export async function handleRecord(
   host: NetHost,
@@ -96,40 +117,81 @@ export async function handleRecord(
     recordRequestCodec,
     recordResponseCodec,
     limits,
-    async (req, ctx) => {
-      const a = await service.fetch(req, ctx);
-      return {
-        t: TAGS.netRecordResponse,
-        v: 1 as const,
-        header: a.header,
-        commit: a.commit,
-        tx: a.tx,
-        proof: a.proof,
-        blob: a.blob as RecordResponse['blob']
-      };
+    async function* (req, ctx) {
+      // Every item is worked on at once (a node logs the reads in one block), answered in order.
+      const answers = req.items.map((item) =>
+        service.fetch(item, ctx).then(
+          (a) => ({ code: null, ...a }),
+          (e: unknown) => ({
+            code: (isCoreError(e) ? e.code : 'net/internal') as string | null,
+            header: EMPTY,
+            commit: EMPTY,
+            tx: EMPTY,
+            proof: EMPTY,
+            blob: EMPTY
+          })
+        )
+      );
+      for (const [index, answer] of answers.entries()) {
+        const a = await answer;
+        yield {
+          t: TAGS.netRecordResponse,
+          v: 1 as const,
+          index,
+          code: a.code,
+          header: a.header as RecordResponse['header'],
+          commit: a.commit as RecordResponse['commit'],
+          tx: a.tx as RecordResponse['tx'],
+          proof: a.proof as RecordResponse['proof'],
+          blob: a.blob as RecordResponse['blob']
+        };
+      }
     },
     opts
   );
 }
 
-/** Asks for a record; the blob's bytes are checked to hash to the authorised hash before returning. */
-export async function requestRecord(
+/** A refusal named in an answer frame, as the CoreError the node would have sent for it alone. */
+function refusal(code: string): CoreError {
+  const known = Object.prototype.hasOwnProperty.call(ERROR_CODES, code);
+  return new CoreError(
+    known ? (code as ErrorCode) : 'net/remote-error',
+    { remote: true, remoteCode: code },
+    'ignore'
+  );
+}
+
+/**
+ * Asks for several records at once. Each result is the record (its blob checked to hash to the
+ * authorised hash) or the refusal for that one record; a node that answers out of order, for another
+ * number of records, or with bytes of another hash fails the whole request (`record/hash-mismatch`
+ * for the latter, a decode error otherwise).
+ */
+export async function requestRecords(
   host: NetHost,
   target: DialTarget,
-  req: Omit<RecordRequest, 't' | 'v'> & { auth: BlobAuth },
+  items: RecordItem[],
   opts: RequestOptions & { limits?: ProtocolLimits } = {}
-): Promise<RecordAnswer> {
-  const res = await callOne(
+): Promise<(RecordAnswer | CoreError)[]> {
+  const frames = await call(
     host,
     target,
     RECORD_PROTOCOL,
     recordRequestCodec,
     recordResponseCodec,
     opts.limits ?? RECORD_LIMITS,
-    { t: TAGS.netRecordRequest, v: 1, ...req },
+    { t: TAGS.netRecordRequest, v: 1, items },
     opts
   );
-  if (!bytesEqual(sha256(res.blob), req.auth.hash))
-    throw new CoreError('record/hash-mismatch', { detail: 'blob bytes do not hash to the requested hash' });
-  return { header: res.header, commit: res.commit, tx: res.tx, proof: res.proof, blob: res.blob };
+  if (frames.length !== items.length || frames.some((f, i) => f.index !== i))
+    throw new CoreError('decode/schema', {
+      type: 'net/record-response',
+      detail: 'answers do not match the items'
+    });
+  return frames.map((res, i) => {
+    if (res.code !== null) return refusal(res.code);
+    if (!bytesEqual(sha256(res.blob), items[i]!.auth.hash))
+      throw new CoreError('record/hash-mismatch', { detail: 'blob bytes do not hash to the requested hash' });
+    return { header: res.header, commit: res.commit, tx: res.tx, proof: res.proof, blob: res.blob };
+  });
 }
