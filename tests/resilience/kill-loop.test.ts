@@ -42,7 +42,13 @@ let net: Net;
 let a: Actors;
 const results: RecordResult[] = [];
 const windows: { from: number; to: number; node: string }[] = [];
-const catchups: { node: string; fromSpawnS: number; fromHealthyS: number }[] = [];
+const catchups: {
+  node: string;
+  fromSpawnS: number;
+  fromHealthyS: number;
+  /** The node's own start-up phases (ms since its process began), from its 'node started' log line. */
+  startMs?: Record<string, number>;
+}[] = [];
 let skipped = 0;
 let figures: Record<string, number | string | null> = {};
 
@@ -69,6 +75,7 @@ async function killOnce(victim: DevnetNode): Promise<void> {
   const target = Math.max(
     ...(await Promise.all(others.map(async (n) => (await net.heads(n))?.hospital.height ?? 0)))
   );
+  const logFrom = net.logSize(victim);
   net.start(victim);
   await net.waitHealthy(victim, 60_000);
   const healthyAt = Date.now();
@@ -81,7 +88,9 @@ async function killOnce(victim: DevnetNode): Promise<void> {
   catchups.push({
     node: victim.name,
     fromSpawnS: (caughtAt - spawnAt) / 1000,
-    fromHealthyS: (caughtAt - healthyAt) / 1000
+    fromHealthyS: (caughtAt - healthyAt) / 1000,
+    startMs: net.logSince(victim, logFrom).find((l) => l.msg === 'node started')?.startMs as
+      Record<string, number> | undefined
   });
   // Allow one round timeout after catch-up for the engine to rejoin the current height.
   windows.push({ from, to: caughtAt + 1500, node: victim.name });
@@ -144,6 +153,12 @@ describe('kill loop', () => {
       ),
       max_catchup_s: catchups.length ? Math.max(...catchups.map((c) => c.fromSpawnS)) : null,
       max_catchup_after_healthy_s: catchups.length ? Math.max(...catchups.map((c) => c.fromHealthyS)) : null,
+      // Where a slow restart went: loading modules, or everything after (storage, replay, libp2p, HTTP).
+      max_start_modules_ms: Math.max(0, ...catchups.map((c) => c.startMs?.modules ?? 0)),
+      max_start_after_modules_ms: Math.max(
+        0,
+        ...catchups.map((c) => (c.startMs ? c.startMs.http! - c.startMs.modules! : 0))
+      ),
       acked_records_lost: null,
       forks: null
     };

@@ -39,6 +39,7 @@ import {
   type TimeoutConfig
 } from '../../lib/core/consensus/engine.js';
 import { SparseMerkleTree } from '../../lib/core/state/smt.js';
+import { txRoot } from '../../lib/core/state/tx-merkle.js';
 import {
   commitCertificateCodec,
   evidenceCodec,
@@ -853,12 +854,34 @@ export class ChainDriver {
     return applied;
   }
 
-  /** Committed block bytes for block-sync peers. */
+  /**
+   * Committed block bytes for block-sync peers, each checked against its stored id (header hash, and
+   * the transactions against the header's txRoot) first: a block damaged on disk since it was written
+   * is never served; the node says so and serves nothing from there on.
+   */
   async *blocksFrom(from: number, count: number): AsyncIterable<SyncedBlock> {
     const end = Math.min(this.height, from + count - 1);
     for (let h = from; h <= end; h++) {
       const e = await this.o.stores.blocks.get(h);
       if (!e) return;
+      let intact = false;
+      try {
+        const b = blockCodec.decode(e.block);
+        intact =
+          b.header.height === h &&
+          bytesEqual(blockId(b), e.hash) &&
+          bytesEqual(b.header.txRoot, txRoot(b.txs));
+      } catch {
+        // not even decodable: damaged
+      }
+      if (!intact) {
+        this.log.error('stored block is damaged; not serving it', {
+          code: 'node/storage-corrupt',
+          height: h,
+          detail: 'restore the data directory, or move it away to resync from peers'
+        });
+        return;
+      }
       yield { height: h, block: e.block, commit: e.cert };
     }
   }

@@ -11,6 +11,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ClassicLevel } from 'classic-level';
+import { CoreError } from '../../lib/core/errors.js';
 
 export type Op = { type: 'put'; key: string; value: Uint8Array } | { type: 'del'; key: string };
 
@@ -20,6 +21,30 @@ export const heightKey = (h: number): string => h.toString(16).padStart(16, '0')
 const view = (b: Uint8Array | undefined): Uint8Array | undefined =>
   b === undefined ? undefined : new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 
+/**
+ * LevelDB's own failures, named: damage it detects (a bad table or log checksum, a garbled block) is
+ * node/storage-corrupt with a one-line reason and what to do; anything else passes through.
+ */
+function named(e: unknown, dir: string): unknown {
+  const parts: string[] = [];
+  for (let x: unknown = e; x instanceof Error && parts.length < 4; x = (x as { cause?: unknown }).cause)
+    parts.push(x.message);
+  const text = parts.join(': ');
+  if (!/corrupt|checksum|bad block|truncated/i.test(text)) return e;
+  return new CoreError('node/storage-corrupt', {
+    dir,
+    detail: `LevelDB reports damage (${text.split('\n')[0]}); restore ${dir} from a backup, or move it away to resync from peers`
+  });
+}
+
+async function guarded<T>(dir: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    throw named(e, dir);
+  }
+}
+
 export class NodeDb {
   private constructor(
     private readonly db: ClassicLevel<string, Uint8Array>,
@@ -28,22 +53,22 @@ export class NodeDb {
 
   static async open(dir: string): Promise<NodeDb> {
     const db = new ClassicLevel<string, Uint8Array>(dir, { keyEncoding: 'utf8', valueEncoding: 'view' });
-    await db.open();
+    await guarded(dir, () => db.open());
     return new NodeDb(db, dir);
   }
 
   async get(key: string): Promise<Uint8Array | undefined> {
-    return view(await this.db.get(key));
+    return view(await guarded(this.dir, () => this.db.get(key)));
   }
 
   async getMany(keys: string[]): Promise<(Uint8Array | undefined)[]> {
-    return (await this.db.getMany(keys)).map(view);
+    return (await guarded(this.dir, () => this.db.getMany(keys))).map(view);
   }
 
   /** Atomic and durable: resolves only after LevelDB has fsynced the batch. */
   async write(ops: Op[]): Promise<void> {
     if (ops.length === 0) return;
-    await this.db.batch(ops, { sync: true });
+    await guarded(this.dir, () => this.db.batch(ops, { sync: true }));
   }
 
   /** Entries with keys in [prefix+from, prefix+to), in key order. */
@@ -59,6 +84,8 @@ export class NodeDb {
     });
     try {
       for await (const [k, val] of it) yield [k.slice(prefix.length), view(val)!];
+    } catch (e) {
+      throw named(e, this.dir);
     } finally {
       await it.close();
     }
@@ -72,6 +99,8 @@ export class NodeDb {
     });
     try {
       for await (const k of it) yield k.slice(prefix.length);
+    } catch (e) {
+      throw named(e, this.dir);
     } finally {
       await it.close();
     }

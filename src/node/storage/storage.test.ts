@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -184,6 +184,24 @@ describe('validator-set changes', () => {
       { height: 0, set: undefined },
       { height: 1, set: new Uint8Array([9]) }
     ]);
+  });
+});
+
+describe('damaged database', () => {
+  it('LevelDB corruption at open is node/storage-corrupt with a one-line reason and what to do', async () => {
+    const dir = fresh();
+    const s = await NodeStorage.open(dir, sha256, 0);
+    await s.db.write([{ type: 'put', key: 'a', value: new Uint8Array(5000).fill(7) }]);
+    await s.close();
+    const manifest = readdirSync(dir).find((f) => f.startsWith('MANIFEST'))!;
+    writeFileSync(join(dir, manifest), new Uint8Array(200).fill(0xab));
+    const err = await NodeStorage.open(dir, sha256, 0).then(
+      () => undefined,
+      (e: unknown) => e as Error & { code?: string }
+    );
+    expect(err?.code).toBe('node/storage-corrupt');
+    expect(err?.message).toMatch(/Corruption.*move it away to resync from peers/);
+    expect(err?.message).not.toContain('\n');
   });
 });
 
