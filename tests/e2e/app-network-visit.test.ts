@@ -370,3 +370,96 @@ test('the account restored from its backup on a new device sees the same records
     await page.getByRole('button', { name: /Back to records/ }).click();
   }
 });
+
+/** A new user on their own device: keys made in the app, the signed request posted to the nodes' mailbox. */
+async function signUp(
+  name: string,
+  role: 'patient' | 'doctor',
+  opts: { replaces?: string } = {}
+): Promise<{ page: Page; key: string }> {
+  const page = await (await patientBrowser.newContext({ viewport: PHONE })).newPage();
+  await page.goto(`${net.appUrl}/#/onboarding`);
+  await page.getByLabel('Account type').selectOption(role);
+  await page.locator('#onb-label').fill(name);
+  if (role === 'doctor') {
+    await page.locator('#doc-name').fill(name);
+    await page.locator('#doc-degree').fill('MBBS, FCPS');
+    await page.locator('#doc-spec').fill('Nephrology');
+    await page.locator('#doc-hosp').fill('H2');
+    await page.locator('#doc-rank').selectOption('registrar');
+  }
+  if (opts.replaces) await page.locator('#rec-old').fill(opts.replaces);
+  await page.locator('#onb-pass1').fill(`a long passphrase for ${name}`);
+  await page.locator('#onb-pass2').fill(`a long passphrase for ${name}`);
+  await page.getByTestId('create-keys').click();
+  await expect(page.getByTestId('onb-done')).toContainText('Keys created', { timeout: 60_000 });
+  const key = (await page.getByTestId('public-key').textContent())!.trim();
+  await waitSent(page, opts.replaces ? 'recovery' : 'registration');
+  // The request waits in the mailbox: the app shows it pending, with no approvals yet.
+  await expect(page.getByTestId('reg-status')).toHaveAttribute('data-state', 'pending', NET);
+  return { page, key };
+}
+
+/** A system manager approves, from the pending list, the requests of these keys. */
+async function approveAll(managerIndex: number, keys: string[]) {
+  const page = await (await browser.newContext({ viewport: PHONE })).newPage();
+  await importUser(page, net.appUrl, await net.manager(managerIndex));
+  await nav(page, 'Manager');
+  let sent = 0;
+  for (const key of keys) {
+    const item = page.getByRole('listitem').filter({ hasText: `key: ${key.slice(0, 16)}` });
+    await expect(async () => {
+      await page.getByRole('button', { name: 'Refresh the list' }).click();
+      await expect(item).toHaveCount(1, { timeout: 5_000 });
+    }).toPass(NET);
+    await item.getByTestId('approve-listed').click();
+    // Sent means a node filed it (durably) in the mailbox; the last approval may take the item away.
+    sent++;
+    await expect
+      .poll(
+        async () => (await outbox(page)).filter((e) => e.kind === 'approval' && e.status === 'sent').length,
+        NET
+      )
+      .toBe(sent);
+  }
+  return page;
+}
+
+test('a patient and a doctor register in the app; two of the three managers approve in theirs', async () => {
+  test.setTimeout(600_000);
+  const t0 = Date.now();
+  const newPatient = await signUp('Nasima Akter', 'patient');
+  const newDoctor = await signUp('Dr. Farhan Kabir', 'doctor');
+  const first = await approveAll(0, [newPatient.key, newDoctor.key]);
+  // One approval of three managers is not a majority: still pending, with the count shown.
+  await expect(newPatient.page.getByText('1 of 2 approvals needed (3 managers)')).toBeVisible(NET);
+  await expect(newPatient.page.getByTestId('reg-status')).toHaveAttribute('data-state', 'pending');
+  await first.screenshot({ path: `${SCREENSHOTS}/network-manager-pending.png`, fullPage: true });
+  await approveAll(2, [newPatient.key, newDoctor.key]);
+  for (const u of [newPatient, newDoctor])
+    await expect(u.page.getByTestId('reg-status')).toHaveAttribute('data-state', 'approved', NET);
+  figure('registration_two_approvals_to_active_ms', t0);
+  await newDoctor.page.screenshot({ path: `${SCREENSHOTS}/network-registered.png`, fullPage: true });
+  // Approved requests leave the managers' list.
+  await first.getByRole('button', { name: 'Refresh the list' }).click();
+  await expect(first.getByRole('listitem').filter({ hasText: newPatient.key.slice(0, 16) })).toHaveCount(
+    0,
+    NET
+  );
+});
+
+test('a lost device: new keys on a new device, recovery approved by a majority, the old key rotated out', async () => {
+  test.setTimeout(600_000);
+  const old = await signUp('Rafiq Islam', 'patient');
+  await approveAll(1, [old.key]);
+  await approveAll(2, [old.key]);
+  await expect(old.page.getByTestId('reg-status')).toHaveAttribute('data-state', 'approved', NET);
+
+  const fresh = await signUp('Rafiq Islam (new phone)', 'patient', { replaces: old.key });
+  await approveAll(0, [fresh.key]);
+  await approveAll(1, [fresh.key]);
+  await expect(fresh.page.getByTestId('reg-status')).toHaveAttribute('data-state', 'approved', NET);
+  // The old device's key is no longer the account's: the chain holds it as rotated.
+  await old.page.reload();
+  await expect(old.page.getByTestId('reg-status')).toHaveAttribute('data-state', 'rotated', NET);
+});

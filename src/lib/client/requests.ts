@@ -186,10 +186,12 @@ export function requestFromBody(body: MailBody): SignedRequest | null {
 
 /** The public facts a request shows a manager: a doctor's profile, the account a recovery rotates. */
 export function requestDetails(r: SignedRequest): Record<string, string> {
-  if (r.kind === 'recovery') return { account: toHex(r.value.account).slice(0, 16) + '…' };
+  const short = (k: Uint8Array) => toHex(k).slice(0, 16) + '…';
+  if (r.kind === 'recovery') return { account: short(r.value.account), key: short(r.value.newSigningPublic) };
   const v = r.value;
+  const key = short(v.signingPublic);
   if (v.role === 'doctor')
-    return Object.fromEntries(Object.entries(v.profile).map(([k, x]) => [k, String(x)]));
-  if (v.role === 'manager' || v.role === 'hospital') return { name: v.name };
-  return {};
+    return { key, ...Object.fromEntries(Object.entries(v.profile).map(([k, x]) => [k, String(x)])) };
+  if (v.role === 'manager' || v.role === 'hospital') return { key, name: v.name };
+  return { key };
 }
