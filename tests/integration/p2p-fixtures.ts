@@ -10,6 +10,7 @@ import type { NetHost, ServeOptions } from '../../src/lib/net/rpc.js';
 import { handleConsensusGossip } from '../../src/lib/net/consensus-gossip.js';
 import { handleBlockSync } from '../../src/lib/net/block-sync.js';
 import { handleTxSubmit } from '../../src/lib/net/tx-submit.js';
+import { handleTxBatch } from '../../src/lib/net/tx-batch.js';
 import { handleHeader } from '../../src/lib/net/header.js';
 import { handleStateProof } from '../../src/lib/net/state-proof.js';
 import { handleTxProof } from '../../src/lib/net/tx-proof.js';
@@ -65,6 +66,21 @@ export async function serveAll(
         return req.tx[0] === 1
           ? { accepted: true, txHash: sha256(req.tx) }
           : { accepted: false, code: 'chain/bad-tx', message: 'test: first byte must be 1' };
+      }
+    },
+    undefined,
+    opts
+  );
+  await handleTxBatch(
+    host,
+    {
+      submit: async (req) => {
+        checkChain(req.chainId);
+        return req.txs.map((tx) =>
+          tx[0] === 1
+            ? { accepted: true as const, txHash: sha256(tx), height: req.wait ? HEAD : null }
+            : { accepted: false as const, code: 'chain/bad-tx' }
+        );
       }
     },
     undefined,

@@ -24,6 +24,7 @@ import {
 } from '../../src/lib/net/consensus-gossip.js';
 import { BLOCK_SYNC_LIMITS, BLOCK_SYNC_PROTOCOL, syncRequestCodec } from '../../src/lib/net/block-sync.js';
 import { TX_SUBMIT_LIMITS, TX_SUBMIT_PROTOCOL, txSubmitCodec } from '../../src/lib/net/tx-submit.js';
+import { TX_BATCH_LIMITS, TX_BATCH_PROTOCOL, txBatchCodec } from '../../src/lib/net/tx-batch.js';
 import {
   HEADER_LIMITS,
   HEADER_PROTOCOL,
@@ -83,6 +84,12 @@ const CASES: Case[] = [
     limits: TX_SUBMIT_LIMITS,
     codec: txSubmitCodec as Codec<unknown>,
     valid: { t: TAGS.netTxSubmit, v: V, chainId: CHAIN, tx: bytes(1, 9) }
+  },
+  {
+    protocol: TX_BATCH_PROTOCOL,
+    limits: TX_BATCH_LIMITS,
+    codec: txBatchCodec as Codec<unknown>,
+    valid: { t: TAGS.netTxBatch, v: V, chainId: CHAIN, wait: false, txs: [bytes(1, 9), bytes(2, 7)] }
   },
   {
     protocol: HEADER_PROTOCOL,
