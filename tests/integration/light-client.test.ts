@@ -28,7 +28,7 @@ import { acceptGenesis } from '../../src/lib/light/genesis.js';
 import { FileHeadStore } from '../../src/lib/light/head-store.node.js';
 import { createLightHost } from '../../src/lib/light/host.node.js';
 import { LightQueries } from '../../src/lib/light/queries.js';
-import { readRecords } from '../../src/lib/light/read.js';
+import { fetchRecords, readRecords } from '../../src/lib/light/read.js';
 import { startServer, type ServedHost, type Server } from './light-harness.js';
 import type { Mode } from './light-server.node.js';
 import { buildWorld, CATEGORY, patientAccess, SMALL_WORLD, type World } from './light-world.js';
@@ -207,6 +207,20 @@ describe('light client over libp2p', () => {
     const { c } = client([liar, main.host('honest')]);
     expectAllRecords(await readAll(c));
     expect(dropped(c, liar)).toBe('light/index-mismatch');
+  });
+
+  it('a read the nodes refuse comes back as the named refusal for each record, and no node is blamed', async () => {
+    const { c } = client([main.host('honest'), main.host('alter-index')]);
+    const wrong = { capability: new Uint8Array(32).fill(5), grantId: null };
+    const entries = await new LightQueries(client([main.host('honest')]).c).indexEntries(tag());
+    const got = await c.records(tag(), entries, wrong);
+    expect(got.map((g) => (g instanceof Error ? (g as { code?: string }).code : 'record'))).toEqual(
+      entries.map(() => 'consent/out-of-scope')
+    );
+    expect(c.dropped.size).toBe(0);
+    await expect(fetchRecords(c, tag(), wrong)).rejects.toSatisfy((e) =>
+      isCoreError(e, 'consent/out-of-scope')
+    );
   });
 
   it('a node killed mid-query is failed over', async () => {
