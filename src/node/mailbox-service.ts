@@ -1,7 +1,8 @@
 /**
  * The mailbox protocol as this node serves it: posts and listings from phones and browsers (the
  * strict per-client guard), and forwarding what this node accepted to its consortium peers, each of
- * which files it and forwards it on only if it learned something (merging stops the echo).
+ * which files it and forwards it on only if it learned something (merging stops the echo). It also
+ * hands out committed registrations (src/node/registry.ts) for the app's doctor directory.
  */
 import { peerIdFromString } from '@libp2p/peer-id';
 import { handleMailbox, MAIL_PAGE, requestMailbox } from '../lib/net/mailbox.js';
@@ -11,6 +12,7 @@ import type { NetHost, ServeOptions } from '../lib/net/rpc.js';
 import type { ChainDriver } from './driver/chain-driver.js';
 import type { Logger } from './log.js';
 import { Mailbox } from './mailbox.js';
+import { Registry } from './registry.js';
 import type { NodeDb } from './storage/db.js';
 
 export interface MailboxServiceDeps {
@@ -36,6 +38,8 @@ export async function serveMailbox(host: NetHost, d: MailboxServiceDeps): Promis
   };
   const mailbox = new Mailbox({ db: d.db, consortium: d.consortium, log: d.log, forward, now: d.now });
   await mailbox.start();
+  const registry = new Registry(d.db, d.consortium, d.log);
+  await registry.start();
   await handleMailbox(
     host,
     {
@@ -47,6 +51,9 @@ export async function serveMailbox(host: NetHost, d: MailboxServiceDeps): Promis
       },
       async list(after) {
         return mailbox.list(after, MAIL_PAGE);
+      },
+      registrations(keys) {
+        return registry.get(keys);
       }
     },
     undefined,

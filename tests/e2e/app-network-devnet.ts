@@ -22,7 +22,6 @@ import {
   utf8Bytes
 } from '../../src/lib/core/crypto/index.js';
 import { backupFile, type Role, type StoredAccount } from '../../src/lib/client/keystore.js';
-import type { DirectoryEntry } from '../../src/lib/client/directory.js';
 import {
   account,
   createClient,
@@ -131,19 +130,6 @@ export async function startAppDevnet(dir: string, label: string): Promise<AppDev
   };
 }
 
-/** A directory entry as a patient's app would have cached it (the chain proves keys, hospital, rank). */
-export function directoryOf(u: AppUser, hospitalId: string, hospitalName: string): DirectoryEntry {
-  return {
-    id: u.id,
-    name: u.name,
-    speciality: 'Endocrinology',
-    degree: 'MBBS',
-    hospitalId,
-    hospitalName,
-    encryptionPublic: toHex(u.actor.keys.encryptionPublic)
-  };
-}
-
 /** The outbox as the app keeps it in IndexedDB: kind, status and last error of every entry, in order. */
 export function outbox(page: Page): Promise<{ kind: string; status: string; lastError?: string }[]> {
   return page.evaluate(
@@ -164,22 +150,6 @@ export function outbox(page: Page): Promise<{ kind: string; status: string; last
         };
         req.onerror = () => fail(req.error);
       })
-  );
-}
-
-export async function cacheDirectory(page: Page, entries: DirectoryEntry[]): Promise<void> {
-  await page.evaluate(
-    (list) =>
-      new Promise<void>((ok, fail) => {
-        const req = indexedDB.open('carechain');
-        req.onsuccess = () => {
-          const tx = req.result.transaction('directory', 'readwrite');
-          for (const e of list) tx.objectStore('directory').put(e);
-          tx.oncomplete = () => ok();
-          tx.onerror = () => fail(tx.error);
-        };
-      }),
-    entries
   );
 }
 

@@ -27,11 +27,11 @@ import {
 } from '../../src/lib/core/chain/mail.js';
 import { NS } from '../../src/lib/core/chain/store.js';
 import { TAGS } from '../../src/lib/core/constants.js';
-import { fromHex, seededRng, utf8Bytes } from '../../src/lib/core/crypto/index.js';
+import { fromHex, seededRng, toHex, utf8Bytes } from '../../src/lib/core/crypto/index.js';
 import { stateKey } from '../../src/lib/core/state/smt.js';
 import { requestMailbox } from '../../src/lib/net/mailbox.js';
 import { requestStateProof } from '../../src/lib/net/state-proof.js';
-import { listMail } from '../../src/lib/light/mailbox.js';
+import { listMail, provenProfiles } from '../../src/lib/light/mailbox.js';
 import type { NodeInfo } from '../../src/lib/light/submit.js';
 import { account, createClient, doctorFields, type Account } from '../../src/node/devnet/actors.js';
 import { createLayout, type DevnetLayout, type DevnetNode } from '../../src/node/devnet/layout.js';
@@ -199,6 +199,17 @@ describe('registry mailbox on real nodes', () => {
     console.log(`[mailbox] second_approval_to_active_ms: ${Date.now() - t0}`);
     const acct = await accountOn(nodes[3]!, doctor.keys.signingPublic);
     expect(acct).toMatchObject({ role: 'doctor', status: 'active', hospital: 'H2', rank: 'registrar' });
+    // The directory's profile comes from the committed registration, believed because it hashes to the
+    // account's `request`; one that does not (here: any other hash) is not believed.
+    const proven = await provenProfiles(client, authorities(), [acct!]);
+    expect(proven.get(toHex(doctor.keys.signingPublic))).toMatchObject({
+      name: doctor.name,
+      hospitalId: 'H2'
+    });
+    const forged = await provenProfiles(client, authorities(), [
+      { key: acct!.key, request: new Uint8Array(32) }
+    ]);
+    expect(forged.size).toBe(0);
     // Settled: it leaves every mailbox, and posting it again is refused as done.
     await waitFor(
       'settled',

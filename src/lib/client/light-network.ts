@@ -4,9 +4,9 @@
  * consortium itself trusted only from the pinned genesis hash — and tx-submit / mirror store for what
  * the app writes. It mirrors what src/node/devnet/actors.ts does in Node, from the browser.
  *
- * What the chains cannot answer yet is a named error, never a guess: pending registrations and the
- * gathering of several managers' approvals need a place where requests wait (no node offers one), and
- * a doctor's name is not in consortium state (only the hash of the registration that carries it).
+ * Registry requests wait in the nodes' mailbox (src/lib/light/mailbox.ts) while managers approve; what
+ * it lists is checked against the proven managers. A doctor's name is not in consortium state, only
+ * the hash of the registration that carries it: the directory shows a profile only if it hashes to it.
  */
 import { CHAIN_LIMITS } from '../core/constants.js';
 import { CoreError, isCoreError } from '../core/errors.js';
@@ -63,7 +63,8 @@ import type {
 import type { OutboxAction } from './outbox.js';
 import { mailKey, mailPostCodec, mailRequester, type MailPost } from '../core/chain/mail.js';
 import { majorityOf } from '../core/accounts/approval.js';
-import { listMail, postMail } from '../light/mailbox.js';
+import { listMail, postMail, provenProfiles } from '../light/mailbox.js';
+import type { DoctorProfile } from '../core/accounts/registration.js';
 import { requestDetails, requestFromBody, requestText } from './requests.js';
 
 export type LightHost = NetHost & {
@@ -392,14 +393,19 @@ export async function createLightNetwork(o: LightNetworkOptions): Promise<LightN
   }
 
   /** A doctor as consortium state proves them: registered, active, of this hospital and rank. */
-  function doctorEntry(acct: AccountEntry, known: DirectoryEntry | undefined): DirectoryEntry {
+  function doctorEntry(
+    acct: AccountEntry,
+    proven: DoctorProfile | undefined,
+    known: DirectoryEntry | undefined
+  ): DirectoryEntry {
     const id = toHex(acct.key);
     return {
       id,
-      // The name is the registration's, which the chain holds only as a hash (see the file comment).
-      name: known?.name ?? `Doctor ${id.slice(0, 8)}`,
-      speciality: known?.speciality ?? '',
-      degree: known?.degree ?? '',
+      // The profile is the registration's, which the chain holds as a hash: `proven` hashed to it;
+      // otherwise what this device learned earlier (e.g. from the doctor's own grant), or a placeholder.
+      name: proven?.name ?? known?.name ?? `Doctor ${id.slice(0, 8)}`,
+      speciality: proven?.speciality ?? known?.speciality ?? '',
+      degree: proven?.degree ?? known?.degree ?? '',
       hospitalId: acct.hospital,
       hospitalName: hospitalNames.get(acct.hospital) ?? acct.hospital,
       rank: acct.rank,
@@ -414,13 +420,14 @@ export async function createLightNetwork(o: LightNetworkOptions): Promise<LightN
       genesis!.hospitals.map((h) => entry(CONSORTIUM_CHAIN_ID, NS.hospitalSet, h.id, validatorsEntryCodec))
     );
     for (const s of sets) for (const val of s?.validators ?? []) keys.add(toHex(val.key));
-    const out: DirectoryEntry[] = [];
+    const doctors: AccountEntry[] = [];
     for (const id of keys) {
       const acct = await queries.account(fromHex(id));
       // Only an active doctor is listed, with the keys the chain holds (a grant is wrapped to those).
-      if (acct && acct.role === 'doctor' && acct.status === 'active')
-        out.push(doctorEntry(acct, cached.get(id)));
+      if (acct && acct.role === 'doctor' && acct.status === 'active') doctors.push(acct);
     }
+    const profiles = await provenProfiles(host, consortiumNodes(), doctors);
+    const out = doctors.map((a) => doctorEntry(a, profiles.get(toHex(a.key)), cached.get(toHex(a.key))));
     return out.sort((a, b) => a.name.localeCompare(b.name));
   }
 

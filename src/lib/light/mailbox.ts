@@ -8,7 +8,10 @@
 import { TAGS } from '../core/constants.js';
 import { CoreError, ERROR_CODES, isCoreError, type ErrorCode } from '../core/errors.js';
 import { checkMailPost, mailKey, mergeMail, type MailPost } from '../core/chain/mail.js';
-import { requestMailbox } from '../net/mailbox.js';
+import { MAX_REGISTRATIONS, requestMailbox } from '../net/mailbox.js';
+import { registrationSubject, type DoctorProfile } from '../core/accounts/registration.js';
+import { bytesEqual } from '../core/encoding/cbor.js';
+import { toHex } from '../core/crypto/hash.js';
 import type { NetHost, NodeInfo } from './submit.js';
 
 /** Nodes asked for a listing: two, so one withholding node is outvoted by the union. */
@@ -106,4 +109,42 @@ export async function listMail(
     merged.set(key, mergeMail(merged.get(key), p).post);
   }
   return { posts: [...merged.values()], rejected, asked: asked.length };
+}
+
+/**
+ * The public profiles of these doctor accounts, each believed only if its registration hashes to the
+ * `request` the proven account entry holds (a node cannot rename a doctor). Accounts whose registration
+ * no node had, or whose account came from a recovery (its `request` is the recovery's), are left out.
+ */
+export async function provenProfiles(
+  host: NetHost,
+  nodes: readonly NodeInfo[],
+  accounts: readonly { key: Uint8Array; request: Uint8Array }[]
+): Promise<Map<string, DoctorProfile>> {
+  const out = new Map<string, DoctorProfile>();
+  const want = new Map(accounts.map((a) => [toHex(a.key), a]));
+  for (const n of nodes) {
+    const missing = [...want.keys()].filter((k) => !out.has(k));
+    if (missing.length === 0) break;
+    for (let i = 0; i < missing.length; i += MAX_REGISTRATIONS) {
+      const keys = missing.slice(i, i + MAX_REGISTRATIONS).map((k) => want.get(k)!.key);
+      try {
+        const r = await requestMailbox(host, n.addrs, {
+          t: TAGS.netMailRequest,
+          v: 1,
+          op: 'registrations',
+          keys: keys as never
+        });
+        if (r.op !== 'registrations') continue;
+        for (const reg of r.found) {
+          const a = want.get(toHex(reg.signingPublic));
+          if (a && reg.role === 'doctor' && bytesEqual(registrationSubject(reg), a.request))
+            out.set(toHex(a.key), reg.profile);
+        }
+      } catch {
+        // a node that is down or refuses: the next one may have them
+      }
+    }
+  }
+  return out;
 }

@@ -7,8 +7,9 @@
  */
 import { TAGS } from '../core/constants.js';
 import { defineCodec } from '../core/encoding/codec.js';
-import { header, id, list, text, v } from '../core/encoding/schema.js';
+import { hash32, header, id, list, text, v } from '../core/encoding/schema.js';
 import { MailPostSchema, type MailPost } from '../core/chain/mail.js';
+import { RegistrationSchema, type Registration } from '../core/accounts/registration.js';
 import {
   callOne,
   serve,
@@ -29,6 +30,8 @@ const MAX_POST_BYTES = 16 * 1024;
  * largest 16 KiB; 32 of the largest stay under the response cap below.
  */
 export const MAIL_PAGE = 32;
+/** Registrations asked for at once: a directory page; 64 of the largest (4 KiB) is 256 KiB. */
+export const MAX_REGISTRATIONS = 64;
 
 export const MAILBOX_LIMITS: ProtocolLimits = {
   maxRequestBytes: MAX_POST_BYTES + 256,
@@ -43,7 +46,16 @@ export const MAILBOX_LIMITS: ProtocolLimits = {
 export const mailRequestSchema = v.variant('op', [
   v.strictObject({ ...header(TAGS.netMailRequest), op: v.literal('post'), post: MailPostSchema }),
   /** Posts whose subject (hex) sorts after `after` ('' for the first page). */
-  v.strictObject({ ...header(TAGS.netMailRequest), op: v.literal('list'), after: text(64) })
+  v.strictObject({ ...header(TAGS.netMailRequest), op: v.literal('list'), after: text(64) }),
+  /**
+   * The committed registrations of these accounts: the chain keeps only each one's hash (the account's
+   * `request`), so a doctor's public profile comes from here and is believed only if it hashes to it.
+   */
+  v.strictObject({
+    ...header(TAGS.netMailRequest),
+    op: v.literal('registrations'),
+    keys: list(hash32, MAX_REGISTRATIONS)
+  })
 ]);
 export type MailRequest = v.InferOutput<typeof mailRequestSchema>;
 export const mailRequestCodec = defineCodec(
@@ -65,6 +77,11 @@ export const mailResponseSchema = v.variant('op', [
     op: v.literal('list'),
     posts: list(MailPostSchema, MAIL_PAGE),
     more: v.boolean()
+  }),
+  v.strictObject({
+    ...header(TAGS.netMailResponse),
+    op: v.literal('registrations'),
+    found: list(RegistrationSchema, MAX_REGISTRATIONS)
   })
 ]);
 export type MailResponse = v.InferOutput<typeof mailResponseSchema>;
@@ -78,6 +95,8 @@ export interface MailboxService {
   /** Checks and files a post; a refusal is an answer (with its code), not an exception. */
   post(post: MailPost, ctx: ServeContext): Promise<{ accepted: true } | { accepted: false; code: string }>;
   list(after: string, ctx: ServeContext): Promise<{ posts: MailPost[]; more: boolean }>;
+  /** The committed registrations this node knows among `keys` (absent ones are left out). */
+  registrations(keys: Uint8Array[], ctx: ServeContext): Promise<Registration[]>;
 }
 
 export async function handleMailbox(
@@ -95,6 +114,8 @@ export async function handleMailbox(
     limits,
     async (req, ctx): Promise<MailResponse> => {
       if (req.op === 'list') return { ...head, op: 'list', ...(await service.list(req.after, ctx)) };
+      if (req.op === 'registrations')
+        return { ...head, op: 'registrations', found: await service.registrations(req.keys, ctx) };
       const r = await service.post(req.post, ctx);
       return { ...head, op: 'post', accepted: r.accepted, code: r.accepted ? '' : r.code };
     },
