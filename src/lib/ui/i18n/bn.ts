@@ -177,6 +177,7 @@ export const bn: Dictionary = {
   'rec.status': 'অবস্থা',
   'rec.unknown': 'অন্যান্য তথ্য',
   'rec.writtenBy': '{hospital}-এ {name} লিখেছেন',
+  'rec.dateUnknown': 'তারিখ যাচাই করা যায়নি',
   'rec.category': 'বিভাগ',
   'ver.verified': 'যাচাইকৃত',
   'ver.failed': 'যাচাই ব্যর্থ',

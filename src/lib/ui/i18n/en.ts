@@ -180,6 +180,7 @@ export const en = {
   'rec.status': 'Status',
   'rec.unknown': 'Other information',
   'rec.writtenBy': 'Written by {name} at {hospital}',
+  'rec.dateUnknown': 'Date not verified',
   'rec.category': 'Category',
   'ver.verified': 'Verified',
   'ver.failed': 'Verification failed',
