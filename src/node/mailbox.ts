@@ -128,7 +128,11 @@ export class Mailbox {
 
   /** A page of held posts in subject order, after `after`. */
   list(after: string, limit: number): { posts: MailPost[]; more: boolean } {
-    const keys = [...this.held.keys()].filter((k) => k > after).sort();
+    const now = this.now();
+    const keys = [...this.held]
+      .filter(([k, p]) => k > after && now - madeAt(p) <= MAIL_TTL_MS)
+      .map(([k]) => k)
+      .sort();
     return { posts: keys.slice(0, limit).map((k) => this.held.get(k)!), more: keys.length > limit };
   }
 
