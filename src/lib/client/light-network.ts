@@ -25,7 +25,6 @@ import {
 import { appendRecordCodec, createAppendRecord } from '../core/chain/tx/append-record.js';
 import { accessLogCodec } from '../core/chain/tx/access-log.js';
 import { grantTxCodec, makeGrantTx } from '../core/chain/tx/consent.js';
-import type { IndexEntry } from '../core/chain/tx/index-batch.js';
 import { grantCodec, openGrantCaps, scopeCategories, type Grant } from '../core/consent/index.js';
 import type { Codec } from '../core/encoding/codec.js';
 import { CATEGORY_CODES } from '../core/records/categories.js';
@@ -37,7 +36,6 @@ import { fetchGenesis } from '../light/genesis.js';
 import { LightQueries } from '../light/queries.js';
 import type { BlobAccess, HeadStore, LightClient, LightEvent } from '../light/client.js';
 import type { BlobSigner } from '../light/peer.js';
-import type { VerifiedRecordRef } from '../light/records.js';
 import type { Transport } from '../light/addresses.js';
 import type { Multiaddr } from '@multiformats/multiaddr';
 import { CacheStore, importCacheKey } from './cache-store.js';
@@ -114,8 +112,6 @@ interface Target {
   key: (blob: Uint8Array) => RecordKey;
 }
 
-/** Records fetched at once: within the blob protocol's per-connection stream limit (8). */
-const CONCURRENCY = 4;
 /** Pages of the access log read per record: 32 reads each; a busier record shows its first 4,096 reads. */
 const MAX_ACCESS_PAGES = 128;
 
@@ -540,60 +536,51 @@ export async function createLightNetwork(o: LightNetworkOptions): Promise<LightN
 
   async function list(targets: Target[]): Promise<RecordRef[]> {
     // With no node reachable, the index and records this device verified before, marked cached.
-    const found: { t: Target; e: IndexEntry; asOf: number; cachedIndex: boolean }[] = [];
-    for (const t of targets) {
-      const index = await queries.provenIndexEntries(t.tag);
-      for (const e of index.value) found.push({ t, e, asOf: index.height, cachedIndex: index.cached });
-    }
-    const hs = [...new Set(found.map((f) => f.e.hospital))];
+    const indexes = [];
+    for (const t of targets) indexes.push({ t, index: await queries.provenIndexEntries(t.tag) });
+    // Every search brings the hospitals' heads up too: the access log is read from their state.
+    const hs = [...new Set(indexes.flatMap(({ index }) => index.value.map((e) => e.hospital)))];
     await Promise.all(hs.map((h) => client.sync(hospitalChainId(h))));
     const names = new Map((await cachedDirectory(o.db)).map((d) => [d.id, d.name]));
-    const out: RecordRef[] = new Array(found.length);
-    let next = 0;
-    const worker = async () => {
-      while (next < found.length) {
-        const i = next++;
-        const { t, e, asOf, cachedIndex } = found[i]!;
-        const base = {
-          id: toHex(e.mhrHash),
-          category: t.category,
-          hospitalId: e.hospital,
-          hospitalName: hospitalNames.get(e.hospital) ?? e.hospital,
-          height: e.height
-        };
-        try {
-          const got: { ref: VerifiedRecordRef; blob: Uint8Array; cached: boolean } = await client.record(
-            t.tag,
-            e,
-            t.access,
-            true
-          );
-          const authorId = toHex(got.ref.tx.author);
+    // Each category's records in one go: a request per node for its share (LightClient.records).
+    const lists = await Promise.all(
+      indexes.map(async ({ t, index }) => {
+        const got = await client.records(t.tag, index.value, t.access, true);
+        return got.map((g, i): RecordRef => {
+          const e = index.value[i]!;
+          const base = {
+            id: toHex(e.mhrHash),
+            category: t.category,
+            hospitalId: e.hospital,
+            hospitalName: hospitalNames.get(e.hospital) ?? e.hospital,
+            height: e.height
+          };
+          if (g instanceof CoreError) {
+            if (!g.code.startsWith('light/') || isFinalRefusal(g)) throw g;
+            // Verification failed on every node asked: listed, so the reader sees the alarm on it.
+            const ref: RecordRef = { ...base, authorId: '', writtenAt: 0 };
+            held.set(ref.id, { ref, error: g });
+            return ref;
+          }
+          const authorId = toHex(g.ref.tx.author);
           const ref: RecordRef = {
             ...base,
             authorId,
-            writtenAt: got.ref.tx.time,
+            writtenAt: g.ref.tx.time,
             ...(names.has(authorId) ? { authorName: names.get(authorId)! } : {})
           };
           held.set(ref.id, {
             ref,
-            blob: got.blob,
-            checks: got.ref.checks,
-            key: t.key(got.blob),
-            ...(got.cached || cachedIndex ? { cachedAsOf: asOf } : {})
+            blob: g.blob,
+            checks: g.ref.checks,
+            key: t.key(g.blob),
+            ...(g.cached || index.cached ? { cachedAsOf: index.height } : {})
           });
-          out[i] = ref;
-        } catch (err) {
-          if (isFinalRefusal(err) || !isCoreError(err) || !err.code.startsWith('light/')) throw err;
-          // Verification failed on every node asked: listed, so the reader sees the alarm on it.
-          const ref: RecordRef = { ...base, authorId: '', writtenAt: 0 };
-          held.set(ref.id, { ref, error: err });
-          out[i] = ref;
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(CONCURRENCY, found.length) }, worker));
-    return out;
+          return ref;
+        });
+      })
+    );
+    return lists.flat();
   }
 
   async function recordsByCategory(
