@@ -13,7 +13,10 @@ import { CoreError, isCoreError } from '../core/errors.js';
 import { defineCodec } from '../core/encoding/codec.js';
 import { bytesMax, header, id, uint, v } from '../core/encoding/schema.js';
 import { toHex } from '../core/crypto/hash.js';
-import type { RecordAnswer } from './client.js';
+import type { TxAnswer } from './records.js';
+
+/** A record's block proof and blob, as kept (the client's RecordAnswer). */
+type RecordAnswer = TxAnswer & { blob: Uint8Array };
 
 /** What a store keeps for the client; implemented by the head stores (IndexedDB, file, memory). */
 export interface AnswerStore {
