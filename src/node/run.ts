@@ -80,7 +80,8 @@ export async function runNode(config: NodeConfig, log: Logger): Promise<RunningN
     listen: config.listen,
     peers: [...config.peers.hospital, ...config.peers.consortium],
     allowPrivateAddresses: config.allowPrivateAddresses,
-    limits: { maxConnections: config.limits.maxConnections }
+    limits: { maxConnections: config.limits.maxConnections },
+    onBan: (ip, peer) => log.warn('banned an address for flooding', { ip, peer })
   });
   const peerId = host.peerId.toString();
   phase('libp2p');
@@ -211,6 +212,7 @@ export async function runNode(config: NodeConfig, log: Logger): Promise<RunningN
       )
     },
     log,
+    penalize: (peer) => host.penalize(peer),
     onRead: () => reads++
   });
 

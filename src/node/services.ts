@@ -63,6 +63,8 @@ export interface ServiceDeps {
   now?: () => number;
   /** The node's database, for the registry mailbox (src/node/mailbox.ts); without it no mailbox is served. */
   db?: NodeDb;
+  /** Count malformed or abusive traffic against the sender's address (p2p/penalty-box.ts). */
+  penalize?: (peer: string) => void;
   /** Every served blob read, for tests and metrics. */
   onRead?: (r: { reader: Uint8Array; record: Uint8Array; bytes: number }) => void;
 }
@@ -71,10 +73,11 @@ export async function registerServices(host: NetHost, d: ServiceDeps): Promise<v
   const now = d.now ?? Date.now;
   // Refusals (consent, account, chain, node …) are security events the operator must see, so they are
   // logged at info; malformed traffic (decode/net) is the fuzz noise a public node lives with: debug.
-  const onError = (err: CoreError, info: { peer: string; protocol: string }) =>
-    /^(decode|net)\//.test(err.code)
-      ? d.log.debug('protocol error', { code: err.code, ...info })
-      : d.log.info('refused', { code: err.code, ...info });
+  const onError = (err: CoreError, info: { peer: string; protocol: string }) => {
+    if (!/^(decode|net)\//.test(err.code)) return d.log.info('refused', { code: err.code, ...info });
+    d.log.debug('protocol error', { code: err.code, ...info });
+    d.penalize?.(info.peer);
+  };
   const refusedTx = (code: string, peer: string, chainId: string, tx: Uint8Array) =>
     d.log.info('refused tx', { code, peer, chainId, txHash: toHex(txHash(tx)) });
   const clients = { guard: d.guards.clients, onError };

@@ -198,6 +198,12 @@ export class Net {
     }
   }
 
+  /** CPU seconds (user + system) a node process has used so far, or undefined if it is not running. */
+  cpuSeconds(n: DevnetNode): number | undefined {
+    const p = this.procs.get(n);
+    return p?.pid && this.alive(n) ? cpuSecondsOf(p.pid) : undefined;
+  }
+
   logSize(n: DevnetNode): number {
     try {
       return statSync(this.logFile(n)).size;
@@ -410,6 +416,17 @@ export async function writeRecord(
       error: (e as Error).message,
       via: via.name
     };
+  }
+}
+
+/** CPU seconds (user + system) process `pid` has used, from /proc (clock ticks of 10 ms on Linux). */
+export function cpuSecondsOf(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return undefined;
   }
 }
 

@@ -25,6 +25,7 @@ import {
   type StreamLimitConfig
 } from '../../lib/net/rate-limit.js';
 import { loadOrCreatePeerKey, loadOrCreateWebRTCCertificate } from './identity.js';
+import { DEFAULT_PENALTY, PenaltyBox, type PenaltyConfig } from './penalty-box.js';
 
 export interface HostLimits {
   /** Open connections in total: validators, mirrors and a few hundred phones per node. */
@@ -72,6 +73,9 @@ export interface NodeHostOptions {
   readonly limits?: Partial<HostLimits>;
   /** Allow private and loopback addresses (devnet, tests, LAN-only deployments). */
   readonly allowPrivateAddresses: boolean;
+  /** When an IP is banned for flooding (penalty-box.ts); for the log. */
+  readonly onBan?: (ip: string, peer: string) => void;
+  readonly penalty?: PenaltyConfig;
 }
 
 export interface NodeHost {
@@ -80,6 +84,11 @@ export interface NodeHost {
   /** Shared rate and stream limits: pass as `{ guard }` to every protocol handler. */
   readonly guard: NetGuard;
   readonly limits: HostLimits;
+  /**
+   * Count an offence (malformed or abusive traffic) against the IP `peer` connects from; past the
+   * threshold the IP is banned and its connections are closed (penalty-box.ts).
+   */
+  penalize(peer: string): void;
   /** Current listen multiaddrs with /p2p/ (and /certhash for WebRTC-Direct), for the HTTP endpoint. */
   multiaddrs(): string[];
   stop(): Promise<void>;
@@ -139,6 +148,12 @@ export async function createNodeHost(opts: NodeHostOptions): Promise<NodeHost> {
   // The gater runs from the moment listening starts, possibly before createLibp2p has returned.
   const ref: { node?: Libp2p } = {};
 
+  // The configured peers' addresses are never banned, whatever shares them.
+  const protectedIps = new Set(
+    (opts.peers ?? []).map((p) => ipOf(multiaddr(p))).filter((ip): ip is string => ip !== null)
+  );
+  const penalties = new PenaltyBox(protectedIps, opts.penalty ?? DEFAULT_PENALTY);
+
   const connectionsFromIp = (ip: string): number =>
     (ref.node?.getConnections() ?? []).filter((c) => ipOf(c.remoteAddr) === ip).length;
 
@@ -168,6 +183,7 @@ export async function createNodeHost(opts: NodeHostOptions): Promise<NodeHost> {
       denyInboundConnection: (maConn) => {
         if (!allowPrivate && isPrivateAddress(maConn.remoteAddr)) return true;
         const ip = ipOf(maConn.remoteAddr);
+        if (ip !== null && penalties.isBanned(ip)) return true;
         return ip !== null && connectionsFromIp(ip) >= limits.maxConnectionsPerIp;
       },
       denyInboundEncryptedConnection: (peerId) =>
@@ -188,6 +204,15 @@ export async function createNodeHost(opts: NodeHostOptions): Promise<NodeHost> {
     peerId: node.peerId,
     guard: createGuard(limits.rate, limits.streams),
     limits,
+    penalize(peer) {
+      const conns = node.getConnections().filter((c) => c.remotePeer.toString() === peer);
+      for (const ip of new Set(conns.map((c) => ipOf(c.remoteAddr)))) {
+        if (ip === null || !penalties.offence(ip)) continue;
+        opts.onBan?.(ip, peer);
+        for (const c of node.getConnections())
+          if (ipOf(c.remoteAddr) === ip) c.abort(new Error('banned for flooding'));
+      }
+    },
     multiaddrs: () => node.getMultiaddrs().map((m) => m.toString()),
     stop: async () => {
       await node.stop();
