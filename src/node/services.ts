@@ -252,11 +252,6 @@ export async function registerServices(host: NetHost, d: ServiceDeps): Promise<v
   };
 
   const mirror = d.mirror;
-  if (!mirror) return;
-
-  await handleMirror(
-    host,
-    {
   if (d.db) {
     const consortium = chain(CONSORTIUM_CHAIN_ID);
     await serveMailbox(host, {
@@ -269,6 +264,11 @@ export async function registerServices(host: NetHost, d: ServiceDeps): Promise<v
     });
   }
 
+  if (!mirror) return;
+
+  await handleMirror(
+    host,
+    {
       async store(_hash, blob) {
         return attestationCodec.encode(await mirror.store(blob));
       },
