@@ -198,6 +198,7 @@ export async function runNode(config: NodeConfig, log: Logger): Promise<RunningN
     ]),
     hospitalDriver: hospital,
     consortiumDriver: consortium,
+    db: storage.db,
     mirror,
     hospitalPeerIds,
     guards: {
