@@ -414,13 +414,17 @@ export class LightClient {
   ): Promise<({ ref: VerifiedRecordRef; blob: Uint8Array; cached: boolean } | CoreError)[]> {
     type Got = { ref: VerifiedRecordRef; blob: Uint8Array; cached: boolean } | CoreError;
     const out: (Got | undefined)[] = new Array(entries.length);
-    // A chain is synced (once, shared) only where an entry lies beyond its verified head.
-    const behind = new Set<string>();
+    // A chain is synced (once, shared) only where an entry lies beyond its verified head; the records
+    // are asked for meanwhile, and each answer is checked once its chain's sync is done.
+    const syncs = new Map<string, Promise<unknown>>();
     for (const e of entries) {
       const chainId = `hospital:${e.hospital}`;
-      if ((await this.view(chainId)).head.header.height < e.height) behind.add(chainId);
+      if (!syncs.has(chainId) && (await this.view(chainId)).head.header.height < e.height)
+        syncs.set(
+          chainId,
+          this.sync(chainId).catch(() => undefined)
+        );
     }
-    await Promise.all([...behind].map((c) => this.sync(c).catch(() => undefined)));
 
     const peers = this.peers.filter((p) => p.records);
     const shares = new Map<LightPeer, number[]>();
@@ -462,9 +466,11 @@ export class LightClient {
               continue;
             }
             try {
+              await syncs.get(`hospital:${entries[i]!.hospital}`);
               out[i] = { ...(await this.checkRecord(tag, entries[i]!, a)), cached: false };
             } catch (e) {
-              if (!isLie(e)) throw e;
+              // Not checkable now (a chain that could not be synced): left for the one-by-one pass.
+              if (!isLie(e)) continue;
               this.drop(peer, e);
               return;
             }
@@ -473,6 +479,7 @@ export class LightClient {
       })
     );
 
+    await Promise.all(syncs.values());
     // What no peer's share answered verifiably: one record at a time, across every live peer.
     const left = entries.flatMap((_, i) => (out[i] === undefined ? [i] : []));
     let next = 0;
