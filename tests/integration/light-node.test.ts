@@ -4,7 +4,8 @@
  * pinned hash, node addresses from `GET /addrs`, cold sync of the consortium and both hospital chains,
  * proven account / grant / revocation lookups, the patient's records written by two doctors at two
  * hospitals found by tag, verified against both chains and decrypted, a doctor reading under a grant
- * and a revoked one refused by name, and a mirror killed (-9) mid-read, failed over to the other one.
+ * (each read proven on the record's hospital chain as an access-log entry) and a revoked one refused
+ * by name, and a mirror killed (-9) mid-read, failed over to the other one.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,6 +18,10 @@ import { recordSecret, systemRng, toHex } from '../../src/lib/core/crypto/index.
 import { setEd25519Backend } from '../../src/lib/core/crypto/ed25519.js';
 import { nodeEd25519 } from '../../src/lib/core/crypto/ed25519.node.js';
 import { isCoreError } from '../../src/lib/core/errors.js';
+import { pageCodec } from '../../src/lib/core/chain/entries.js';
+import { NS, pageId } from '../../src/lib/core/chain/store.js';
+import { accessLogCodec } from '../../src/lib/core/chain/tx/access-log.js';
+import { stateKey } from '../../src/lib/core/state/smt.js';
 import { MemoryHeadStore, type LightEvent } from '../../src/lib/light/client.js';
 import { connectLightClient } from '../../src/lib/light/connect.js';
 import { fetchGenesis } from '../../src/lib/light/genesis.js';
@@ -121,6 +126,20 @@ describe('light client against real nodes', () => {
     const { c } = await lightClient([H1[0]!, H2[0]!], net.doctor2);
     const got = await fetchRecords(c, tag(), access(live[1]!));
     expect(got.map((r) => toHex(r.entry.mhrHash))).toEqual(written.map((w) => w.mhrHash));
+    // Every read served (a node's share in one request) is on the record's hospital chain, proven.
+    for (const r of got) {
+      const chain = hospitalChainId(r.entry.hospital);
+      await c.sync(chain);
+      const raw = await c.state(chain, stateKey(NS.access, pageId(r.entry.mhrHash, 0)));
+      const logs = raw ? pageCodec.decode(raw).entries.map((e) => accessLogCodec.decode(e)) : [];
+      expect(
+        logs.some(
+          (l) =>
+            toHex(l.reader) === toHex(net.doctor2.keys.signingPublic) &&
+            l.purpose === `grant:${toHex(live[1]!.id)}`
+        )
+      ).toBe(true);
+    }
     const refused = await lightClient([H1[0]!, H2[0]!], net.revokedDoctor);
     await expect(fetchRecords(refused.c, tag(), access(revoked))).rejects.toSatisfy((e) =>
       isCoreError(e, 'consent/revoked')
