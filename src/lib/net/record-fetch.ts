@@ -118,9 +118,14 @@ export async function handleRecord(
     recordResponseCodec,
     limits,
     async function* (req, ctx) {
-      // Every item is worked on at once (a node logs the reads in one block), answered in order.
-      const answers = req.items.map((item) =>
-        service.fetch(item, ctx).then(
+      // Every item is worked on at once (a node logs the reads in one block), answered in order. Each
+      // record past the first costs a request from the peer's budget, as it would on its own stream:
+      // a batch is cheaper to carry, not a way round the rate limit (every read is a logged tx).
+      const answers = req.items.map((item, i) =>
+        (i === 0 || !opts.guard || opts.guard.rate.tryRequest(ctx.peer)
+          ? service.fetch(item, ctx)
+          : Promise.reject(new CoreError('net/rate-limited', { peer: ctx.peer }, 'ignore'))
+        ).then(
           (a) => ({ code: null, ...a }),
           (e: unknown) => ({
             code: (isCoreError(e) ? e.code : 'net/internal') as string | null,
