@@ -20,11 +20,11 @@ export interface PenaltyConfig {
 }
 
 /**
- * An honest client never sends a malformed frame and stays far below its rate limits; 100 offences in
+ * An honest client never sends a malformed frame and stays far below its rate limits; 30 offences in
  * 10 s is a flood, not a bug. A minute's ban is long against a flood and short for a NAT neighbour.
  */
 export const DEFAULT_PENALTY: PenaltyConfig = {
-  threshold: 100,
+  threshold: 30,
   windowMs: 10_000,
   banMs: 60_000,
   maxTracked: 16_384
