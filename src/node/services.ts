@@ -223,7 +223,13 @@ export async function registerServices(host: NetHost, d: ServiceDeps): Promise<v
         const stored = await c.history.block(req.height);
         if (!stored) throw new CoreError('chain/unknown-record', { height: req.height }, 'ignore');
         const block = blockCodec.decode(stored.block);
-        const index = block.txs.findIndex((tx) => bytesEqual(txHash(tx), req.txHash));
+        // By position when the client knows it (from an index entry), else by hash.
+        const index =
+          req.txIndex !== undefined
+            ? req.txIndex < block.txs.length
+              ? req.txIndex
+              : -1
+            : block.txs.findIndex((tx) => bytesEqual(txHash(tx), req.txHash));
         if (index < 0) throw new CoreError('chain/unknown-record', { height: req.height }, 'ignore');
         return {
           header: headerCodec.encode(block.header) as never,
