@@ -613,7 +613,12 @@ export async function createLightNetwork(o: LightNetworkOptions): Promise<LightN
     return {
       ref: h.ref,
       bundle,
-      verification: { ok: true, checks: checks.map((check) => ({ check, ok: true })), consortiumHeight: head }
+      verification: {
+        ok: true,
+        checks: checks.map((check) => ({ check, ok: true })),
+        consortiumHeight: head,
+        ...(h.cachedAsOf !== undefined ? { cached: true } : {})
+      }
     };
   }
 

@@ -105,6 +105,8 @@ export interface Verification {
   error?: string;
   /** Height of the newest consortium header this was checked against. */
   consortiumHeight?: number;
+  /** Proven earlier and read back from this device (no node could be reached): true as of that height. */
+  cached?: boolean;
 }
 
 export interface VerifiedRecord {

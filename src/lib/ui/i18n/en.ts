@@ -194,6 +194,7 @@ export const en = {
   'ver.check.author-signature': 'Signed by a registered doctor',
   'ver.check.decrypted': 'Decrypted on this device',
   'ver.height': 'Checked against consortium block {h}',
+  'ver.cached': 'No node could be reached: this is what this device verified earlier.',
   'doc.title': 'Doctor',
   'doc.tabs': 'Doctor sections',
   'doc.scan': 'Scan patient code',
