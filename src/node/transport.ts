@@ -6,12 +6,15 @@
  */
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr';
 import { TAGS } from '../lib/core/constants.js';
+import { isCoreError } from '../lib/core/errors.js';
 import { requestBlockSync } from '../lib/net/block-sync.js';
 import { requestConsensusGossip } from '../lib/net/consensus-gossip.js';
 import type { NetHost } from '../lib/net/rpc.js';
 import type { ChainTransport, GossipItem, SyncedBlock } from './driver/chain-driver.js';
 import type { Logger } from './log.js';
 
+/** A peer whose block sync failed (down, unreachable) is asked last for this long. */
+const SYNC_RETRY_MS = 5_000;
 /** Messages per gossip request: the protocol's limit. */
 const GOSSIP_BATCH = 64;
 /** Messages queued for one peer; beyond this the oldest are dropped (re-gossip resends what matters). */
@@ -32,6 +35,8 @@ class PeerLink {
   private relayQueue: Uint8Array[] = [];
   private relaying = 0;
   failures = 0;
+  /** When block sync from this peer last failed to connect or answer (0: never). */
+  syncFailedAt = 0;
 
   constructor(
     readonly text: string,
@@ -129,9 +134,18 @@ export function libp2pTransport(
       for (const l of links) l.relay(txs);
     },
     async sync(from, count): Promise<SyncedBlock[]> {
-      // Start from a different peer each time so one slow or lying peer cannot stall catch-up.
-      for (let k = 0; k < links.length; k++) {
-        const l = links[(next + k) % links.length]!;
+      // Start from a different peer each time so one slow or lying peer cannot stall catch-up, and
+      // ask peers that failed in the last SYNC_RETRY_MS last: a restarting node must not wait on a
+      // dead peer's dial before asking a live one.
+      const now = Date.now();
+      const order = links
+        .map((_, k) => links[(next + k) % links.length]!)
+        .sort(
+          (a, b) =>
+            Number(now - a.syncFailedAt < SYNC_RETRY_MS) - Number(now - b.syncFailedAt < SYNC_RETRY_MS)
+        );
+      for (const l of order) {
+        const k = links.indexOf(l);
         try {
           const got = await requestBlockSync(host, l.addr, {
             t: TAGS.netSyncRequest,
@@ -140,12 +154,14 @@ export function libp2pTransport(
             from,
             count
           });
+          l.syncFailedAt = 0;
           if (got.length) {
-            next = (next + k) % links.length;
+            next = k;
             return got.map((b) => ({ height: b.height, block: b.block, commit: b.commit }));
           }
-        } catch {
-          // no blocks there (answers 'no response' at its head) or peer down: try the next
+        } catch (e) {
+          // No blocks there (an error frame at its head: it answered) or peer down: try the next.
+          if (!isCoreError(e)) l.syncFailedAt = Date.now();
         }
       }
       next = (next + 1) % Math.max(1, links.length);

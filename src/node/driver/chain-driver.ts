@@ -128,7 +128,7 @@ const RELAY_REFUSALS_LOGGED = 16;
  * A state snapshot is taken once this many blocks have committed since the last one, so a restart
  * replays at most about this many blocks (~1.5 ms each on an idle core) after rebuilding the tree.
  */
-const SNAPSHOT_EVERY_BLOCKS = 32;
+const SNAPSHOT_EVERY_BLOCKS = 16;
 /**
  * ...and no sooner than this many times the last snapshot's own duration after it: a large state
  * (a busy hospital) is snapshotted less often, so snapshots never take more than ~5% of the time.
