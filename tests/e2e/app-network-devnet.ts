@@ -1,14 +1,16 @@
 /**
- * A REAL devnet for the app's network tests: node processes (src/node, 2 hospitals × 4 nodes, 2
- * mirrors each, real LevelDB, real libp2p on 127.0.0.1) serving a copy of the built app together with
- * the `carechain-network.json` the app reads at start (the pinned genesis hash, every node's URL, devnet
- * addresses allowed). Accounts are registered through real consortium transactions with a majority of
- * the managers' approvals (src/node/devnet/actors.ts) and handed to the browser as encrypted backups.
+ * A REAL devnet for the app's network tests, the size `npm start` runs (src/node/devnet: 3 hospitals ×
+ * 4 node processes, 2 mirrors each, real LevelDB, real libp2p on 127.0.0.1), with shorter consensus
+ * timeouts so tests do not idle. The nodes serve a copy of the built app together with the
+ * `carechain-network.json` the app reads at start (the pinned genesis hash, every node's URL, devnet
+ * addresses allowed). Test accounts are registered through real consortium transactions with a
+ * majority of the managers' approvals (src/node/devnet/actors.ts) and handed to the browser as
+ * encrypted backups; the registration tests go through the app and the nodes' mailbox instead.
  */
 import '../../src/node/polyfills.js';
 import 'reflect-metadata';
 import type { ChildProcess } from 'node:child_process';
-import { cpSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
 import type { Libp2p } from 'libp2p';
@@ -65,7 +67,7 @@ export async function startAppDevnet(dir: string, label: string): Promise<AppDev
   const appDir = join(dir, 'app');
   cpSync(BUILD_DIR, appDir, { recursive: true });
   const layout = await createLayout(join(dir, 'net'), {
-    hospitals: 2,
+    hospitals: 3,
     nodesPerHospital: 4,
     mirrors: 2,
     basePort: 33000 + Math.floor(Math.random() * 1500) * 4,
@@ -87,7 +89,12 @@ export async function startAppDevnet(dir: string, label: string): Promise<AppDev
   };
   try {
     for (const n of nodes) procs.set(n, spawnNode(n.configFile, join(n.dir, 'node.log')));
-    for (const n of nodes) await waitFor(`${n.hospital}/${n.name}`, () => health(n.httpUrl), 90_000);
+    for (const n of nodes)
+      await waitFor(`${n.hospital}/${n.name}`, () => health(n.httpUrl), 90_000).catch((e: Error) => {
+        // Say why: the end of the node's own log (a port taken, a config refused, a crash).
+        const log = readFileSync(join(n.dir, 'node.log'), 'utf8').trim().split('\n').slice(-8).join('\n');
+        throw new Error(`${e.message}; its log ends:\n${log}`);
+      });
     client = await createClient();
   } catch (e) {
     await stop();
