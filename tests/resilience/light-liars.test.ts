@@ -24,7 +24,15 @@ import { fetchGenesis } from '../../src/lib/light/genesis.js';
 import { createLightHost, NODE_TRANSPORTS } from '../../src/lib/light/host.node.js';
 import { LightQueries } from '../../src/lib/light/queries.js';
 import { capabilityFor } from '../../src/node/devnet/actors.js';
-import { hospitalChainId, Net, setupActors, waitFor, writeRecord, type Actors } from './harness.js';
+import {
+  CONSORTIUM_CHAIN_ID,
+  hospitalChainId,
+  Net,
+  setupActors,
+  waitFor,
+  writeRecord,
+  type Actors
+} from './harness.js';
 import { report } from './results.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -101,11 +109,18 @@ describe('nodes serving altered blobs and proofs to light clients', () => {
       const entries = await waitFor(
         'records indexed',
         async () => {
+          // A light client reads state at the head it verified; the index batch may commit after the
+          // client's first sync, so each try syncs the consortium again first.
+          await c.sync(CONSORTIUM_CHAIN_ID);
           const e = await new LightQueries(c).indexEntries(tag);
           return e.length >= Object.keys(blobs).length ? e : undefined;
         },
         30_000
-      );
+      ).catch((e: unknown) => {
+        // What the light client went through, so a failure here says why.
+        console.log(`${mode} liar: light client events`, JSON.stringify(events).slice(0, 4000));
+        throw e;
+      });
       await c.sync(hospitalChainId('H1'));
       for (const entry of entries) {
         const { blob } = await c.record(tag, entry, {
