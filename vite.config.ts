@@ -27,7 +27,9 @@ export default defineConfig({
         globPatterns: ['client/**/*.{js,css,svg,png,webmanifest}'],
         additionalManifestEntries: [{ url: 'manifest.webmanifest', revision: manifestRevision }],
         cleanupOutdatedCaches: true,
-        runtimeCaching: []
+        runtimeCaching: [],
+        // Background Sync: wakes open pages to send their outbox when the network returns.
+        importScripts: ['sw-outbox.js']
       }
     })
   ],

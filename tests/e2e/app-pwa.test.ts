@@ -123,7 +123,9 @@ test('the installed app reloads offline with its shell and stored data; a revoca
   });
   expect(cached.length).toBeGreaterThan(5);
   for (const path of cached)
-    expect(path).toMatch(/^\/(index\.html|_app\/.+\.(js|css)|icon[\w-]*\.(svg|png)|manifest\.webmanifest)?$/);
+    expect(path).toMatch(
+      /^\/(index\.html|_app\/.+\.(js|css)|icon[\w-]*\.(svg|png)|manifest\.webmanifest|sw-outbox\.js)?$/
+    );
 
   await context.setOffline(true);
   await page.reload();
@@ -150,5 +152,13 @@ test('the installed app reloads offline with its shell and stored data; a revoca
   await expect(items.nth(1)).toContainText('Access grant');
   await expect(items.nth(2)).toContainText('Registration');
   for (let i = 0; i < 3; i++) await expect(items.nth(i)).toHaveAttribute('data-status', 'pending');
+  // Where the browser has Background Sync, the app asked it to be woken when the network returns.
+  const tags = await page.evaluate(async () => {
+    const reg = (await navigator.serviceWorker.ready) as ServiceWorkerRegistration & {
+      sync?: { getTags(): Promise<string[]> };
+    };
+    return reg.sync ? reg.sync.getTags() : ['no background sync here'];
+  });
+  expect(tags).toContain('carechain-outbox');
   await context.setOffline(false);
 });

@@ -28,3 +28,25 @@ export function registerServiceWorker(
   void wb.register();
   return wb;
 }
+
+/** The Background Sync tag static/sw-outbox.js answers. */
+const OUTBOX_SYNC_TAG = 'carechain-outbox';
+
+/**
+ * Asks the browser, where it has Background Sync, to wake this app when the network is back so the
+ * outbox is sent (static/sw-outbox.js posts 'carechain-flush' to the open pages). Elsewhere the
+ * `online` event and the periodic retry do the same.
+ */
+export async function requestOutboxSync(): Promise<void> {
+  if (!('serviceWorker' in navigator)) return;
+  const reg = (await navigator.serviceWorker.getRegistration()) as
+    (ServiceWorkerRegistration & { sync?: { register(tag: string): Promise<void> } }) | undefined;
+  await reg?.sync?.register(OUTBOX_SYNC_TAG).catch(() => undefined);
+}
+
+/** Calls `flush` whenever the service worker says the network is back (a Background Sync event). */
+export function onOutboxSync(flush: () => void): void {
+  navigator.serviceWorker?.addEventListener('message', (e: MessageEvent) => {
+    if ((e.data as { type?: unknown } | null)?.type === 'carechain-flush') flush();
+  });
+}

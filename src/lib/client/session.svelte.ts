@@ -17,6 +17,7 @@ import {
   type SyncProgress
 } from './network.js';
 import { onlineState } from './online.svelte.js';
+import { onOutboxSync, requestOutboxSync } from './pwa.js';
 
 /** How often waiting outbox entries are offered to the network again. */
 const OUTBOX_RETRY_MS = 15_000;
@@ -48,6 +49,7 @@ class Session {
     onNetworkChange((n) => this.useNetwork(n));
     // Back online: send what waited. `online` fires on the window when the interface returns.
     window.addEventListener('online', () => void this.flush());
+    onOutboxSync(() => void this.flush());
     // What a busy or unreachable node could not take yet is tried again, without waiting for an event.
     setInterval(() => {
       if (this.pending > 0) void this.flush();
@@ -87,7 +89,9 @@ class Session {
   }
 
   async refreshPending(): Promise<void> {
-    if (this.#outbox) this.pending = await this.#outbox.pendingCount();
+    if (!this.#outbox) return;
+    this.pending = await this.#outbox.pendingCount();
+    if (this.pending > 0) void requestOutboxSync();
   }
 
   // Key handling (scrypt, Ed25519, schemas) loads on first use, not with the first screen.
