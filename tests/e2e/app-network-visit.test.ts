@@ -454,3 +454,29 @@ test('a lost device: new keys on a new device, recovery approved by a majority, 
   await old.page.reload();
   await expect(old.page.getByTestId('reg-status')).toHaveAttribute('data-state', 'rotated', NET);
 });
+
+test('with every node out of reach, the installed app starts its light client from the device and answers from what it verified', async () => {
+  test.setTimeout(300_000);
+  const page = patientPage;
+  const context = page.context();
+  await context.setOffline(true);
+  try {
+    await page.reload();
+    // The genesis this device accepted before, checked against the pin again; no node: offline answers.
+    await expect(page.getByText('No hospital node reachable')).toBeVisible(NET);
+    await nav(page, 'Patient');
+    await page.getByLabel('Passphrase').fill(patient.passphrase);
+    await page.getByTestId('unlock').click();
+    const heart = page.getByRole('listitem').filter({ hasText: 'Heart and circulation' });
+    await expect(heart.getByRole('button', { name: 'Open record' })).toHaveCount(1, NET);
+    await heart.getByRole('button', { name: 'Open record' }).click();
+    await expect(page.getByTestId('verified-badge')).toHaveAttribute('data-state', 'verified', NET);
+    await expect(page.locator('article')).toContainText('Essential hypertension');
+    await expect(page.getByTestId('verified-cached')).toBeAttached();
+    await page.screenshot({ path: `${SCREENSHOTS}/network-offline-cached.png`, fullPage: true });
+  } finally {
+    await context.setOffline(false);
+  }
+  // Back online, the app finds the nodes again by itself.
+  await expect(page.getByText(/Up to date \(\d+ nodes\)/)).toBeVisible(NET);
+});

@@ -13,7 +13,7 @@ import { CoreError, isCoreError } from '../core/errors.js';
 import { bytesEqual } from '../core/encoding/cbor.js';
 import { deriveAccountKeys, fromHex, recordSecret, sha256, systemRng, toHex } from '../core/crypto/index.js';
 import { CONSORTIUM_CHAIN_ID, hospitalChainId } from '../core/chain/header.js';
-import type { ConsortiumGenesis } from '../core/chain/genesis.js';
+import { consortiumGenesisCodec, type ConsortiumGenesis } from '../core/chain/genesis.js';
 import { NS, pageId } from '../core/chain/store.js';
 import {
   hospitalEntryCodec,
@@ -32,7 +32,7 @@ import { openRecord, readEnvelopeHeader, type RecordKey } from '../core/records/
 import { indexTagFromCapability, searchCapability } from '../core/records/index-tag.js';
 import { stateKey } from '../core/state/smt.js';
 import { connectLightClient } from '../light/connect.js';
-import { fetchGenesis } from '../light/genesis.js';
+import { acceptGenesis, fetchGenesis } from '../light/genesis.js';
 import { LightQueries } from '../light/queries.js';
 import type { BlobAccess, HeadStore, LightClient, LightEvent } from '../light/client.js';
 import type { BlobSigner } from '../light/peer.js';
@@ -123,6 +123,9 @@ function isFinalRefusal(e: unknown): e is CoreError {
   );
 }
 
+/** Where the accepted genesis is kept (settings store), so the app can start its light client offline. */
+const SAVED_GENESIS = 'genesis';
+
 export async function createLightNetwork(o: LightNetworkOptions): Promise<LightNetwork> {
   const now = o.now ?? Date.now;
   const fetchFn = o.fetchFn ?? fetch.bind(globalThis);
@@ -145,6 +148,18 @@ export async function createLightNetwork(o: LightNetworkOptions): Promise<LightN
       genesisError = e;
       // A node serving another genesis is not ours; one that is down may be followed by one that is up.
     }
+  }
+  if (genesis) {
+    void o.db.put('settings', toHex(consortiumGenesisCodec.encode(genesis)), SAVED_GENESIS).catch(() => {});
+  } else {
+    // Offline start: the genesis this device accepted before, accepted again only against the pin.
+    const saved: unknown = await o.db.get('settings', SAVED_GENESIS).catch(() => undefined);
+    if (typeof saved === 'string')
+      try {
+        genesis = acceptGenesis({ kind: 'carechain-genesis', consortium: saved }, o.pinnedGenesisHash);
+      } catch {
+        // not ours (another build's pin): as if nothing were saved
+      }
   }
   if (!genesis) {
     report({ phase: 'error' });
@@ -208,8 +223,10 @@ export async function createLightNetwork(o: LightNetworkOptions): Promise<LightN
       throw e;
     }
   };
-  // The first sync starts now; its progress feeds the app's indicator.
-  void syncConsortium().catch(() => undefined);
+  // The first sync starts now; its progress feeds the app's indicator. With no node reachable the
+  // client answers from what this device verified earlier (answer cache), and says it is offline.
+  if (nodes.length > 0) void syncConsortium().catch(() => undefined);
+  else report({ phase: 'offline' });
 
   /** A proven entry of `chainId`'s state, decoded with the chain's own codec. */
   const entry = async <T>(chainId: string, ns: string, id: Uint8Array | string, codec: Codec<T>) => {
@@ -540,7 +557,7 @@ export async function createLightNetwork(o: LightNetworkOptions): Promise<LightN
     for (const t of targets) indexes.push({ t, index: await queries.provenIndexEntries(t.tag) });
     // Every search brings the hospitals' heads up too: the access log is read from their state.
     const hs = [...new Set(indexes.flatMap(({ index }) => index.value.map((e) => e.hospital)))];
-    await Promise.all(hs.map((h) => client.sync(hospitalChainId(h))));
+    if (nodes.length > 0) await Promise.all(hs.map((h) => client.sync(hospitalChainId(h))));
     const names = new Map((await cachedDirectory(o.db)).map((d) => [d.id, d.name]));
     // Each category's records in one go: a request per node for its share (LightClient.records).
     const lists = await Promise.all(
@@ -588,8 +605,9 @@ export async function createLightNetwork(o: LightNetworkOptions): Promise<LightN
     query: { pseudonym?: string; categories?: readonly string[] }
   ): Promise<RecordRef[]> {
     actAs(account);
-    // Every search starts from a fresh head: a revocation made a minute ago must count.
-    await syncConsortium();
+    // Every search starts from a fresh head: a revocation made a minute ago must count. Started with no
+    // node reachable at all, what this device verified before is answered instead, marked as cached.
+    if (nodes.length > 0) await syncConsortium();
     const categories = query.categories ?? CATEGORY_CODES;
     if (account.role === 'patient') return list(patientTargets(account, categories));
     if (account.role !== 'doctor') throw new CoreError('account/wrong-role', { role: account.role });

@@ -58,17 +58,35 @@ function fromBuild(origin: string): NetworkConfig | undefined {
   };
 }
 
-/** The network to join, or undefined when this build names none (the app then works offline only). */
-export async function loadNetworkConfig(base: string, origin: string): Promise<NetworkConfig | undefined> {
+/** Where the network file last read is kept, so an installed app offline still knows its network. */
+export interface SavedNetworkFile {
+  get(): Promise<unknown>;
+  put(raw: unknown): Promise<void>;
+}
+
+/**
+ * The network to join, or undefined when this build names none (the app then works offline only).
+ * When the file cannot be fetched at all (offline, or every node down), the copy `saved` kept from
+ * the last successful read is used, parsed as strictly as a fetched one.
+ */
+export async function loadNetworkConfig(
+  base: string,
+  origin: string,
+  saved?: SavedNetworkFile
+): Promise<NetworkConfig | undefined> {
   const built = fromBuild(origin);
   if (built) return built;
   let res: Response;
   try {
     res = await fetch(`${base}/${NETWORK_FILE}`, { cache: 'no-store', signal: AbortSignal.timeout(10_000) });
   } catch {
-    return undefined;
+    const raw = await saved?.get().catch(() => undefined);
+    return raw === undefined ? undefined : parseNetworkFile(raw, origin);
   }
   // A static host answers unknown paths with the app shell: no file there means no network named.
   if (!res.ok || !(res.headers.get('content-type') ?? '').includes('json')) return undefined;
-  return parseNetworkFile(await res.json(), origin);
+  const raw: unknown = await res.json();
+  const config = parseNetworkFile(raw, origin);
+  await saved?.put(raw).catch(() => undefined);
+  return config;
 }

@@ -132,7 +132,7 @@ export interface AccessLogEntry {
 }
 
 export interface SyncProgress {
-  phase: 'idle' | 'connecting' | 'headers' | 'index' | 'done' | 'error';
+  phase: 'idle' | 'connecting' | 'headers' | 'index' | 'done' | 'error' | 'offline';
   done: number;
   total: number;
   peers: number;

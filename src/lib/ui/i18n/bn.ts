@@ -28,6 +28,7 @@ export const bn: Dictionary = {
   'sync.index': 'রেকর্ড সূচি যাচাই: {total}টির মধ্যে {done}টি',
   'sync.done': 'হালনাগাদ ({peers}টি নোড)',
   'sync.error': 'মেলানো থেমে গেছে',
+  'sync.offline': 'কোনো হাসপাতাল নোডে পৌঁছানো যাচ্ছে না: এই ডিভাইস আগে যা যাচাই করেছে তা দেখানো হচ্ছে',
   'update.ready': 'অ্যাপের নতুন সংস্করণ প্রস্তুত।',
   'update.apply': 'এখনই হালনাগাদ করুন',
   'update.later': 'পরে',

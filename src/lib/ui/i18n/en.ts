@@ -30,6 +30,7 @@ export const en = {
   'sync.index': 'Checking the record index: {done} of {total}',
   'sync.done': 'Up to date ({peers} nodes)',
   'sync.error': 'Synchronisation stopped',
+  'sync.offline': 'No hospital node reachable: showing what this device verified earlier',
   'update.ready': 'A new version of the app is ready.',
   'update.apply': 'Update now',
   'update.later': 'Later',
