@@ -11,6 +11,7 @@ import {
   checkMailPost,
   mailKey,
   mailPostCodec,
+  mailRequester,
   mergeMail,
   settledSubject,
   type MailPost
@@ -98,12 +99,7 @@ export class Mailbox {
     if (this.now() - madeAt(post) > MAIL_TTL_MS) return { accepted: false, code: 'node/stale-request' };
     // Already decided: the account exists, or the change committed.
     const body = post.body;
-    const made =
-      body.kind === 'registration'
-        ? body.request.signingPublic
-        : body.kind === 'recovery'
-          ? body.recovery.newSigningPublic
-          : null;
+    const made = mailRequester(body);
     if (made && account(state, made)) return { accepted: false, code: 'account/exists' };
     if ((await this.o.db.get(SETTLED + key)) !== undefined)
       return { accepted: false, code: 'node/duplicate-tx' };

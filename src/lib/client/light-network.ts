@@ -363,9 +363,8 @@ export async function createLightNetwork(o: LightNetworkOptions): Promise<LightN
     for (const p of posts) {
       const req = requestFromBody(p.body);
       if (!req) continue;
-      const who = req.kind === 'registration' ? req.value.signingPublic : req.value.newSigningPublic;
       // Decided and committed, but a node has not settled it yet: not pending any more.
-      if (await queries.account(who)) continue;
+      if (await queries.account(mailRequester(p.body)!)) continue;
       // A recovery is for the role of the account it rotates; node registrations are for hospital IT.
       const role =
         req.kind === 'registration' ? req.value.role : (await queries.account(req.value.account))?.role;
