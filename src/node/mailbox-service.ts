@@ -38,7 +38,7 @@ export async function serveMailbox(host: NetHost, d: MailboxServiceDeps): Promis
   };
   const mailbox = new Mailbox({ db: d.db, consortium: d.consortium, log: d.log, forward, now: d.now });
   await mailbox.start();
-  const registry = new Registry(d.db, d.consortium, d.log);
+  const registry = new Registry(d.db, d.consortium, d.log, (keys) => mailbox.settle(keys));
   await registry.start();
   await handleMailbox(
     host,

@@ -13,13 +13,10 @@ import {
   mailPostCodec,
   mailRequester,
   mergeMail,
-  settledSubject,
   type MailPost
 } from '../lib/core/chain/mail.js';
 import { account, managers } from '../lib/core/chain/rules/lookup.js';
-import { decodeConsortiumTx } from '../lib/core/chain/tx/decode.js';
 import { majorityOf } from '../lib/core/accounts/approval.js';
-import { toHex } from '../lib/core/crypto/index.js';
 import { CoreError, isCoreError } from '../lib/core/errors.js';
 import type { ChainDriver } from './driver/chain-driver.js';
 import type { Logger } from './log.js';
@@ -63,7 +60,7 @@ export class Mailbox {
     this.now = o.now ?? Date.now;
   }
 
-  /** Reads what was held before a restart (re-checked: disk is untrusted too) and follows commits. */
+  /** Reads what was held before a restart (re-checked: disk is untrusted too). */
   async start(): Promise<void> {
     for await (const [key, bytes] of this.o.db.range(HELD)) {
       try {
@@ -73,7 +70,6 @@ export class Mailbox {
         this.o.log.warn('mailbox: dropping an unreadable stored post', { key });
       }
     }
-    this.o.consortium.onCommit(({ block }) => void this.settle(block.txs));
     this.o.log.info('mailbox ready', { held: this.held.size });
   }
 
@@ -148,17 +144,13 @@ export class Mailbox {
     }
   }
 
-  private async settle(txs: readonly Uint8Array[]) {
+  /**
+   * Takes out the posts these committed registry transactions decided (subjects in hex, from the
+   * registration index's single ordered pass over the consortium blocks: src/node/registry.ts).
+   */
+  async settle(keys: readonly string[]) {
     const ops: Op[] = [];
-    for (const bytes of txs) {
-      let subject: Uint8Array | null = null;
-      try {
-        subject = settledSubject(decodeConsortiumTx(bytes));
-      } catch {
-        continue; // committed by the chain's rules; a tx this build cannot decode is not a registry one
-      }
-      if (!subject) continue;
-      const key = toHex(subject);
+    for (const key of keys) {
       this.held.delete(key);
       ops.push(
         { type: 'del', key: HELD + key },

@@ -6,11 +6,13 @@
  * if it hashes to the `request` of the account it proved.
  *
  * It is built from the stored consortium blocks (from where it stopped, so a restart or a block sync
- * misses nothing) and then follows each commit; the scan position is written with the entries.
+ * misses nothing) and then follows each commit; the scan position is written with the entries. The
+ * same single pass tells the mailbox which waiting requests were decided.
  */
 import { registrationCodec, type Registration } from '../lib/core/accounts/registration.js';
 import { blockCodec } from '../lib/core/chain/block.js';
 import { decodeConsortiumTx } from '../lib/core/chain/tx/decode.js';
+import { settledSubject } from '../lib/core/chain/mail.js';
 import { TAGS } from '../lib/core/constants.js';
 import { toHex } from '../lib/core/crypto/index.js';
 import type { ChainDriver } from './driver/chain-driver.js';
@@ -29,7 +31,9 @@ export class Registry {
   constructor(
     private readonly db: NodeDb,
     private readonly consortium: ChainDriver,
-    private readonly log: Logger
+    private readonly log: Logger,
+    /** Told, after each step is written, which registry requests the scanned blocks decided (hex subjects). */
+    private readonly onSettled?: (subjects: string[]) => Promise<void>
   ) {}
 
   async start(): Promise<void> {
@@ -51,10 +55,13 @@ export class Registry {
   private async scan(): Promise<void> {
     while (this.scanned < this.consortium.height) {
       const ops: Op[] = [];
+      const settled: string[] = [];
       let last = this.scanned;
       for await (const b of this.consortium.blocksFrom(this.scanned + 1, SCAN_STEP)) {
         for (const bytes of blockCodec.decode(b.block).txs) {
           const tx = decodeConsortiumTx(bytes); // committed, so it decodes
+          const subject = settledSubject(tx);
+          if (subject) settled.push(toHex(subject));
           if (tx.t !== TAGS.txRegister) continue;
           ops.push({
             type: 'put',
@@ -68,6 +75,7 @@ export class Registry {
       ops.push({ type: 'put', key: SCANNED, value: new TextEncoder().encode(String(last)) });
       await this.db.write(ops);
       this.scanned = last;
+      if (settled.length) await this.onSettled?.(settled);
     }
   }
 
