@@ -15,24 +15,58 @@ import {
   type GrantEntry,
   type Role
 } from '../entries.js';
-import { getEntry, NS, type ChainState } from '../store.js';
+import { getEntry, NS, type ChainState, type Namespace } from '../store.js';
+import { hexKey } from '../bytes.js';
+
+/**
+ * Decoded entries per state version. A hospital validator checks every record of every block against
+ * one consortium state (it changes only when the consortium commits), and each record reads the same
+ * author, grant and mirror entries: without this each read walks the tree and decodes CBOR through a
+ * schema again. The state is immutable, so an entry read from it never changes and the memo returns
+ * exactly what a fresh read would; a WeakMap lets a state's memo go with the state. Callers treat the
+ * entries as read-only (they always did: entries are values, changed only by writing a new state).
+ */
+const memo = new WeakMap<ChainState, Map<string, unknown>>();
+/**
+ * Entries kept per state: a block's worth of distinct authors, grants and mirrors is far fewer; the
+ * bound only stops one long-lived state from growing a memo without end (it starts over when full).
+ */
+export const LOOKUP_MEMO_ENTRIES = 4096;
+
+function memoised<T>(s: ChainState, ns: Namespace, id: Uint8Array | string, read: () => T): T {
+  let m = memo.get(s);
+  if (m === undefined) memo.set(s, (m = new Map()));
+  const key = typeof id === 'string' ? `${ns}/'${id}` : `${ns}/${hexKey(id)}`;
+  if (m.has(key)) return m.get(key) as T;
+  const value = read();
+  if (m.size >= LOOKUP_MEMO_ENTRIES) m.clear();
+  m.set(key, value);
+  return value;
+}
 
 export const account = (s: ChainState, key: Uint8Array): AccountEntry | null =>
-  getEntry(s, NS.account, key, accountEntryCodec);
+  memoised(s, NS.account, key, () => getEntry(s, NS.account, key, accountEntryCodec));
 
 export const hospital = (s: ChainState, hospitalId: string) =>
-  getEntry(s, NS.hospital, hospitalId, hospitalEntryCodec);
+  memoised(s, NS.hospital, hospitalId, () => getEntry(s, NS.hospital, hospitalId, hospitalEntryCodec));
 
 export const managers = (s: ChainState): Uint8Array[] =>
-  getEntry(s, NS.meta, 'managers', managersEntryCodec)?.managers ?? [];
+  memoised(
+    s,
+    NS.meta,
+    'managers',
+    () => getEntry(s, NS.meta, 'managers', managersEntryCodec)?.managers ?? []
+  );
 
 export const grantEntry = (s: ChainState, id: Uint8Array): GrantEntry | null =>
-  getEntry(s, NS.grant, id, grantEntryCodec);
+  memoised(s, NS.grant, id, () => getEntry(s, NS.grant, id, grantEntryCodec));
 
 /** The validator set stored in state (consortium authorities, or a hospital chain's validators). */
 export function validatorSetOf(s: ChainState): ValidatorSet {
-  const e = getEntry(s, NS.validator, 'current', validatorsEntryCodec);
-  return makeValidatorSet(e?.validators ?? []);
+  return memoised(s, NS.validator, 'current', () => {
+    const e = getEntry(s, NS.validator, 'current', validatorsEntryCodec);
+    return makeValidatorSet(e?.validators ?? []);
+  });
 }
 
 export const consentKey = (patient: Uint8Array, doctor: Uint8Array) => concatBytes(patient, doctor);
@@ -44,9 +78,11 @@ export const grantRevocationKey = (patient: Uint8Array, grantId: Uint8Array) => 
  * grant covers it whatever the numbers (consent/precedence.ts states the rule).
  */
 export function grantRevoked(s: ChainState, id: Uint8Array, g: GrantEntry): boolean {
-  const c = getEntry(s, NS.consent, consentKey(g.patient, g.doctor), consentEntryCodec);
+  const ck = consentKey(g.patient, g.doctor);
+  const c = memoised(s, NS.consent, ck, () => getEntry(s, NS.consent, ck, consentEntryCodec));
   if (c !== null && g.seq < c.revokedBelow) return true;
-  return getEntry(s, NS.revocation, grantRevocationKey(g.patient, id), revocationEntryCodec) !== null;
+  const rk = grantRevocationKey(g.patient, id);
+  return memoised(s, NS.revocation, rk, () => getEntry(s, NS.revocation, rk, revocationEntryCodec)) !== null;
 }
 
 /** An account that may act: registered, not rotated away, in the role the action needs. */
