@@ -25,6 +25,7 @@ import {
   type StreamLimitConfig
 } from '../../lib/net/rate-limit.js';
 import { loadOrCreatePeerKey, loadOrCreateWebRTCCertificate } from './identity.js';
+import { AcceptFilter, filteredTcp } from './accept-filter.js';
 import { DEFAULT_PENALTY, PenaltyBox, type PenaltyConfig } from './penalty-box.js';
 
 export interface HostLimits {
@@ -152,7 +153,19 @@ export async function createNodeHost(opts: NodeHostOptions): Promise<NodeHost> {
   const protectedIps = new Set(
     (opts.peers ?? []).map((p) => ipOf(multiaddr(p))).filter((ip): ip is string => ip !== null)
   );
-  const penalties = new PenaltyBox(protectedIps, opts.penalty ?? DEFAULT_PENALTY);
+  const penalty = opts.penalty ?? DEFAULT_PENALTY;
+  const penalties = new PenaltyBox(protectedIps, penalty);
+  // libp2p's own per-host threshold stays as a backstop; this one refuses first, cheaply, and counts.
+  const acceptFilter = new AcceptFilter(
+    penalties,
+    {
+      burst: limits.inboundConnectionThreshold,
+      perSecond: limits.inboundConnectionThreshold,
+      maxTracked: penalty.maxTracked
+    },
+    Date.now,
+    (ip) => opts.onBan?.(ip, '(connection rate)')
+  );
 
   const connectionsFromIp = (ip: string): number =>
     (ref.node?.getConnections() ?? []).filter((c) => ipOf(c.remoteAddr) === ip).length;
@@ -161,7 +174,7 @@ export async function createNodeHost(opts: NodeHostOptions): Promise<NodeHost> {
     privateKey,
     addresses: { listen: listenAddrs(opts.listen) },
     transports: [
-      tcp({ maxConnections: limits.maxConnections }),
+      filteredTcp(tcp({ maxConnections: limits.maxConnections }), acceptFilter),
       webSockets(),
       webRTCDirect(certificate ? { certificate } : {})
     ],
