@@ -179,4 +179,18 @@ describe('ConsensusEngine', () => {
     const late = restored.step({ type: 'timeout', height: 1, round: 0, step: 'propose' });
     expect(late.filter((a) => a.type === 'broadcast')).toEqual([]);
   });
+
+  it('a lone validator commits a block as soon as transactions arrive, without waiting for a timeout', () => {
+    const s0 = signers[0]!;
+    const app = new (class extends App {
+      override validatorSet() {
+        return makeValidatorSet([{ key: s0.publicKey, weight: 1 }]);
+      }
+    })();
+    const e = new ConsensusEngine(app, s0, { height: 1 });
+    e.step({ type: 'start' });
+    app.pending.push(new Uint8Array([7]));
+    const actions = e.step({ type: 'txs-available' });
+    expect(actions.filter((a) => a.type === 'commit')).toHaveLength(1);
+  });
 });

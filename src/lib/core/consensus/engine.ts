@@ -287,7 +287,11 @@ export class ConsensusEngine {
         if (this.started && !this.awaitingStart) this.onTimeout(event.height, event.round, event.step);
         break;
       case 'txs-available':
-        if (this.started && !this.awaitingStart) this.markActive();
+        if (this.started && !this.awaitingStart) {
+          this.markActive();
+          // Our own new proposal is evaluated now: a lone validator has no peer message to wake it.
+          this.evalCurrent();
+        }
         break;
       case 'catch-up':
         if (this.started && !this.awaitingStart) this.onCatchUp(event.block, event.cert);
