@@ -11,8 +11,9 @@ import { genesisHeader, hospitalGenesisFrom } from '../lib/core/chain/genesis.js
 import { CONSORTIUM_CHAIN_ID, hospitalChainId } from '../lib/core/chain/header.js';
 import { checkpointOf } from '../lib/core/chain/rules/index-batch.js';
 import { CHAIN_LIMITS } from '../lib/core/constants.js';
-import { setEd25519Backend, sha256 } from '../lib/core/crypto/index.js';
+import { setEd25519Backend, setSha256Backend, sha256 } from '../lib/core/crypto/index.js';
 import { nodeEd25519 } from '../lib/core/crypto/ed25519.node.js';
+import { nodeSha256 } from '../lib/core/crypto/hash.node.js';
 import { createGuard } from '../lib/net/rate-limit.js';
 import type { NodeConfig } from './config.js';
 import { ChainDriver } from './driver/chain-driver.js';
@@ -68,6 +69,7 @@ export async function runNode(config: NodeConfig, log: Logger): Promise<RunningN
   const phases: Record<string, number> = { modules: Math.round(performance.now()) };
   const phase = (name: string) => (phases[name] = Math.round(performance.now()));
   setEd25519Backend(cachingBackend(nodeEd25519));
+  setSha256Backend(nodeSha256);
   const key = loadNodeKey(config.keys.node);
   const authority =
     config.consortiumAuthority && config.keys.authority ? loadNodeKey(config.keys.authority) : null;

@@ -14,9 +14,41 @@ import {
 } from './keys.js';
 import { openWithPassphrase, sealWithPassphrase } from './passphrase.js';
 import { isCoreError } from '../errors.js';
+import { nobleSha256Backend, setSha256Backend, sha256, taggedHash } from './hash.js';
+import { nodeSha256 } from './hash.node.js';
+import { FUZZ_RUNS } from '../test-support.js';
 
 const seed = fc.uint8Array({ minLength: 32, maxLength: 32 });
 const msg = fc.uint8Array({ maxLength: 256 });
+
+describe('SHA-256 backends', () => {
+  it('node:crypto and noble give identical digests, whole or in parts, and plain Uint8Arrays', () => {
+    const parts = fc.array(fc.uint8Array({ maxLength: 300 }), { minLength: 1, maxLength: 5 });
+    fc.assert(
+      fc.property(parts, (ps) => {
+        const d = nodeSha256.digest(ps);
+        expect(d).toEqual(nobleSha256Backend.digest(ps));
+        expect(Object.getPrototypeOf(d)).toBe(Uint8Array.prototype);
+      }),
+      { numRuns: FUZZ_RUNS }
+    );
+  });
+
+  it('taggedHash and sha256 do not depend on the backend installed (known vector)', () => {
+    const abc = new TextEncoder().encode('abc');
+    const vector = 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad';
+    const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+    const noble = taggedHash('carechain/test', abc);
+    expect(hex(sha256(abc))).toBe(vector);
+    setSha256Backend(nodeSha256);
+    try {
+      expect(hex(sha256(abc))).toBe(vector);
+      expect(taggedHash('carechain/test', abc)).toEqual(noble);
+    } finally {
+      setSha256Backend(nobleSha256Backend);
+    }
+  });
+});
 
 describe('Ed25519 backends', () => {
   it('node:crypto and noble give identical keys and signatures and verify each other', () => {
