@@ -16,6 +16,8 @@ import { handleStateProof } from '../../src/lib/net/state-proof.js';
 import { handleTxProof } from '../../src/lib/net/tx-proof.js';
 import { handleBlob, verifyBlobAuthSignature } from '../../src/lib/net/blob.js';
 import { handleMirror } from '../../src/lib/net/mirror.js';
+import { handleMailbox } from '../../src/lib/net/mailbox.js';
+import { handleRecord } from '../../src/lib/net/record-fetch.js';
 
 export const CHAIN = 'hospital-a';
 export const HEAD = 100;
@@ -28,7 +30,7 @@ function checkChain(chainId: string): void {
   if (chainId !== CHAIN) throw new CoreError('chain/wrong-chain', { chainId }, 'ignore');
 }
 
-/** Registers all eight protocols with test services; `allowedReaders` are hex signing keys. */
+/** Registers all ten protocols with test services; `allowedReaders` are hex signing keys. */
 export async function serveAll(
   host: NetHost,
   allowedReaders: Set<string>,
@@ -162,6 +164,33 @@ export async function serveAll(
       attest: async (hash) => {
         if (!mirror.has(toHex(hash))) throw new CoreError('node/blob-missing', {}, 'ignore');
         return b(`attest ${toHex(hash)}`);
+      }
+    },
+    undefined,
+    opts
+  );
+  // The registry mailbox: this test network has no managers, so every post is refused by name.
+  await handleMailbox(
+    host,
+    {
+      post: async () => ({ accepted: false, code: 'account/unknown' }),
+      list: async () => ({ posts: [], more: false }),
+      registrations: async () => []
+    },
+    undefined,
+    opts
+  );
+  await handleRecord(
+    host,
+    {
+      fetch: async (item) => {
+        checkChain(item.chainId);
+        if (!verifyBlobAuthSignature(item.auth)) throw new CoreError('crypto/bad-signature');
+        if (!allowedReaders.has(toHex(item.auth.requester)))
+          throw new CoreError('consent/wrong-doctor', {}, 'ignore');
+        const blob = mirror.get(toHex(item.auth.hash));
+        if (!blob) throw new CoreError('node/blob-missing', {}, 'ignore');
+        return { header: b('header'), commit: b('commit'), tx: b('tx'), proof: b('proof'), blob };
       }
     },
     undefined,

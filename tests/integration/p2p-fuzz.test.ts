@@ -39,6 +39,8 @@ import {
 import { TX_PROOF_LIMITS, TX_PROOF_PROTOCOL, txProofRequestCodec } from '../../src/lib/net/tx-proof.js';
 import { BLOB_LIMITS, BLOB_PROTOCOL, blobAuthCodec, signBlobAuth } from '../../src/lib/net/blob.js';
 import { MIRROR_LIMITS, MIRROR_PROTOCOL, mirrorRequestCodec } from '../../src/lib/net/mirror.js';
+import { MAILBOX_LIMITS, MAILBOX_PROTOCOL, mailRequestCodec } from '../../src/lib/net/mailbox.js';
+import { RECORD_LIMITS, RECORD_PROTOCOL, recordRequestCodec } from '../../src/lib/net/record-fetch.js';
 import { signingPublicKey } from '../../src/lib/core/crypto/ed25519.js';
 import { BLOB_HASH, CHAIN, TAGS, V } from './p2p-fixtures.js';
 import { isAlive, rawExchange, rssMiB, startTarget, type Outcome, type Target } from './p2p-harness.js';
@@ -66,6 +68,21 @@ interface Case {
 }
 
 const seed = new Uint8Array(32).fill(3);
+const blobAuth = signBlobAuth(
+  {
+    t: TAGS.netBlobAuth,
+    v: V,
+    hash: BLOB_HASH as Uint8Array<ArrayBuffer>,
+    node: 'target',
+    requester: signingPublicKey(seed) as Uint8Array<ArrayBuffer>,
+    grantId: null,
+    capability: null,
+    breakGlass: null,
+    time: 1,
+    nonce: new Uint8Array(16) as Uint8Array<ArrayBuffer>
+  },
+  seed
+);
 const CASES: Case[] = [
   {
     protocol: CONSENSUS_GOSSIP_PROTOCOL,
@@ -113,27 +130,29 @@ const CASES: Case[] = [
     protocol: BLOB_PROTOCOL,
     limits: BLOB_LIMITS,
     codec: blobAuthCodec as Codec<unknown>,
-    valid: signBlobAuth(
-      {
-        t: TAGS.netBlobAuth,
-        v: V,
-        hash: BLOB_HASH as Uint8Array<ArrayBuffer>,
-        node: 'target',
-        requester: signingPublicKey(seed) as Uint8Array<ArrayBuffer>,
-        grantId: null,
-        capability: null,
-        breakGlass: null,
-        time: 1,
-        nonce: new Uint8Array(16) as Uint8Array<ArrayBuffer>
-      },
-      seed
-    )
+    valid: blobAuth
   },
   {
     protocol: MIRROR_PROTOCOL,
     limits: MIRROR_LIMITS,
     codec: mirrorRequestCodec as Codec<unknown>,
     valid: { t: TAGS.netMirrorRequest, v: V, op: 'fetch', hash }
+  },
+  {
+    protocol: MAILBOX_PROTOCOL,
+    limits: MAILBOX_LIMITS,
+    codec: mailRequestCodec as Codec<unknown>,
+    valid: { t: TAGS.netMailRequest, v: V, op: 'list', after: '' }
+  },
+  {
+    protocol: RECORD_PROTOCOL,
+    limits: RECORD_LIMITS,
+    codec: recordRequestCodec as Codec<unknown>,
+    valid: {
+      t: TAGS.netRecordRequest,
+      v: V,
+      items: [{ chainId: CHAIN, height: 1, txIndex: 0, auth: blobAuth }]
+    }
   }
 ];
 
