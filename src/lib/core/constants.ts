@@ -127,7 +127,11 @@ export const TAGS = {
   netRecordResponse: 'cc/net/record-response',
   // light: verified answers cached on the device (src/lib/light/answer-cache.ts)
   lightAnswer: 'cc/light/answer',
-  lightRecord: 'cc/light/record'
+  lightRecord: 'cc/light/record',
+  // chain: group-committed mirror attestations (src/lib/core/chain/tx/attestation.ts)
+  attestationBatch: 'cc/attestation-batch',
+  attestationRoot: 'cc/attestation-root',
+  attestationLeaf: 'cc/attestation-leaf'
 } as const;
 
 export type TypeTag = (typeof TAGS)[keyof typeof TAGS];

@@ -2,7 +2,11 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { attestationSignatureValid } from '../../lib/core/chain/tx/attestation.js';
+import {
+  ATTEST_BATCH_MAX,
+  attestationSignatureValid,
+  type BatchAttestation
+} from '../../lib/core/chain/tx/attestation.js';
 import { seededRng, sha256 } from '../../lib/core/crypto/index.js';
 import { nodeKeyFromSeed } from '../keys.js';
 import { NodeStorage } from '../storage/index.js';
@@ -37,6 +41,27 @@ describe('mirror store', () => {
     expect(atts.every((x) => x.size === 5000 && x.hospital === 'H1')).toBe(true);
     expect(atts[0]!.mirror).not.toEqual(atts[1]!.mirror);
     expect(await readAny(sha256(blob), [down('c'), b.asClient()])).toEqual(blob);
+  });
+
+  it('group-commits concurrent stores: one signed root per batch, each blob with its own valid path', async () => {
+    const m = await mirror('batch');
+    const blobs = Array.from({ length: ATTEST_BATCH_MAX + 6 }, (_, i) => rng(50 + i));
+    const atts = (await Promise.all(blobs.map((b) => m.store(b)))) as BatchAttestation[];
+    expect(atts.every(attestationSignatureValid)).toBe(true);
+    atts.forEach((a, i) => {
+      expect(a.mhrHash).toEqual(sha256(blobs[i]!));
+      expect(a.size).toBe(blobs[i]!.length);
+    });
+    const roots = new Set(atts.map((a) => Buffer.from(a.root).toString('hex')));
+    // every blob was on disk before its batch was signed, and no batch is larger than the bound
+    expect(roots.size).toBeGreaterThanOrEqual(2);
+    expect(roots.size).toBeLessThan(blobs.length / 4);
+    expect(Math.max(...atts.map((a) => a.count))).toBeLessThanOrEqual(ATTEST_BATCH_MAX);
+    for (const b of blobs) expect(await m.fetch(sha256(b))).toEqual(b);
+    // a store on its own is a batch of one
+    const lone = (await m.store(rng(9))) as BatchAttestation;
+    expect(lone.count).toBe(1);
+    expect(attestationSignatureValid(lone)).toBe(true);
   });
 
   it('refuses with node/few-mirrors when fewer than 2 can store', async () => {

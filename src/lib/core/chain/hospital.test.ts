@@ -28,6 +28,7 @@ import {
   createAppendRecord
 } from './tx/append-record.js';
 import { createAccessLog, accessLogCodec } from './tx/access-log.js';
+import { createBatchAttestations, type Attestation } from './tx/attestation.js';
 import { makeRevokeTx, grantTxCodec } from './tx/consent.js';
 import { applyTx, buildBlock, verifyTx, type ChainParams } from './rules/block.js';
 import { applyGrantTx, applyRevokeTx, verifyRevokeTx } from './rules/consent.js';
@@ -299,6 +300,33 @@ describe('hospital chain: append-record', () => {
       ),
       { numRuns: RUNS }
     );
+  });
+
+  it('batched (group-committed) attestations are accepted; one whose path is for another blob is not', () => {
+    const [m0, m1] = MIRRORS['dhaka-medical']!;
+    const base = record(W.grantId);
+    const others = [1, 2, 3].map((k) => ({ mhrHash: new Uint8Array(32).fill(k), size: 7 * k }));
+    const leaves = [...others.slice(0, 2), { mhrHash: base.mhrHash, size: 1000 }, others[2]!];
+    const batchOf = (m: typeof m0) =>
+      createBatchAttestations(
+        m!.keys.signingSeed,
+        m!.keys.signingPublic,
+        { hospital: 'dhaka-medical', time: T0 + DAY },
+        leaves
+      );
+    const a0 = batchOf(m0)[2]!;
+    const a1 = batchOf(m1)[2]!;
+    const signed = (attestations: Attestation[]) =>
+      appendRecordCodec.encode(
+        createAppendRecord(DOCTOR.keys.signingSeed, DOCTOR.keys.signingPublic, { ...base, attestations })
+      );
+    expect(verifyTx(W.hospitalState, signed([a0, a1]), ctx())).toEqual({ ok: true });
+    // the two forms mix: one mirror group-committed, the other signed this blob alone
+    expect(verifyTx(W.hospitalState, signed([a0, attest(m1!, base.mhrHash)]), ctx())).toEqual({ ok: true });
+    const wrongPath = { ...a1, path: batchOf(m1)[1]!.path };
+    expectCode(W.hospitalState, signed([a0, wrongPath]), 'chain/bad-attestation');
+    const otherBlob = { ...batchOf(m1)[0]!, mhrHash: base.mhrHash };
+    expectCode(W.hospitalState, signed([a0, otherBlob]), 'chain/bad-attestation');
   });
 
   it('replayed transaction → chain/replayed-tx', () => {

@@ -15,7 +15,7 @@ import { validatorSetHash, verifyCommit, weightOf, type CommitCertificate } from
 import { blockId, makeBlock, type Block } from '../block.js';
 import { headerHash, type Header } from '../header.js';
 import type { ChainState } from '../store.js';
-import { decodeConsortiumTx, decodeHospitalTx } from '../tx/decode.js';
+import { knownConsortiumTx as decodeConsortiumTx, knownHospitalTx as decodeHospitalTx } from '../tx/known.js';
 import type { ChainConfig, TxContext } from './context.js';
 import { verdictOf } from './context.js';
 import { applyConsortiumTx, verifyConsortiumTx } from './consortium.js';

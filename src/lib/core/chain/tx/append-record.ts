@@ -7,7 +7,7 @@
 import { CHAIN_LIMITS, PROTOCOL_VERSION, TAGS } from '../../constants.js';
 import { sign, verifySignature } from '../../crypto/ed25519.js';
 import { defineCodec, signable } from '../../encoding/codec.js';
-import { signBytes } from '../bytes.js';
+import { signBytes, signedPartOf } from '../bytes.js';
 import { hash32, header, id, list, publicKey, signature, uint, v } from '../../encoding/schema.js';
 import { attestationSchema } from './attestation.js';
 
@@ -40,9 +40,10 @@ export const amendmentSchema = v.strictObject({
 });
 export type Amendment = v.InferOutput<typeof amendmentSchema>;
 
-/** 16 attestations x ~250 bytes + fields: 8 KiB bounds it. */
-export const appendRecordCodec = defineCodec('append-record', appendRecordSchema, 8 * 1024);
-export const amendmentCodec = defineCodec('amendment', amendmentSchema, 8 * 1024);
+/** 16 attestations x ~500 bytes (a batched one with its path) + fields: 12 KiB bounds it. */
+export const RECORD_TX_MAX_BYTES = 12 * 1024;
+export const appendRecordCodec = defineCodec('append-record', appendRecordSchema, RECORD_TX_MAX_BYTES);
+export const amendmentCodec = defineCodec('amendment', amendmentSchema, RECORD_TX_MAX_BYTES);
 
 export type RecordTx = AppendRecord | Amendment;
 export type RecordTxBody = Omit<AppendRecord, 't' | 'v' | 'sig' | 'author'>;
@@ -71,6 +72,11 @@ export function createAmendment(
   return amendmentCodec.parse({ ...unsigned, sig: sign(authorSeed, signBytes(unsigned)) });
 }
 
-export function recordTxSignatureValid(tx: RecordTx): boolean {
-  return verifySignature(tx.author, signable(tx), tx.sig);
+/**
+ * The author's signature holds. `encoded`, when given, must be the bytes `tx` was decoded from: the
+ * signed bytes are then cut from them (bytes.ts signedPartOf) rather than encoded again.
+ */
+export function recordTxSignatureValid(tx: RecordTx, encoded?: Uint8Array): boolean {
+  const message = (encoded && signedPartOf(encoded)) ?? signable(tx);
+  return verifySignature(tx.author, message, tx.sig);
 }

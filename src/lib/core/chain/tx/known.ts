@@ -1,0 +1,77 @@
+/**
+ * Transactions this process has already decoded, and those whose signatures it has already checked,
+ * remembered by their exact bytes. A validator meets every transaction two or three times — mempool
+ * admission, the proposal that carries it, sometimes a recheck of the pool — and what those passes
+ * repeat depends on the bytes alone: the strict decode, and the author's and mirrors' signatures
+ * (including each batched attestation's Merkle path). The state-dependent checks always run again.
+ *
+ * Pure as far as any caller can tell: a hit returns what decoding the same bytes again would return,
+ * and a transaction is marked "signatures hold" only after they were checked on the very object this
+ * memo handed out (never on an object a caller built, which it might later change). Decoded objects
+ * are shared between the passes and, like every decoded value, are read-only.
+ */
+import { decodeConsortiumTx, decodeHospitalTx, type ConsortiumTx, type HospitalTx } from './decode.js';
+
+/**
+ * Bytes of transactions remembered. A busy hospital chain has a few thousand records (~1.2 KiB each)
+ * between admission and commit; 8 MiB holds them with room, and bounds the memo (the decoded
+ * objects take a few times that) whatever arrives. The oldest go first.
+ */
+export const KNOWN_TX_BYTES = 8 * 1024 * 1024;
+/**
+ * Larger transactions (index batches, up to 256 KiB) are decoded each time: they are rare (one per
+ * hospital every few seconds) and would crowd out thousands of records.
+ */
+export const KNOWN_TX_MAX_ONE = 16 * 1024;
+
+type Chain = 'hospital' | 'consortium';
+
+const memo = new Map<string, HospitalTx | ConsortiumTx>();
+let held = 0;
+/** Objects this memo produced: only those can be marked as signature-checked. */
+const produced = new WeakSet<object>();
+const signed = new WeakSet<object>();
+
+/** The bytes as a string key (one char per byte): exact, and far cheaper than hashing them. */
+function keyOf(chain: Chain, bytes: Uint8Array): string {
+  let s = chain === 'hospital' ? 'h' : 'c';
+  for (let i = 0; i < bytes.length; i += 4096)
+    s += String.fromCharCode.apply(null, bytes.subarray(i, i + 4096) as unknown as number[]);
+  return s;
+}
+
+function known<T extends HospitalTx | ConsortiumTx>(
+  chain: Chain,
+  bytes: Uint8Array,
+  decode: (b: Uint8Array) => T
+): T {
+  if (!(bytes instanceof Uint8Array) || bytes.length > KNOWN_TX_MAX_ONE) return decode(bytes);
+  const key = keyOf(chain, bytes);
+  const hit = memo.get(key);
+  if (hit !== undefined) return hit as T;
+  const tx = decode(bytes);
+  produced.add(tx);
+  memo.set(key, tx);
+  held += bytes.length;
+  for (const [k] of memo) {
+    if (held <= KNOWN_TX_BYTES) break;
+    memo.delete(k);
+    held -= k.length - 1;
+  }
+  return tx;
+}
+
+/** decodeHospitalTx, remembered (same result, same errors). */
+export const knownHospitalTx = (bytes: Uint8Array): HospitalTx => known('hospital', bytes, decodeHospitalTx);
+
+/** decodeConsortiumTx, remembered (same result, same errors). */
+export const knownConsortiumTx = (bytes: Uint8Array): ConsortiumTx =>
+  known('consortium', bytes, decodeConsortiumTx);
+
+/** Whether every signature of `tx` was already found valid (on this very decoded object). */
+export const signaturesChecked = (tx: object): boolean => signed.has(tx);
+
+/** Record that every signature of `tx` holds; ignored for objects this memo did not decode. */
+export function rememberSignaturesHold(tx: object): void {
+  if (produced.has(tx)) signed.add(tx);
+}
