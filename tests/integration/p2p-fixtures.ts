@@ -14,7 +14,7 @@ import { handleTxBatch } from '../../src/lib/net/tx-batch.js';
 import { handleHeader } from '../../src/lib/net/header.js';
 import { handleStateProof } from '../../src/lib/net/state-proof.js';
 import { handleTxProof } from '../../src/lib/net/tx-proof.js';
-import { handleBlob, verifyBlobAuthSignature } from '../../src/lib/net/blob.js';
+import { handleBlob, verifyBlobAuthSignature, type BlobAuth } from '../../src/lib/net/blob.js';
 import { handleMirror } from '../../src/lib/net/mirror.js';
 import { handleMailbox } from '../../src/lib/net/mailbox.js';
 import { handleRecord } from '../../src/lib/net/record-fetch.js';
@@ -134,21 +134,15 @@ export async function serveAll(
     undefined,
     opts
   );
-  await handleBlob(
-    host,
-    {
-      fetch: async (auth) => {
-        if (!verifyBlobAuthSignature(auth)) throw new CoreError('crypto/bad-signature');
-        if (!allowedReaders.has(toHex(auth.requester)))
-          throw new CoreError('consent/wrong-doctor', {}, 'ignore');
-        const blob = mirror.get(toHex(auth.hash));
-        if (!blob) throw new CoreError('node/blob-missing', {}, 'ignore');
-        return blob;
-      }
-    },
-    undefined,
-    opts
-  );
+  // A read is authorised the same way on the blob and the record protocols.
+  const readBlob = async (auth: BlobAuth): Promise<Uint8Array> => {
+    if (!verifyBlobAuthSignature(auth)) throw new CoreError('crypto/bad-signature');
+    if (!allowedReaders.has(toHex(auth.requester))) throw new CoreError('consent/wrong-doctor', {}, 'ignore');
+    const blob = mirror.get(toHex(auth.hash));
+    if (!blob) throw new CoreError('node/blob-missing', {}, 'ignore');
+    return blob;
+  };
+  await handleBlob(host, { fetch: readBlob }, undefined, opts);
   await handleMirror(
     host,
     {
@@ -185,11 +179,7 @@ export async function serveAll(
     {
       fetch: async (item) => {
         checkChain(item.chainId);
-        if (!verifyBlobAuthSignature(item.auth)) throw new CoreError('crypto/bad-signature');
-        if (!allowedReaders.has(toHex(item.auth.requester)))
-          throw new CoreError('consent/wrong-doctor', {}, 'ignore');
-        const blob = mirror.get(toHex(item.auth.hash));
-        if (!blob) throw new CoreError('node/blob-missing', {}, 'ignore');
+        const blob = await readBlob(item.auth);
         return { header: b('header'), commit: b('commit'), tx: b('tx'), proof: b('proof'), blob };
       }
     },
