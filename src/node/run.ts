@@ -12,7 +12,6 @@ import { CONSORTIUM_CHAIN_ID, hospitalChainId } from '../lib/core/chain/header.j
 import { checkpointOf } from '../lib/core/chain/rules/index-batch.js';
 import { CHAIN_LIMITS } from '../lib/core/constants.js';
 import { setEd25519Backend, setSha256Backend, sha256 } from '../lib/core/crypto/index.js';
-import { nodeEd25519 } from '../lib/core/crypto/ed25519.node.js';
 import { nodeSha256 } from '../lib/core/crypto/hash.node.js';
 import { createGuard } from '../lib/net/rate-limit.js';
 import type { NodeConfig } from './config.js';
@@ -27,6 +26,7 @@ import type { MetricFamily } from './metrics.js';
 import { Mirror, type MirrorClient } from './mirror/mirror.js';
 import { createNodeHost } from './p2p/host.js';
 import { cachingBackend } from './verify-cache.js';
+import { sodiumEd25519 } from './crypto/ed25519-sodium.js';
 import { HEADER_VIEW_HEIGHTS, HeaderView, syncToPropose } from './follow.js';
 import { syncValidatorsCodec } from '../lib/core/chain/tx/sync-validators.js';
 import { registerServices } from './services.js';
@@ -68,7 +68,7 @@ export async function runNode(config: NodeConfig, log: Logger): Promise<RunningN
   // back within seconds, so the log says where its start went.
   const phases: Record<string, number> = { modules: Math.round(performance.now()) };
   const phase = (name: string) => (phases[name] = Math.round(performance.now()));
-  setEd25519Backend(cachingBackend(nodeEd25519));
+  setEd25519Backend(cachingBackend(sodiumEd25519));
   setSha256Backend(nodeSha256);
   const key = loadNodeKey(config.keys.node);
   const authority =

@@ -1,9 +1,9 @@
 /**
- * Ed25519 behind a backend interface. The browser uses @noble/curves; Node plugs in `node:crypto`
- * (see ed25519.node.ts), which verifies ~15x faster. Both produce byte-identical signatures (Ed25519
- * is deterministic). `verifySignature` applies the strict checks here, before any backend, so both
- * backends accept exactly the same set: fixed lengths, canonical S < L, canonical public key that is
- * not of small order (RFC 8032 strict, not ZIP-215).
+ * Ed25519 behind a backend interface. The browser uses @noble/curves; Node tests plug in `node:crypto`
+ * (ed25519.node.ts) and hospital nodes libsodium (src/node/crypto), which verify 15-30x faster. All
+ * produce byte-identical signatures (Ed25519 is deterministic). `verifySignature` applies the strict
+ * checks here, before any backend, so every backend accepts exactly the same set: fixed lengths, canonical S < L, canonical public key that is
+ * not of small order, R not of small order (RFC 8032 strict, not ZIP-215; the set libsodium accepts).
  */
 import { ed25519 } from '@noble/curves/ed25519.js';
 
@@ -30,7 +30,7 @@ export const nobleEd25519: Ed25519Backend = {
 
 let backend: Ed25519Backend = nobleEd25519;
 
-/** Node entry points install the node:crypto backend once at start-up. */
+/** Node entry points install a native backend once at start-up. */
 export function setEd25519Backend(b: Ed25519Backend): void {
   backend = b;
 }
@@ -53,6 +53,30 @@ function sIsCanonical(sig: Uint8Array): boolean {
     if (s > l) return false;
   }
   return false; // S == L
+}
+
+/**
+ * The encodings of the eight small-order points, ignoring the x sign bit: y = 0, 1, p-1, the two
+ * order-8 y values, and the non-canonical p and p+1 (libsodium's list). An honest signer's R is
+ * never one of them; refusing them here keeps every backend's answer identical (OpenSSL would accept
+ * a crafted R = identity, libsodium would not).
+ */
+const SMALL_ORDER_Y = [
+  '0000000000000000000000000000000000000000000000000000000000000000',
+  '0100000000000000000000000000000000000000000000000000000000000000',
+  '26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05',
+  'c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a',
+  'ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
+  'edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
+  'eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f'
+].map((h) => Uint8Array.from(h.match(/../g)!, (x) => parseInt(x, 16)));
+
+/** Is the 32-byte point encoding at `b` (sign bit ignored) one of the small-order points? */
+export function encodesSmallOrder(b: Uint8Array): boolean {
+  return SMALL_ORDER_Y.some((y) => {
+    for (let i = 0; i < 31; i++) if (b[i] !== y[i]) return false;
+    return (b[31]! & 0x7f) === y[31];
+  });
 }
 
 // Public keys already found valid: point decompression costs as much as half a node:crypto verify.
@@ -92,6 +116,6 @@ export function verifySignature(
 ): boolean {
   if (!(publicKey instanceof Uint8Array) || publicKey.length !== 32) return false;
   if (!(sig instanceof Uint8Array) || sig.length !== 64) return false;
-  if (!sIsCanonical(sig) || !keyIsStrict(publicKey)) return false;
+  if (!sIsCanonical(sig) || encodesSmallOrder(sig.subarray(0, 32)) || !keyIsStrict(publicKey)) return false;
   return using.verify(publicKey, message, sig);
 }
