@@ -11,9 +11,9 @@
  */
 import { CHAIN_LIMITS, TAGS } from '../lib/core/constants.js';
 import type { Block } from '../lib/core/chain/block.js';
-import { amendmentCodec, appendRecordCodec } from '../lib/core/chain/tx/append-record.js';
+import type { HospitalTx } from '../lib/core/chain/tx/decode.js';
+import { knownHospitalTx } from '../lib/core/chain/tx/known.js';
 import { createIndexBatch, indexBatchCodec, type IndexBatch } from '../lib/core/chain/tx/index-batch.js';
-import { decodeCanonical } from '../lib/core/encoding/cbor.js';
 import type { NodeKey } from './keys.js';
 import type { Logger } from './log.js';
 
@@ -23,14 +23,14 @@ export type IndexItem = IndexBatch['entries'][number];
 export function extractEntries(hospital: string, block: Block): IndexItem[] {
   const out: IndexItem[] = [];
   block.txs.forEach((bytes, txIndex) => {
-    let t: unknown;
+    let tx: HospitalTx;
     try {
-      t = (decodeCanonical(bytes) as { t?: unknown }).t;
+      // Usually a memo hit: this node decoded the same bytes when it validated the block.
+      tx = knownHospitalTx(bytes);
     } catch {
       return; // committed blocks were verified; an undecodable tx here is not a record
     }
-    if (t !== TAGS.txAppendRecord && t !== TAGS.amendment) return;
-    const tx = t === TAGS.amendment ? amendmentCodec.decode(bytes) : appendRecordCodec.decode(bytes);
+    if (tx.t !== TAGS.txAppendRecord && tx.t !== TAGS.amendment) return;
     out.push({
       tag: tx.tag,
       entry: { hospital, height: block.header.height, txIndex, mhrHash: tx.mhrHash, blobRef: tx.blobRef }

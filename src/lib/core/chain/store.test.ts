@@ -10,7 +10,7 @@ const item = (i: number) => new Uint8Array([i & 0xff, (i >> 8) & 0xff, 7]);
 describe('paged lists', () => {
   it('keep append order across pages, and only the last page says more: false', () => {
     fc.assert(
-      fc.property(fc.array(fc.integer({ min: 1, max: 40 }), { minLength: 1, maxLength: 6 }), (batches) => {
+      fc.property(fc.array(fc.integer({ min: 1, max: 120 }), { minLength: 1, maxLength: 12 }), (batches) => {
         const list = new Uint8Array(32).fill(9);
         let s = SparseMerkleTree.empty();
         const all: Uint8Array[] = [];

@@ -76,15 +76,30 @@ export function pageId(listId: Uint8Array, page: number): Uint8Array {
   return concatBytes(listId, n);
 }
 
-/** The page a list ends on and that page's content (an empty page 0 for a new list). */
+/**
+ * The page a list ends on and that page's content (an empty page 0 for a new list). Pages are only
+ * ever appended, so pages 0..n all exist and page n is the one with `more: false`: find n with
+ * O(log n) presence checks (galloping, then bisection) and decode that page alone, instead of
+ * decoding every page of a long list (one tag's index list grows by a page per 32 records).
+ */
 function lastPage(state: ChainState, ns: Namespace, listId: Uint8Array): { n: number; page: Page } {
-  let n = 0;
-  for (;;) {
-    const page = getEntry(state, ns, pageId(listId, n), pageCodec);
-    if (page === null) return { n, page: emptyPage() };
-    if (!page.more) return { n, page };
-    n++;
+  const exists = (k: number) => hasEntry(state, ns, pageId(listId, k));
+  if (!exists(0)) return { n: 0, page: emptyPage() };
+  let lo = 0; // exists
+  let hi = 1; // first probe past lo
+  while (hi < CHAIN_LIMITS.maxPages && exists(hi)) {
+    lo = hi;
+    hi *= 2;
   }
+  hi = Math.min(hi, CHAIN_LIMITS.maxPages); // absent (or past the bound)
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >>> 1;
+    if (exists(mid)) lo = mid;
+    else hi = mid;
+  }
+  const page = getEntry(state, ns, pageId(listId, lo), pageCodec)!;
+  if (page.more) throw new CoreError('chain/bad-tx', { detail: 'list state is missing a page' });
+  return { n: lo, page };
 }
 
 /** Whether `count` more entries fit in the list. */

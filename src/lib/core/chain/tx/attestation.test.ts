@@ -89,6 +89,10 @@ describe('batched mirror attestations', () => {
     expect(attestationSignatureValid({ ...a!, mirror: signingPublicKey(OTHER_SEED) })).toBe(false);
     const forged = batch(leaves, OTHER_SEED)[0]!;
     expect(attestationSignatureValid({ ...forged, mirror: MIRROR })).toBe(false);
+    // A root checked once (and remembered) vouches only for that exact signature and fields.
+    expect(attestationSignatureValid({ ...a!, sig: forged.sig })).toBe(false);
+    expect(attestationSignatureValid({ ...a!, time: 1001 })).toBe(false);
+    expect(attestationSignatureValid(batch(leaves)[1]!)).toBe(true);
   });
 
   it('a batch of one has an empty path; the single-blob form stays valid', () => {

@@ -153,8 +153,31 @@ export function attestationPathValid(a: BatchAttestation): boolean {
   return verifyTxProof(a.root, attestationLeaf(a.mhrHash, a.size), a.index, a.count, proof).ok;
 }
 
+/**
+ * Signed batch roots this process has already checked, keyed by every field the signature covers
+ * and the signature itself. All blobs of a batch carry the same signed root, so a validator encodes
+ * the signed message and checks the signature once per batch, not once per blob; each blob's own
+ * path is still checked. Only successes are kept; the oldest go first.
+ */
+const rootsChecked = new Set<string>();
+/** A few seconds of batches from every mirror of a busy hospital. */
+export const ROOTS_CHECKED_MAX = 4096;
+
+const latin = (b: Uint8Array) => String.fromCharCode.apply(null, b as unknown as number[]);
+const rootKey = (a: BatchAttestation) =>
+  `${a.hospital}\0${a.count}\0${a.time}\0${latin(a.mirror)}${latin(a.root)}${latin(a.sig)}`;
+
+function rootSignatureValid(a: BatchAttestation): boolean {
+  const key = rootKey(a);
+  if (rootsChecked.has(key)) return true;
+  if (!verifySignature(a.mirror, rootMessage(a), a.sig)) return false;
+  if (rootsChecked.size >= ROOTS_CHECKED_MAX) rootsChecked.delete(rootsChecked.values().next().value!);
+  rootsChecked.add(key);
+  return true;
+}
+
 /** The mirror's signature holds, and for a batched attestation the blob is under the signed root. */
 export function attestationSignatureValid(a: Attestation): boolean {
   if (a.t === TAGS.attestation) return verifySignature(a.mirror, signable(a), a.sig);
-  return attestationPathValid(a) && verifySignature(a.mirror, rootMessage(a), a.sig);
+  return attestationPathValid(a) && rootSignatureValid(a);
 }
