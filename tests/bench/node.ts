@@ -117,7 +117,7 @@ export async function benchNode(): Promise<Record<string, number>> {
             out[i] = { blob, atts: await storeOnMirrors(clients[i % CLIENTS]!, mirrors, blob) };
             return;
           } catch (e) {
-            if (attempt >= 20) throw e;
+            if (attempt >= 100) throw e;
             await new Promise((r) => setTimeout(r, 250));
           }
         }
@@ -175,12 +175,16 @@ export async function benchNode(): Promise<Record<string, number>> {
       }
     });
     const seconds = (performance.now() - t0) / 1000;
-    const cpu = procs.map(cpuSeconds).reduce((a, c, k) => a + c - cpuBefore[k]!, 0);
+    const cpuEach = procs.map((p, k) => cpuSeconds(p) - cpuBefore[k]!);
+    const cpu = cpuEach.reduce((a, c) => a + c, 0);
     await new Promise((r) => setTimeout(r, 2000));
     const bytesAfter = ((await health(probe.httpUrl)) as { storageBytes: number }).storageBytes;
     console.log(`sustained: ${ok} committed, ${refused} refused or timed out, in ${seconds.toFixed(1)} s`);
     console.log(
       `node CPU during it: ${cpu.toFixed(1)} s over 4 processes (${((cpu / seconds) * 100).toFixed(0)} % of one core; ${((cpu * 1e6) / Math.max(1, ok)).toFixed(0)} µs per record)`
+    );
+    console.log(
+      `CPU s per node: ${nodes.map((n, k) => `${n.name} (${n.roles.join('+')}${n.authority ? '+authority' : ''}) ${cpuEach[k]!.toFixed(1)}`).join(', ')}`
     );
     if (why.size) console.log(`not committed: ${[...why].map(([c, n]) => `${c} × ${n}`).join(', ')}`);
     return {
