@@ -62,6 +62,27 @@ describe('canonical CBOR', () => {
     reject('9f01ff', 'decode/malformed'); // indefinite array
     reject('a2616101616102', 'decode/malformed'); // {a:1, a:2}
     reject('a2626262016161 02'.replace(' ', ''), 'decode/non-canonical'); // {bb:1, a:2}: length-first order broken
+    reject('f93e00', 'decode/non-canonical'); // float16 1.5
+    reject('a1616182 01 f93e00'.replace(/ /g, ''), 'decode/non-canonical'); // {a: [1, 1.5]}
+    reject('81'.repeat(70) + '01', 'decode/non-canonical'); // nested deeper than any of our types
+  });
+
+  it('whatever it accepts is exactly the canonical encoding of what it returns (mutated inputs)', () => {
+    fc.assert(
+      fc.property(value, fc.nat(), fc.integer({ min: 1, max: 255 }), (x, at, xor) => {
+        const bytes = encodeCanonical(x).slice();
+        bytes[at % bytes.length]! ^= xor;
+        let decoded: unknown;
+        try {
+          decoded = decodeCanonical(bytes);
+        } catch (e) {
+          expect(isCoreError(e) && DECODE_CODES.includes(e.code)).toBe(true);
+          return;
+        }
+        expect(encodeCanonical(decoded)).toEqual(bytes);
+      }),
+      { numRuns: FUZZ_RUNS }
+    );
   });
 
   it('rejects oversized input before parsing', () => {

@@ -51,17 +51,38 @@ export function decodeCanonical(bytes: Uint8Array, maxBytes: number = LIMITS.max
   } catch (e) {
     throw new CoreError('decode/non-canonical', { detail: (e as Error).message });
   }
-  if (!bytesEqual(again, bytes)) throw new CoreError('decode/non-canonical');
+  if (!sameBytes(again, bytes)) throw new CoreError('decode/non-canonical');
   return value;
 }
 
+// Plain loops, no Object.values arrays or closures: this runs over every value every node decodes.
 function containsFloat(v: unknown, depth = 0): boolean {
   if (depth > 64) return true; // deeper than any of our types: treat as hostile
   if (typeof v === 'number') return !Number.isSafeInteger(v);
   if (v === null || typeof v !== 'object' || v instanceof Uint8Array) return false;
-  if (Array.isArray(v)) return v.some((x) => containsFloat(x, depth + 1));
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) if (containsFloat(v[i], depth + 1)) return true;
+    return false;
+  }
   if (Object.getPrototypeOf(v) !== Object.prototype) return true;
-  return Object.values(v).some((x) => containsFloat(x, depth + 1));
+  const o = v as Record<string, unknown>;
+  for (const k in o) if (containsFloat(o[k], depth + 1)) return true;
+  return false;
+}
+
+/**
+ * Equality for public bytes (the canonical re-encoding against what arrived): four bytes at a time,
+ * stopping at the first difference. Not for secrets; `bytesEqual` below does not stop early.
+ */
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  const n = a.length;
+  if (n !== b.length) return false;
+  const da = new DataView(a.buffer, a.byteOffset, n);
+  const db = new DataView(b.buffer, b.byteOffset, n);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) if (da.getUint32(i) !== db.getUint32(i)) return false;
+  for (; i < n; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
