@@ -14,7 +14,6 @@ import { attestationCodec } from '../lib/core/chain/tx/attestation.js';
 import { breakGlassCodec, type BreakGlass } from '../lib/core/chain/tx/break-glass.js';
 import { NS, readList } from '../lib/core/chain/store.js';
 import { LIMITS } from '../lib/core/constants.js';
-import { createAttestation } from '../lib/core/chain/tx/attestation.js';
 import { fromHex, toHex } from '../lib/core/crypto/index.js';
 import { bytesEqual } from '../lib/core/encoding/cbor.js';
 import { CoreError, ERROR_CODES, isCoreError } from '../lib/core/errors.js';
@@ -286,16 +285,9 @@ export async function registerServices(host: NetHost, d: ServiceDeps): Promise<v
         return b;
       },
       async attest(hash) {
-        const b = await mirror.fetch(hash);
-        if (!b) throw new CoreError('node/blob-missing', { hash: toHex(hash) }, 'ignore');
-        return attestationCodec.encode(
-          createAttestation(d.key.seed, d.key.publicKey, {
-            hospital: d.hospital,
-            mhrHash: hash,
-            size: b.length,
-            time: now()
-          })
-        );
+        const a = await mirror.attest(hash);
+        if (!a) throw new CoreError('node/blob-missing', { hash: toHex(hash) }, 'ignore');
+        return attestationCodec.encode(a);
       }
     },
     undefined,

@@ -64,6 +64,17 @@ describe('mirror store', () => {
     expect(attestationSignatureValid(lone)).toBe(true);
   });
 
+  it('re-attests a blob it holds in the batched form, and nothing it does not hold', async () => {
+    const m = await mirror('again');
+    const blobs = [rng(70), rng(80)];
+    await Promise.all(blobs.map((b) => m.store(b)));
+    const again = (await Promise.all(blobs.map((b) => m.attest(sha256(b))))) as BatchAttestation[];
+    expect(again.every(attestationSignatureValid)).toBe(true);
+    expect(again.map((a) => a.count)).toEqual([2, 2]);
+    expect(again.map((a) => a.size)).toEqual([70, 80]);
+    expect(await m.attest(sha256(rng(10)))).toBeUndefined();
+  });
+
   it('refuses with node/few-mirrors when fewer than 2 can store', async () => {
     const a = await mirror('solo');
     await expect(replicate(rng(10), [a.asClient(), down('x')])).rejects.toThrow(/node\/few-mirrors/);

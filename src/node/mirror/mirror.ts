@@ -66,8 +66,21 @@ export class Mirror {
   async store(blob: Uint8Array): Promise<Attestation> {
     const mhrHash = mhrHashOf(blob);
     await this.blobs.put(mhrHash, blob);
+    return this.join(mhrHash, blob.length);
+  }
+
+  /**
+   * Attest a blob already on disk again (a writer lost its attestation, or needs a fresh one): it
+   * joins the next batch like a new store. Undefined if this mirror does not hold it.
+   */
+  async attest(mhrHash: Uint8Array): Promise<Attestation | undefined> {
+    const blob = await this.blobs.get(mhrHash);
+    return blob && this.join(mhrHash, blob.length);
+  }
+
+  private join(mhrHash: Uint8Array, size: number): Promise<Attestation> {
     return new Promise((resolve, reject) => {
-      this.waiting.push({ mhrHash, size: blob.length, resolve, reject });
+      this.waiting.push({ mhrHash, size, resolve, reject });
       if (this.waiting.length >= ATTEST_BATCH_MAX) this.sign();
       else this.timer ??= setTimeout(() => this.sign(), this.windowMs);
     });
