@@ -12,9 +12,9 @@ import {
   scopeCategories,
   type ScopeInput
 } from '../core/consent/index.js';
-import { createGrantTx, grantTxCodec, makeRevokeTx, revokeTxCodec } from '../core/chain/tx/consent.js';
+import { grantTxCodec, makeGrantTx, makeRevokeTx, revokeTxCodec } from '../core/chain/tx/consent.js';
 import { writeCommitsFor } from '../core/chain/commit.js';
-import { deriveAccountKeys, fromHex, systemRng, toHex } from '../core/crypto/index.js';
+import { fromHex, systemRng, toHex } from '../core/crypto/index.js';
 import { CoreError } from '../core/errors.js';
 import type { Db } from './db.js';
 import type { DirectoryEntry } from './directory.js';
@@ -76,9 +76,9 @@ export async function makeGrant(
   });
   const link = encodeQrLink(ctx.origin, grant);
   // The consortium transaction adds the write commitments (so validators can check a write's category
-  // without learning it), signed by the patient again.
+  // without learning it); the grant signs their root, so no second signature is needed.
   const commits = grant.scope.write ? writeCommitsFor(ctx.seed, scopeCategories(grant.scope), epoch) : [];
-  const tx = createGrantTx(deriveAccountKeys(ctx.seed).signingSeed, grant, commits);
+  const tx = makeGrantTx(grant, commits);
   const id = toHex(grantId(grant));
   const local: LocalGrant = {
     id,

@@ -22,7 +22,7 @@ import { makeRegisterTx, registerTxCodec } from '../../lib/core/chain/tx/account
 import { createAppendRecord, appendRecordCodec } from '../../lib/core/chain/tx/append-record.js';
 import { attestationCodec, type Attestation } from '../../lib/core/chain/tx/attestation.js';
 import { breakGlassCodec, createBreakGlass } from '../../lib/core/chain/tx/break-glass.js';
-import { createGrantTx, grantTxCodec } from '../../lib/core/chain/tx/consent.js';
+import { grantTxCodec, makeGrantTx } from '../../lib/core/chain/tx/consent.js';
 import { writeCommitsFor } from '../../lib/core/chain/commit.js';
 import { TAGS } from '../../lib/core/constants.js';
 import { createGrant, grantId, type Grant, type ScopeInput } from '../../lib/core/consent/grant.js';
@@ -163,7 +163,7 @@ export function grantTx(
     rng: o.rng ?? systemRng
   });
   const commits = scope.write ? writeCommitsFor(patient.seed, scope.categories, epoch) : [];
-  const tx = grantTxCodec.encode(createGrantTx(patient.keys.signingSeed, grant, commits));
+  const tx = grantTxCodec.encode(makeGrantTx(grant, commits));
   return { grant, id: grantId(grant), tx, epoch, categories: scope.categories };
 }
 

@@ -26,18 +26,6 @@ export function makeGrantTx(grant: Grant, writeCommits: readonly Uint8Array[]): 
   return grantTxCodec.parse({ t: TAGS.txGrant, v: PROTOCOL_VERSION, grant, writeCommits });
 }
 
-/**
- * @deprecated The grant transaction is no longer signed again by the patient (the grant signs the
- * root of its commitments); use makeGrantTx. Kept so existing callers compile; the seed is unused.
- */
-export function createGrantTx(
-  _patientSigningSeed: Uint8Array,
-  grant: Grant,
-  writeCommits: readonly Uint8Array[]
-): GrantTx {
-  return makeGrantTx(grant, writeCommits);
-}
-
 export const revokeTxSchema = v.strictObject({
   ...header(TAGS.txRevoke),
   revocation: revocationSchema
