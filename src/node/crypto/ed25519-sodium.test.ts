@@ -59,7 +59,7 @@ describe('libsodium Ed25519 backend', () => {
       expect(verifySignature(pointBytes, m, sig, b)).toBe(false);
   });
 
-  it('the small-order list is exactly the points of order dividing 8, with either x sign', () => {
+  it('the small-order list covers every point of order dividing 8, with either x sign, and no real key', () => {
     const t = ed25519.Point.fromBytes(
       Uint8Array.from('26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05'.match(/../g)!, (x) =>
         parseInt(x, 16)

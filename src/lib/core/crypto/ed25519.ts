@@ -2,8 +2,9 @@
  * Ed25519 behind a backend interface. The browser uses @noble/curves; Node tests plug in `node:crypto`
  * (ed25519.node.ts) and hospital nodes libsodium (src/node/crypto), which verify 15-30x faster. All
  * produce byte-identical signatures (Ed25519 is deterministic). `verifySignature` applies the strict
- * checks here, before any backend, so every backend accepts exactly the same set: fixed lengths, canonical S < L, canonical public key that is
- * not of small order, R not of small order (RFC 8032 strict, not ZIP-215; the set libsodium accepts).
+ * checks here, before any backend, so every backend accepts exactly the same set: fixed lengths,
+ * canonical S < L, canonical public key not of small order, R not of small order (RFC 8032 strict,
+ * not ZIP-215; the set libsodium accepts).
  */
 import { ed25519 } from '@noble/curves/ed25519.js';
 

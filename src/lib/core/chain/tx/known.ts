@@ -2,8 +2,9 @@
  * Transactions this process has already decoded, and those whose signatures it has already checked,
  * remembered by the hash of their exact bytes. A validator meets every transaction two or three
  * times — mempool admission, the proposal that carries it, sometimes a recheck of the pool — and what
- * those passes repeat depends on the bytes alone: the strict decode, and the author's and mirrors' signatures
- * (including each batched attestation's Merkle path). The state-dependent checks always run again.
+ * those passes repeat depends on the bytes alone: the strict decode, and the author's and mirrors'
+ * signatures (including each batched attestation's Merkle path). The state-dependent checks always
+ * run again.
  *
  * Pure as far as any caller can tell: a hit returns what decoding the same bytes again would return,
  * and a transaction is marked "signatures hold" only after they were checked on the very object this
