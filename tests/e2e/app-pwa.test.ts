@@ -131,9 +131,18 @@ test('the installed app reloads offline with its shell and stored data; a revoca
   await page.reload();
   await expect(page.getByRole('banner')).toContainText('carechain');
   await expect(page.getByTestId('online-status')).toContainText('Offline');
-  await nav(page, 'Patient');
-  await page.getByLabel('Passphrase').fill(PASS);
-  await page.getByTestId('unlock').click();
+  // Right after an offline reload the app is still settling (the shell from the service worker
+  // hydrates while the light client fails to reach any node), and a lock form filled in that moment
+  // can be rendered again empty: repeat the whole step until the unlocked page shows.
+  await expect(async () => {
+    await nav(page, 'Patient');
+    const unlock = page.getByTestId('unlock');
+    if (await unlock.isVisible()) {
+      await page.getByLabel('Passphrase').fill(PASS);
+      await unlock.click();
+    }
+    await expect(page.getByRole('tab', { name: 'Who has access' })).toBeVisible({ timeout: 15_000 });
+  }).toPass({ timeout: 90_000 });
   await page.getByRole('tab', { name: 'Who has access' }).click();
   const holders = page.getByTestId('holders');
   await expect(holders).toContainText('Dr. Nusrat Jahan');
