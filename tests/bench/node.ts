@@ -8,6 +8,9 @@
  *   disk_bytes_per_record  LevelDB growth of a non-mirror validator per record (chain + state)
  *   node_cpu_us_per_record CPU time of the four node processes during the sustained phase, per record
  *                          (the machine is shared: wall-clock figures are noisy, CPU time less so)
+ *   rules_*_us_per_record  the chain rules alone in this process, before any node runs: admitting a
+ *                          fresh record and executing it in a block (node-pipeline.ts); each of the
+ *                          four validators pays both
  */
 import 'reflect-metadata';
 import type { ChildProcess } from 'node:child_process';
@@ -34,6 +37,7 @@ import {
 } from '../../src/node/devnet/actors.js';
 import { createLayout } from '../../src/node/devnet/layout.js';
 import { health, spawnNode, stopProcess, waitFor } from '../../src/node/devnet/process.js';
+import { pipelineFigures } from './node-pipeline.js';
 import { percentile } from './report.js';
 
 const THROUGHPUT_RECORDS = Number(process.env.BENCH_NODE_RECORDS ?? 3000);
@@ -46,6 +50,7 @@ const BATCH = Number(process.env.BENCH_NODE_BATCH ?? 256);
 const BATCHES_IN_FLIGHT = Number(process.env.BENCH_NODE_INFLIGHT ?? 8);
 
 export async function benchNode(): Promise<Record<string, number>> {
+  const rules = pipelineFigures();
   const dir = mkdtempSync(join(tmpdir(), 'cc-bench-node-'));
   const rng = seededRng(utf8Bytes('bench-node-actors'));
   const layout = await createLayout(dir, {
@@ -194,6 +199,8 @@ export async function benchNode(): Promise<Record<string, number>> {
       light_records_committed: latencies.length,
       disk_bytes_per_record: Math.round((bytesAfter - bytesBefore) / Math.max(1, ok)),
       node_cpu_us_per_record: Math.round((cpu * 1e6) / Math.max(1, ok)),
+      rules_admit_us_per_record: rules.admit_us_per_record,
+      rules_execute_us_per_record: rules.execute_us_per_record,
       validators: nodes.length
     };
   } finally {
