@@ -24,6 +24,7 @@ import { blockCodec } from '../../src/lib/core/chain/block.js';
 import { buildBlock, executeBlock, verifyTx } from '../../src/lib/core/chain/rules/block.js';
 import { sodiumEd25519 } from '../../src/node/crypto/ed25519-sodium.js';
 import { cachingBackend } from '../../src/node/verify-cache.js';
+import { percentile } from './report.js';
 
 const RECORDS = 512;
 const ROUNDS = 7;
@@ -80,9 +81,8 @@ export function pipelineFigures(): { admit_us_per_record: number; execute_us_per
     if (!r.ok) throw r.error;
     execute.push((d.user + d.system) / RECORDS);
   }
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   return {
-    admit_us_per_record: Math.round(median(admit)),
-    execute_us_per_record: Math.round(median(execute))
+    admit_us_per_record: Math.round(percentile(admit, 50)),
+    execute_us_per_record: Math.round(percentile(execute, 50))
   };
 }
