@@ -4,6 +4,7 @@ import { ed25519 } from '@noble/curves/ed25519.js';
 import { sha512 } from '@noble/hashes/sha2.js';
 import { encodesSmallOrder, nobleEd25519, verifySignature } from '../../lib/core/crypto/ed25519.js';
 import { nodeEd25519 } from '../../lib/core/crypto/ed25519.node.js';
+import { fromHex } from '../../lib/core/crypto/hash.js';
 import { sodiumEd25519 } from './ed25519-sodium.js';
 
 const seed = fc.uint8Array({ minLength: 32, maxLength: 32 });
@@ -61,9 +62,7 @@ describe('libsodium Ed25519 backend', () => {
 
   it('the small-order list covers every point of order dividing 8, with either x sign, and no real key', () => {
     const t = ed25519.Point.fromBytes(
-      Uint8Array.from('26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05'.match(/../g)!, (x) =>
-        parseInt(x, 16)
-      )
+      fromHex('26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05')
     );
     let q = ed25519.Point.ZERO;
     for (let i = 0; i < 8; i++, q = q.add(t)) {

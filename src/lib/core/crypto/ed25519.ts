@@ -7,6 +7,7 @@
  * not ZIP-215; the set libsodium accepts).
  */
 import { ed25519 } from '@noble/curves/ed25519.js';
+import { fromHex } from './hash.js';
 
 export interface Ed25519Backend {
   readonly name: string;
@@ -70,7 +71,7 @@ const SMALL_ORDER_Y = [
   'ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
   'edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
   'eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f'
-].map((h) => Uint8Array.from(h.match(/../g)!, (x) => parseInt(x, 16)));
+].map(fromHex);
 
 /** Is the 32-byte point encoding at `b` (sign bit ignored) one of the small-order points? */
 export function encodesSmallOrder(b: Uint8Array): boolean {
