@@ -45,11 +45,19 @@ async function main(argv: string[]): Promise<number> {
         options: { out: { type: 'string', short: 'o' } },
         strict: true
       });
-      const { generateNodeKey } = await import('./keys.js');
+      const { generateNodeKey, nodeEncryptionKeys } = await import('./keys.js');
       const { toHex } = await import('../lib/core/crypto/index.js');
       const file = join(resolve(values.out ?? 'keys'), 'node.json');
       const key = generateNodeKey(file);
-      process.stdout.write(JSON.stringify({ file, publicKey: toHex(key.publicKey) }) + '\n');
+      // encryptionPublic: what managers register as a hospital's authorityEncryption, when this key is
+      // that hospital's authority (break-glass escrow is sealed to it).
+      process.stdout.write(
+        JSON.stringify({
+          file,
+          publicKey: toHex(key.publicKey),
+          encryptionPublic: toHex(nodeEncryptionKeys(key).publicKey)
+        }) + '\n'
+      );
       return 0;
     }
     case 'status': {

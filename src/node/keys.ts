@@ -5,7 +5,15 @@
  */
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { fromHex, sign, signingPublicKey, systemRng, toHex, type Rng } from '../lib/core/crypto/index.js';
+import {
+  deriveAccountKeys,
+  fromHex,
+  sign,
+  signingPublicKey,
+  systemRng,
+  toHex,
+  type Rng
+} from '../lib/core/crypto/index.js';
 import { bytesEqual } from '../lib/core/encoding/cbor.js';
 import { CoreError } from '../lib/core/errors.js';
 
@@ -20,6 +28,16 @@ const KIND = 'carechain-node-key';
 export function nodeKeyFromSeed(seed: Uint8Array): NodeKey {
   const publicKey = signingPublicKey(seed);
   return { seed, publicKey, sign: (b) => sign(seed, b) };
+}
+
+/**
+ * The X25519 key pair a hospital authority registers as `authorityEncryption` (derived from the same
+ * seed the way an account's is): record writers seal each record's break-glass escrow to its public
+ * half, and the authority node releases data keys with the secret half.
+ */
+export function nodeEncryptionKeys(key: NodeKey): { secret: Uint8Array; publicKey: Uint8Array } {
+  const k = deriveAccountKeys(key.seed);
+  return { secret: k.encryptionSecret, publicKey: k.encryptionPublic };
 }
 
 /** Write a new key; refuses to overwrite one (losing a validator key loses the validator). */

@@ -20,7 +20,9 @@ import { readGenesisFile } from './genesis-file.js';
 import { ChainHistory } from './history.js';
 import { startHttp } from './http.js';
 import { Indexer, extractEntries } from './indexer.js';
-import { loadNodeKey } from './keys.js';
+import { loadNodeKey, nodeEncryptionKeys } from './keys.js';
+import { account } from '../lib/core/chain/rules/lookup.js';
+import { bytesEqual } from '../lib/core/encoding/cbor.js';
 import type { Logger } from './log.js';
 import type { MetricFamily } from './metrics.js';
 import { Mirror, type MirrorClient } from './mirror/mirror.js';
@@ -203,6 +205,7 @@ export async function runNode(config: NodeConfig, log: Logger): Promise<RunningN
     db: storage.db,
     mirror,
     hospitalPeerIds,
+    ...(authority ? { authorityEncryptionSecret: nodeEncryptionKeys(authority).secret } : {}),
     guards: {
       clients: host.guard,
       peers: createGuard(
@@ -237,6 +240,12 @@ export async function runNode(config: NodeConfig, log: Logger): Promise<RunningN
     });
     hospital.onCommit(() => indexer!.poke());
     indexer.start();
+    // Records are sealed for break-glass to the registered key; a different one here releases nothing.
+    const registered = account(consortium.state, authority.publicKey)?.encryptionKey;
+    if (registered && !bytesEqual(registered, nodeEncryptionKeys(authority).publicKey))
+      log.warn('the authority key file does not match the registered authority encryption key', {
+        detail: 'break-glass reads of this hospital’s records will be refused'
+      });
   }
 
   let repairTimer: ReturnType<typeof setInterval> | undefined;

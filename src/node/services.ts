@@ -14,10 +14,11 @@ import { attestationCodec } from '../lib/core/chain/tx/attestation.js';
 import { breakGlassCodec, type BreakGlass } from '../lib/core/chain/tx/break-glass.js';
 import { NS, readList } from '../lib/core/chain/store.js';
 import { LIMITS } from '../lib/core/constants.js';
-import { fromHex, toHex } from '../lib/core/crypto/index.js';
+import { fromHex, sha256, systemRng, toHex } from '../lib/core/crypto/index.js';
 import { bytesEqual } from '../lib/core/encoding/cbor.js';
 import { CoreError, ERROR_CODES, isCoreError } from '../lib/core/errors.js';
 import { indexTagFromCapability } from '../lib/core/records/index-tag.js';
+import { releaseRecordKey } from '../lib/core/records/envelope.js';
 import { proveTx, txProofCodec } from '../lib/core/state/tx-merkle.js';
 import { smtProofCodec } from '../lib/core/state/smt.js';
 import { handleBlob, verifyBlobAuthSignature, type BlobAuth } from '../lib/net/blob.js';
@@ -29,6 +30,7 @@ import type { NetGuard } from '../lib/net/rate-limit.js';
 import type { NetHost, ServeContext } from '../lib/net/rpc.js';
 import { handleStateProof } from '../lib/net/state-proof.js';
 import { handleRecord } from '../lib/net/record-fetch.js';
+import { handleEmergencyList } from '../lib/net/emergency-list.js';
 import { handleTxProof } from '../lib/net/tx-proof.js';
 import { handleTxSubmit } from '../lib/net/tx-submit.js';
 import { handleTxBatch, TX_BATCH_LIMITS, type TxBatchVerdict } from '../lib/net/tx-batch.js';
@@ -39,6 +41,7 @@ import type { Mirror } from './mirror/mirror.js';
 import type { ChainHistory } from './history.js';
 import { serveMailbox } from './mailbox-service.js';
 import type { NodeDb } from './storage/db.js';
+import { PatientRecords } from './patient-records.js';
 
 /** A blob request's clock may differ from ours by this much: phones drift; replays need a window. */
 export const BLOB_AUTH_WINDOW_MS = 5 * 60_000;
@@ -64,6 +67,11 @@ export interface ServiceDeps {
   db?: NodeDb;
   /** Count malformed or abusive traffic against the sender's address (p2p/penalty-box.ts). */
   penalize?: (peer: string) => void;
+  /**
+   * On the hospital's authority node: the authority encryption secret, which releases a record's data
+   * key to an emergency doctor under a committed break-glass (core/records/envelope.ts).
+   */
+  authorityEncryptionSecret?: Uint8Array;
   /** Every served blob read, for tests and metrics. */
   onRead?: (r: { reader: Uint8Array; record: Uint8Array; bytes: number }) => void;
 }
@@ -269,6 +277,89 @@ export async function registerServices(host: NetHost, d: ServiceDeps): Promise<v
     });
   }
 
+  const nonces = new Map<string, number>();
+  /**
+   * What every signed read request must pass before anything is decided: the requester's signature,
+   * this node as the addressee, a fresh time and an unused nonce, an active account. Returns the
+   * account and the time the decision is made at.
+   */
+  function checkRequest(auth: BlobAuth) {
+    const t = now();
+    if (!verifyBlobAuthSignature(auth))
+      throw new CoreError('crypto/bad-signature', { detail: 'blob request' });
+    if (auth.node !== d.peerId)
+      throw new CoreError('node/not-permitted', { detail: 'request is for another node' });
+    if (Math.abs(t - auth.time) > BLOB_AUTH_WINDOW_MS)
+      throw new CoreError('node/stale-request', { time: auth.time });
+    const nk = toHex(auth.nonce);
+    if (nonces.has(nk)) throw new CoreError('consent/replayed', { detail: 'nonce already used' });
+    for (const [k, at] of nonces) {
+      if (nonces.size < MAX_NONCES && t - at < BLOB_AUTH_WINDOW_MS) break;
+      nonces.delete(k);
+    }
+    nonces.set(nk, t);
+    const reader = account(d.consortiumDriver.state, auth.requester);
+    if (!reader) throw new CoreError('account/unknown', {});
+    if (reader.status !== 'active') throw new CoreError('account/revoked', {});
+    return { reader, t };
+  }
+
+  /**
+   * A break-glass statement presented by `auth.requester`: co-signed, committed on the consortium — in
+   * the patient's break-glass list, byte for byte — so the patient's app shows it whether or not anyone
+   * reads, naming this doctor, and live now.
+   */
+  function checkBreakGlass(bytes: Uint8Array, auth: BlobAuth, role: string, t: number): BreakGlass {
+    if (role !== 'doctor') throw new CoreError('account/wrong-role', { role });
+    let bg: BreakGlass;
+    try {
+      bg = breakGlassCodec.decode(bytes);
+    } catch (e) {
+      // Answered, not reset: the request itself was well-formed; the statement inside it is not.
+      throw new CoreError('consent/malformed', {
+        detail: `break-glass statement: ${isCoreError(e) ? e.code : 'unreadable'}`
+      });
+    }
+    if (!bytesEqual(bg.doctor, auth.requester))
+      throw new CoreError('consent/wrong-doctor', { detail: 'break-glass statement names another doctor' });
+    if (!readList(d.consortiumDriver.state, NS.breakGlass, bg.patient).some((b) => bytesEqual(b, bytes)))
+      throw new CoreError('node/break-glass-unknown', {}, 'ignore');
+    if (t + BLOB_AUTH_WINDOW_MS < bg.time)
+      throw new CoreError('consent/not-yet-valid', { notBefore: bg.time });
+    if (t > bg.time + bg.durationMs)
+      throw new CoreError('consent/expired', { expiry: bg.time + bg.durationMs });
+    return bg;
+  }
+
+  // Every node of the hospital can list (it follows both chains); reading goes to the mirrors.
+  const patientRecords = new PatientRecords({
+    height: () => d.hospitalDriver.height,
+    block: (h) => chain(d.hospitalDriver.chainId).history.block(h),
+    consortium: () => d.consortiumDriver.state
+  });
+  await handleEmergencyList(
+    host,
+    {
+      async list(req) {
+        const { auth } = req;
+        if (auth.breakGlass === null)
+          throw new CoreError('consent/out-of-scope', { detail: 'no break-glass statement' });
+        if (!bytesEqual(auth.hash, sha256(auth.breakGlass)))
+          throw new CoreError('consent/malformed', { detail: 'hash is not the statement’s' });
+        const { reader, t } = checkRequest(auth);
+        const bg = checkBreakGlass(auth.breakGlass, auth, reader.role, t);
+        const listed = await patientRecords.list(bg.patient);
+        d.log.info('break-glass list', {
+          doctor: toHex(auth.requester).slice(0, 16),
+          records: listed.records.length
+        });
+        return { chainId: d.hospitalDriver.chainId, ...listed };
+      }
+    },
+    undefined,
+    clients
+  );
+
   if (!mirror) return;
 
   await handleMirror(
@@ -294,7 +385,6 @@ export async function registerServices(host: NetHost, d: ServiceDeps): Promise<v
     clients
   );
 
-  const nonces = new Map<string, number>();
   /** A blob read, authorised and logged on the hospital chain before a single byte is served. */
   const readBlob = async (auth: BlobAuth, ctx: ServeContext, before?: () => Promise<void>) => {
     const purpose = authorise(auth, ctx);
@@ -324,7 +414,11 @@ export async function registerServices(host: NetHost, d: ServiceDeps): Promise<v
         const blob = await readBlob(req.auth, ctx, async () => {
           proof = await txProofAt(req.chainId, req.height, req.txIndex);
         });
-        return { ...proof!, blob };
+        // Break-glass, at the authority node: the data key, released to the reader's own key only.
+        const secret = d.authorityEncryptionSecret;
+        if (req.auth.breakGlass === null || !secret) return { ...proof!, blob };
+        const reader = account(d.consortiumDriver.state, req.auth.requester)!;
+        return { ...proof!, blob, key: releaseRecordKey(blob, secret, reader.encryptionKey, systemRng) };
       }
     },
     undefined,
@@ -332,12 +426,10 @@ export async function registerServices(host: NetHost, d: ServiceDeps): Promise<v
   );
 
   /**
-   * Emergency read: a doctor presents a break-glass statement they signed with a second doctor's
-   * co-signature. It must already be committed on the consortium — in the patient's break-glass list,
-   * byte for byte — so the patient's app shows it whether or not anyone reads; it must be live now;
-   * and the record must be the patient's (the grant it was written under is from that patient, which
-   * the node checks without the search capability an emergency doctor does not hold). The read is
-   * logged like any other, with a purpose that starts with "break-glass" and carries the reason.
+   * Emergency read: a live, committed break-glass statement from the reader (checkBreakGlass), for a
+   * record of that patient (the grant it was written under is from them, which the node checks without
+   * the search capability an emergency doctor does not hold). Logged like any other read, with a
+   * purpose that starts with "break-glass" and carries the reason.
    */
   function authoriseBreakGlass(
     bytes: Uint8Array,
@@ -346,26 +438,8 @@ export async function registerServices(host: NetHost, d: ServiceDeps): Promise<v
     record: NonNullable<ReturnType<typeof recordOf>>,
     t: number
   ): string {
-    if (role !== 'doctor') throw new CoreError('account/wrong-role', { role });
-    let bg: BreakGlass;
-    try {
-      bg = breakGlassCodec.decode(bytes);
-    } catch (e) {
-      // Answered, not reset: the request itself was well-formed; the statement inside it is not.
-      throw new CoreError('consent/malformed', {
-        detail: `break-glass statement: ${isCoreError(e) ? e.code : 'unreadable'}`
-      });
-    }
-    if (!bytesEqual(bg.doctor, auth.requester))
-      throw new CoreError('consent/wrong-doctor', { detail: 'break-glass statement names another doctor' });
-    const cs = d.consortiumDriver.state;
-    if (!readList(cs, NS.breakGlass, bg.patient).some((b) => bytesEqual(b, bytes)))
-      throw new CoreError('node/break-glass-unknown', {}, 'ignore');
-    if (t + BLOB_AUTH_WINDOW_MS < bg.time)
-      throw new CoreError('consent/not-yet-valid', { notBefore: bg.time });
-    if (t > bg.time + bg.durationMs)
-      throw new CoreError('consent/expired', { expiry: bg.time + bg.durationMs });
-    const g = grantEntry(cs, record.grant);
+    const bg = checkBreakGlass(bytes, auth, role, t);
+    const g = grantEntry(d.consortiumDriver.state, record.grant);
     if (!g || !bytesEqual(g.patient, bg.patient))
       throw new CoreError('consent/out-of-scope', { detail: 'the record is not this patient’s' });
     return `break-glass: ${bg.reason}`.slice(0, LIMITS.maxTextChars);
@@ -373,26 +447,10 @@ export async function registerServices(host: NetHost, d: ServiceDeps): Promise<v
 
   /** Who may read: the patient (capability for the record's tag), or a doctor with a live read grant. */
   function authorise(auth: BlobAuth, _ctx: ServeContext): string {
-    const t = now();
-    if (!verifyBlobAuthSignature(auth))
-      throw new CoreError('crypto/bad-signature', { detail: 'blob request' });
-    if (auth.node !== d.peerId)
-      throw new CoreError('node/not-permitted', { detail: 'request is for another node' });
-    if (Math.abs(t - auth.time) > BLOB_AUTH_WINDOW_MS)
-      throw new CoreError('node/stale-request', { time: auth.time });
-    const nk = toHex(auth.nonce);
-    if (nonces.has(nk)) throw new CoreError('consent/replayed', { detail: 'nonce already used' });
-    for (const [k, at] of nonces) {
-      if (nonces.size < MAX_NONCES && t - at < BLOB_AUTH_WINDOW_MS) break;
-      nonces.delete(k);
-    }
-    nonces.set(nk, t);
+    const { reader, t } = checkRequest(auth);
     const record = recordOf(d.hospitalDriver.state, auth.hash);
     if (!record) throw new CoreError('chain/unknown-record', { hash: toHex(auth.hash) }, 'ignore');
     const cs = d.consortiumDriver.state;
-    const reader = account(cs, auth.requester);
-    if (!reader) throw new CoreError('account/unknown', {});
-    if (reader.status !== 'active') throw new CoreError('account/revoked', {});
     if (auth.breakGlass !== null) return authoriseBreakGlass(auth.breakGlass, auth, reader.role, record, t);
     if (!auth.capability) throw new CoreError('consent/out-of-scope', { detail: 'no search capability' });
     const capabilityMatches = bytesEqual(indexTagFromCapability(auth.capability), record.tag);

@@ -136,6 +136,9 @@ export async function startLightDevnet(dir: string, label: string): Promise<Ligh
         epoch: 0,
         patientRecordPublic: recordPublicKey(patient.seed, CATEGORY, 0),
         authorEncryptionPublic: doctor.keys.encryptionPublic,
+        hospitalEncryptionPublic: fromHex(
+          layout.hospitals.find((h) => h.id === nodes[0]!.hospital)!.encryptionKey
+        ),
         rng: seededRng(n)
       });
       const atts = await storeOnMirrors(client, [nodes[0]!.addr, nodes[1]!.addr], blob);

@@ -164,6 +164,7 @@ async function writeRecord(n: number): Promise<void> {
     epoch: 0,
     patientRecordPublic: recordPublicKey(patient.seed, CATEGORY, 0),
     authorEncryptionPublic: writer.keys.encryptionPublic,
+    hospitalEncryptionPublic: fromHex(layout.hospitals[0]!.encryptionKey),
     rng: seededRng(n)
   });
   const atts = await storeOnMirrors(actors, [nodes[0]!.addr, nodes[1]!.addr], blob);

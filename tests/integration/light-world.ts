@@ -205,6 +205,7 @@ export function buildWorld(o: WorldOptions): World {
           epoch: 0,
           patientRecordPublic: recordPublicKey(patient.seed, CATEGORY, 0),
           authorEncryptionPublic: doctor.keys.encryptionPublic,
+          hospitalEncryptionPublic: authorities[hi]!.keys.encryptionPublic,
           rng: seededRng(seed++)
         });
         const tx = record(grantId(live.grant), {

@@ -20,7 +20,17 @@ import { accessLogCodec } from '../../src/lib/core/chain/tx/access-log.js';
 import { makeRevokeTx, revokeTxCodec } from '../../src/lib/core/chain/tx/consent.js';
 import { createRevocation } from '../../src/lib/core/consent/revocation.js';
 import { TAGS } from '../../src/lib/core/constants.js';
-import { fromHex, seededRng, sha256, toHex, utf8Bytes } from '../../src/lib/core/crypto/index.js';
+import {
+  fromHex,
+  recordPublicKey,
+  seededRng,
+  sha256,
+  toHex,
+  utf8Bytes
+} from '../../src/lib/core/crypto/index.js';
+import { openRecord, sealRecord } from '../../src/lib/core/records/envelope.js';
+import { diabetesVisit } from '../../src/lib/core/records/test-fixtures.js';
+import type { RecordAnswer } from '../../src/lib/net/record-fetch.js';
 import { stateKey } from '../../src/lib/core/state/smt.js';
 import { requestStateProof } from '../../src/lib/net/state-proof.js';
 import {
@@ -30,8 +40,10 @@ import {
   createClient,
   doctorFields,
   grantTx,
+  listEmergency,
   patientFields,
   readBlob,
+  readRecords,
   recordTx,
   registerTx,
   storeOnMirrors,
@@ -64,6 +76,8 @@ let revokedGrant: GrantBundle;
 const blob = rng(3000);
 let record: { mhrHash: Uint8Array; tag: Uint8Array };
 let served = 0;
+/** The committed break-glass statement: Dr No-grant's, co-signed by Dr Reader, about the patient. */
+let emergency: Uint8Array;
 
 function start(n: DevnetNode) {
   procs.set(n, spawnNode(n.configFile, join(n.dir, 'node.log')));
@@ -261,6 +275,7 @@ describe('hospital network over libp2p', () => {
     // A doctor with no grant, in an emergency, with a colleague's co-signature.
     const reason = 'unconscious in A&E, suspected hypoglycaemia';
     const statement = breakGlassTx(stranger, reader, patient, reason);
+    emergency = statement;
     const shortUntil = Date.now() + 1_000;
     const short = breakGlassTx(expired, reader, patient, 'a short window', {
       time: shortUntil - 1_000,
@@ -323,6 +338,77 @@ describe('hospital network over libp2p', () => {
     );
     expect(logged.purpose).toBe(`break-glass: ${reason}`);
     expect(toHex(logged.reader)).toBe(toHex(stranger.keys.signingPublic));
+  }, 90_000);
+
+  it('under break-glass the hospital lists the patient’s records, and its authority releases each key to that doctor alone', async () => {
+    const code = (e: unknown) => String((e as { code?: string }).code ?? (e as Error).message);
+    // A real sealed record this time: its emergency wrap is to H1's registered authority encryption key.
+    const bundle = diabetesVisit(7);
+    const sealed = sealRecord({
+      bundle,
+      category: CATEGORY,
+      epoch: 0,
+      patientRecordPublic: recordPublicKey(patient.seed, CATEGORY, 0),
+      authorEncryptionPublic: writer.keys.encryptionPublic,
+      hospitalEncryptionPublic: fromHex(layout.hospitals[0]!.encryptionKey),
+      rng: seededRng(77)
+    });
+    const atts = await storeOnMirrors(client, [H1[0]!.addr, H1[1]!.addr], sealed.blob);
+    const r = recordTx(writer, patient, 'H1', CATEGORY, writeGrant, sealed.blob, atts);
+    await submitOk(client, H1[2]!.addr, hospitalChainId('H1'), r.tx);
+
+    // Any node of H1 lists them, newest first: the emergency doctor holds no capability to search with.
+    const listed = await waitFor(
+      'the new record listed',
+      async () => {
+        const l = await listEmergency(client, H1[3]!, stranger, emergency);
+        return l.records.some((x) => toHex(x.mhrHash) === toHex(sealed.mhrHash)) ? l : undefined;
+      },
+      20_000
+    );
+    expect(listed.chainId).toBe(hospitalChainId('H1'));
+    expect(listed.more).toBe(false);
+    expect(listed.records.map((x) => toHex(x.mhrHash))).toEqual([
+      toHex(sealed.mhrHash),
+      toHex(record.mhrHash)
+    ]);
+    expect(toHex(listed.records[0]!.tag)).toBe(toHex(r.tag));
+    // The statement is Dr No-grant's: another doctor cannot list with it, nor anyone without one.
+    expect(await listEmergency(client, H1[3]!, revoked, emergency).catch(code)).toBe('consent/wrong-doctor');
+    const unknown = breakGlassTx(revoked, reader, patient, 'never submitted');
+    expect(await listEmergency(client, H1[3]!, revoked, unknown).catch(code)).toBe(
+      'node/break-glass-unknown'
+    );
+
+    const newest = listed.records[0]!;
+    const items = [{ chainId: listed.chainId, ...newest }];
+    const access = { grantId: null, capability: null, breakGlass: emergency };
+    // At the authority node: proof, ciphertext, and the data key released to Dr No-grant's key.
+    const [atAuthority] = await readRecords(client, H1[0]!, stranger, items, access);
+    const a = atAuthority as RecordAnswer;
+    expect(a.key).toBeDefined();
+    expect(toHex(sha256(a.blob))).toBe(toHex(sealed.mhrHash));
+    expect(openRecord(a.blob, { released: a.key!, readerSecret: stranger.keys.encryptionSecret })).toEqual(
+      bundle
+    );
+    // Released to that doctor only: the co-signer, who saw it on the wire, cannot open it with it.
+    expect(() =>
+      openRecord(a.blob, { released: a.key!, readerSecret: reader.keys.encryptionSecret })
+    ).toThrow(expect.objectContaining({ code: 'record/no-key' }));
+    // A mirror without the authority key serves the ciphertext and no key.
+    const [atMirror] = await readRecords(client, H1[1]!, stranger, items, access);
+    expect((atMirror as RecordAnswer).key).toBeUndefined();
+    // Both reads are on the hospital chain, marked break-glass, for the patient to see.
+    const logs = await waitFor(
+      'both emergency reads logged',
+      async () => {
+        const s = await state(H1[3]!, hospitalChainId('H1'), stateKey(NS.access, pageId(sealed.mhrHash, 0)));
+        const p = s.value ? pageCodec.decode(s.value) : undefined;
+        return p && p.entries.length >= 2 ? p.entries.map((e) => accessLogCodec.decode(e)) : undefined;
+      },
+      20_000
+    );
+    expect(logs.map((l) => l.purpose.startsWith('break-glass'))).toEqual([true, true]);
   }, 90_000);
 
   it('every served read is in the access log on the hospital chain', async () => {

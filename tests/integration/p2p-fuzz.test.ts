@@ -41,6 +41,11 @@ import { BLOB_LIMITS, BLOB_PROTOCOL, blobAuthCodec, signBlobAuth } from '../../s
 import { MIRROR_LIMITS, MIRROR_PROTOCOL, mirrorRequestCodec } from '../../src/lib/net/mirror.js';
 import { MAILBOX_LIMITS, MAILBOX_PROTOCOL, mailRequestCodec } from '../../src/lib/net/mailbox.js';
 import { RECORD_LIMITS, RECORD_PROTOCOL, recordRequestCodec } from '../../src/lib/net/record-fetch.js';
+import {
+  EMERGENCY_LIST_LIMITS,
+  EMERGENCY_LIST_PROTOCOL,
+  emergencyListRequestCodec
+} from '../../src/lib/net/emergency-list.js';
 import { signingPublicKey } from '../../src/lib/core/crypto/ed25519.js';
 import { BLOB_HASH, CHAIN, TAGS, V } from './p2p-fixtures.js';
 import { isAlive, rawExchange, rssMiB, startTarget, type Outcome, type Target } from './p2p-harness.js';
@@ -158,6 +163,12 @@ const CASES: Case[] = [
       v: V,
       items: [{ chainId: CHAIN, height: 1, txIndex: 0, auth: blobAuth }]
     }
+  },
+  {
+    protocol: EMERGENCY_LIST_PROTOCOL,
+    limits: EMERGENCY_LIST_LIMITS,
+    codec: emergencyListRequestCodec as Codec<unknown>,
+    valid: { t: TAGS.netEmergencyListRequest, v: V, auth: blobAuth }
   }
 ];
 

@@ -1,6 +1,6 @@
 /**
  * Writes tests/vectors/records.json: record-key derivation, envelopes opened by the patient's record
- * secret and by the author, tampered and wrongly-keyed envelopes, the MHR hash check, and FHIR bundle
+ * secret, by the author and through a break-glass release by the writing hospital, tampered and wrongly-keyed envelopes, the MHR hash check, and FHIR bundle
  * validation. Deterministic (seeded); invalid cases state their error by hand.
  * Run: npx tsx tests/vectors/generate-records.ts
  */
@@ -21,6 +21,11 @@ const patientSeed = rng(32);
 const author = deriveAccountKeys(rng(32));
 const CATEGORY = 'IV'; // endocrine, nutritional and metabolic diseases
 const EPOCH = 2;
+// The writing hospital's authority encryption keys and an emergency doctor: their own rng, so the older
+// vectors' keys stay as they were.
+const extra = seededRng(7302);
+const hospital = deriveAccountKeys(extra(32));
+const emergencyDoctor = deriveAccountKeys(extra(32));
 
 // A visit as a doctor writes it: pseudonymous Patient snapshot, Encounter, Condition, prescription,
 // allergy, blood group and HbA1c; every time is given (2024-05-01T09:30:00Z), no clock is read.
@@ -47,6 +52,7 @@ const { blob, mhrHash } = sealRecord({
   epoch: EPOCH,
   patientRecordPublic: recordPublicKey(patientSeed, CATEGORY, EPOCH),
   authorEncryptionPublic: author.encryptionPublic,
+  hospitalEncryptionPublic: hospital.encryptionPublic,
   rng
 });
 const env = envelopeCodec.decode(blob);
@@ -95,6 +101,26 @@ const records = finish('Records: record keys, encryption envelopes, MHR hash, FH
     { blob: hex(blob), authorSecret: hex(author.encryptionSecret) },
     opened
   ),
+  {
+    name: 'break-glass: the writing hospital releases the data key to an emergency doctor',
+    kind: 'envelope-release',
+    input: {
+      blob: hex(blob),
+      hospitalSecret: hex(hospital.encryptionSecret),
+      readerSecret: hex(emergencyDoctor.encryptionSecret)
+    },
+    expect: opened
+  },
+  {
+    name: 'break-glass: another hospital’s authority cannot release it',
+    kind: 'envelope-release',
+    input: {
+      blob: hex(blob),
+      hospitalSecret: hex(deriveAccountKeys(extra(32)).encryptionSecret),
+      readerSecret: hex(emergencyDoctor.encryptionSecret)
+    },
+    expect: { error: 'record/no-key' }
+  },
   open(
     'envelope with one ciphertext bit flipped',
     { blob: hex(envelopeCodec.encode({ ...env, ct: flipLast(env.ct) })), recordSecret: secret },

@@ -6,7 +6,13 @@
 import { fromHex, sha256, toHex } from '../../src/lib/core/crypto/hash.js';
 import { x25519PublicKey } from '../../src/lib/core/crypto/x25519.js';
 import { recordEpochRoot, recordSecret, recordSecretFromRoot } from '../../src/lib/core/crypto/keys.js';
-import { checkRecordHash, openRecord, readEnvelopeHeader } from '../../src/lib/core/records/envelope.js';
+import {
+  checkRecordHash,
+  openRecord,
+  readEnvelopeHeader,
+  releaseRecordKey
+} from '../../src/lib/core/records/envelope.js';
+import { seededRng } from '../../src/lib/core/crypto/random.js';
 import { parseRecordBundle } from '../../src/lib/core/records/fhir.js';
 import { canonicalJsonBytes } from '../../src/lib/core/records/canonical-json.js';
 import type { Verdict } from '../../src/lib/core/errors.js';
@@ -39,6 +45,22 @@ export const recordsKinds: Record<string, Kind> = {
       i.recordSecret !== undefined
         ? openRecord(blob, { recordSecret: h(i.recordSecret) })
         : openRecord(blob, { authorSecret: h(i.authorSecret) });
+    return { ...readEnvelopeHeader(blob), bundle: bundleDigest(bundle) };
+  },
+  /**
+   * Break-glass: the writing hospital's authority encryption secret releases the data key to a reader's
+   * encryption key (a fresh wrap, so the released bytes differ by rng; what must agree is the record it
+   * opens).
+   */
+  'envelope-release': (i) => {
+    const blob = h(i.blob);
+    const released = releaseRecordKey(
+      blob,
+      h(i.hospitalSecret),
+      x25519PublicKey(h(i.readerSecret)),
+      seededRng(1)
+    );
+    const bundle = openRecord(blob, { released, readerSecret: h(i.readerSecret) });
     return { ...readEnvelopeHeader(blob), bundle: bundleDigest(bundle) };
   },
   /** The MHR hash published on both chains is plain SHA-256 of the stored blob. */

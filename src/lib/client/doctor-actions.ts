@@ -82,7 +82,8 @@ export interface PreparedRecord {
 
 /**
  * Builds the visit bundle, seals it to the patient's record key for `category` (from the grant's
- * capabilities) and to the author, and computes the secure index tag and the write opening. Storing
+ * capabilities), to the author and to the hospital's authority (break-glass), and computes the secure
+ * index tag and the write opening. Storing
  * the blob on mirrors and signing the hospital-chain transaction with their attestations is the
  * network's step (CarechainNetwork.writeRecord), done when the outbox is flushed.
  */
@@ -90,7 +91,9 @@ export function prepareRecord(
   seed: Uint8Array,
   scanned: ScannedPatient,
   category: string,
-  visit: Omit<VisitInput, 'rng' | 'patientRef'>
+  visit: Omit<VisitInput, 'rng' | 'patientRef'>,
+  /** The doctor's hospital authority encryption key (CarechainNetwork.sealingKey): break-glass escrow. */
+  hospitalEncryptionPublic: Uint8Array
 ): PreparedRecord {
   const grant = grantCodec.decode(fromHex(scanned.grant));
   if (!grant.scope.write || !scopeCategories(grant.scope).includes(category))
@@ -110,6 +113,7 @@ export function prepareRecord(
     epoch: caps.epoch,
     patientRecordPublic: recordPublic,
     authorEncryptionPublic: keys.encryptionPublic,
+    hospitalEncryptionPublic,
     rng: systemRng
   });
   return {

@@ -25,6 +25,7 @@ import {
 import { appendRecordCodec, createAppendRecord } from '../core/chain/tx/append-record.js';
 import { accessLogCodec } from '../core/chain/tx/access-log.js';
 import { grantTxCodec, makeGrantTx } from '../core/chain/tx/consent.js';
+import { breakGlassCodec } from '../core/chain/tx/break-glass.js';
 import { grantCodec, openGrantCaps, scopeCategories, type Grant } from '../core/consent/index.js';
 import type { Codec } from '../core/encoding/codec.js';
 import { CATEGORY_CODES } from '../core/records/categories.js';
@@ -101,6 +102,8 @@ interface Held {
   error?: CoreError;
   /** Read back from this device (no node reachable): the consortium height it was proven at. */
   cachedAsOf?: number;
+  /** Found under break-glass: no consortium index entry was involved, so none was proven. */
+  emergency?: boolean;
 }
 
 /** One category of one patient the reader may search, and how its records open. */
@@ -614,14 +617,98 @@ export async function createLightNetwork(o: LightNetworkOptions): Promise<LightN
     return list(await doctorTargets(account, query.pseudonym, categories));
   }
 
+  /** Settings key of the doctor's hospital sealing key, remembered for offline writing. */
+  const sealingKeyOf = (account: AccountContext) => `sealing-key:${toHex(account.signingPublic)}`;
+
+  async function sealingKey(account: AccountContext): Promise<Uint8Array> {
+    try {
+      const me = await queries.account(account.signingPublic);
+      if (!me) throw new CoreError('chain/not-registered', {});
+      if (me.role !== 'doctor') throw new CoreError('account/wrong-role', { role: me.role });
+      const h = await entry(CONSORTIUM_CHAIN_ID, NS.hospital, me.hospital, hospitalEntryCodec);
+      const authority = h ? await queries.account(h.authority) : null;
+      if (!authority) throw new CoreError('chain/not-registered', { detail: `hospital ${me.hospital}` });
+      await o.db.put('settings', toHex(authority.encryptionKey), sealingKeyOf(account));
+      return authority.encryptionKey;
+    } catch (e) {
+      // Offline (or the chain unreachable): the key this device proved before, if any.
+      const saved: unknown = await o.db.get('settings', sealingKeyOf(account)).catch(() => undefined);
+      if (typeof saved === 'string') return fromHex(saved);
+      throw e;
+    }
+  }
+
+  /**
+   * Break-glass: every hospital's authority node lists the patient's records and releases their keys
+   * to this doctor (LightClient.emergencyRecords checks each against the certified hospital chain);
+   * here each record's grant is also proven to be the patient's. A hospital that cannot be reached
+   * is skipped; with none reached, the error says why.
+   */
+  async function emergencyRecords(account: AccountContext, statement: Uint8Array): Promise<RecordRef[]> {
+    const keys = actAs(account);
+    const bg = breakGlassCodec.decode(statement);
+    if (!bytesEqual(bg.doctor, keys.signingPublic))
+      throw new CoreError('consent/wrong-doctor', { detail: 'the statement names another doctor' });
+    await syncConsortium();
+    const names = new Map((await cachedDirectory(o.db)).map((d) => [d.id, d.name]));
+    const out: RecordRef[] = [];
+    let failure: unknown;
+    let reached = 0;
+    for (const h of genesis!.hospitals) {
+      const authority = nodes.find((n) => n.hospital === h.id && n.consortiumAuthority);
+      if (!authority) continue;
+      let found: Awaited<ReturnType<LightClient['emergencyRecords']>>;
+      try {
+        found = await client.emergencyRecords(authority.peerId, statement);
+        reached++;
+      } catch (e) {
+        failure = e;
+        continue;
+      }
+      for (const g of found.got) {
+        if (g instanceof CoreError) {
+          failure = g;
+          continue;
+        }
+        const grant = await queries.grant(g.ref.tx.grant);
+        if (!grant || !bytesEqual(grant.patient, bg.patient)) continue; // listed, but not this patient's
+        const authorId = toHex(g.ref.tx.author);
+        const ref: RecordRef = {
+          id: toHex(g.ref.tx.mhrHash),
+          category: readEnvelopeHeader(g.blob).category,
+          hospitalId: found.hospital,
+          hospitalName: hospitalNames.get(found.hospital) ?? found.hospital,
+          height: g.ref.header.height,
+          authorId,
+          writtenAt: g.ref.tx.time,
+          breakGlass: true,
+          ...(names.has(authorId) ? { authorName: names.get(authorId)! } : {})
+        };
+        held.set(ref.id, {
+          ref,
+          blob: g.blob,
+          checks: g.ref.checks,
+          emergency: true,
+          ...(g.key
+            ? { key: { released: g.key, readerSecret: keys.encryptionSecret } }
+            : { error: new CoreError('record/no-key', { detail: 'the hospital released no key' }) })
+        });
+        out.push(ref);
+      }
+    }
+    if (reached === 0) throw failure ?? new CoreError('light/no-peers', {}, 'ignore');
+    return out.sort((a, b) => b.writtenAt - a.writtenAt);
+  }
+
   async function fetchRecord(_account: AccountContext, ref: RecordRef): Promise<VerifiedRecord> {
     const h = held.get(ref.id);
     if (!h) throw new CoreError('chain/unknown-record', { detail: 'search again to fetch it' }, 'ignore');
     if (h.error || !h.blob || !h.key) throw h.error ?? new CoreError('light/withheld', {});
     const bundle = openRecord(h.blob, h.key);
+    // Under break-glass the record was found through the hospital, not the consortium index.
     const checks: VerificationCheck[] = [
       'consortium-header',
-      'index-proof',
+      ...(h.emergency ? [] : ['index-proof' as const]),
       'hospital-header',
       'record-hash',
       'decrypted'
@@ -691,6 +778,8 @@ export async function createLightNetwork(o: LightNetworkOptions): Promise<LightN
     nodes,
     send,
     writeRecord,
+    sealingKey,
+    emergencyRecords,
     registrationStatus,
     pendingRequests,
     hospitals,

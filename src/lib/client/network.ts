@@ -147,6 +147,19 @@ export interface CarechainNetwork {
    * keys, so the outbox holds records until the doctor has unlocked.
    */
   writeRecord(account: AccountContext, action: OutboxAction): Promise<RecordRef>;
+  /**
+   * Doctor: the encryption key of their hospital's authority, as registered on the consortium: each
+   * record is also sealed to it, for break-glass. Proven when a node answers, and remembered on this
+   * device so records can be written offline.
+   */
+  sealingKey(account: AccountContext): Promise<Uint8Array>;
+  /**
+   * Doctor, in an emergency: the records each hospital holds for the patient a committed break-glass
+   * statement (its encoded bytes) names, each checked against the certified hospital chain and the
+   * patient's grant, opened with the key the hospital's authority releases to this doctor. Open them
+   * with `fetchRecord`; the reads are logged on the hospital chains for the patient to see.
+   */
+  emergencyRecords(account: AccountContext, statement: Uint8Array): Promise<RecordRef[]>;
   /** Registration or recovery state of an account, counted against the current managers. */
   registrationStatus(signingPublic: Uint8Array): Promise<RegistrationStatus>;
   /** Managers: registrations and recoveries waiting for approvals. */

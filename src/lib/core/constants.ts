@@ -125,6 +125,9 @@ export const TAGS = {
   // net: a record's inclusion proof and blob in one answer (src/lib/net/record-fetch.ts)
   netRecordRequest: 'cc/net/record-request',
   netRecordResponse: 'cc/net/record-response',
+  // net: a patient's records at one hospital, for a doctor under break-glass (src/lib/net/emergency-list.ts)
+  netEmergencyListRequest: 'cc/net/emergency-list-request',
+  netEmergencyList: 'cc/net/emergency-list',
   // light: verified answers cached on the device (src/lib/light/answer-cache.ts)
   lightAnswer: 'cc/light/answer',
   lightRecord: 'cc/light/record',

@@ -11,6 +11,7 @@ import { sha256 } from '../core/crypto/hash.js';
 import { headerHash } from '../core/chain/header.js';
 import { MAX_VALIDATOR_CHANGES } from '../net/header.js';
 import { MAX_RECORDS_PER_REQUEST } from '../net/record-fetch.js';
+import type { EmergencyList } from '../net/emergency-list.js';
 import type { ChangeProof } from '../core/chain/change-proof.js';
 import type { IndexEntry } from '../core/chain/tx/index-batch.js';
 import type { CommitCertificate, ValidatorSet } from '../core/consensus/types.js';
@@ -29,15 +30,20 @@ import {
   type Proven
 } from './answer-cache.js';
 
-/** A record's block proof and blob, answered together. */
-export type RecordAnswer = TxAnswer & { blob: Uint8Array };
+/**
+ * A record's block proof and blob, answered together; under break-glass, `key` is the data key the
+ * hospital's authority released to the reader (net/record-fetch.ts).
+ */
+export type RecordAnswer = TxAnswer & { blob: Uint8Array; key?: Uint8Array };
 
 /** Who reads a blob, and under which consent: what a node needs to decide and log the read. */
 export interface BlobAccess {
   /** The search capability of the record's category (proves the grant covers its index tag). */
-  capability: Uint8Array;
-  /** The consent grant id; null when the patient reads their own record. */
+  capability: Uint8Array | null;
+  /** The consent grant id; null when the patient reads their own record, or under break-glass. */
   grantId: Uint8Array | null;
+  /** A co-signed break-glass statement committed on the consortium (an emergency read). */
+  breakGlass?: Uint8Array;
 }
 
 /** A node's header answer: its latest header and the set changes after the height asked from. */
@@ -74,6 +80,8 @@ export interface LightPeer {
     items: { chainId: string; height: number; txIndex: number; hash: Uint8Array }[],
     access?: BlobAccess
   ): Promise<(RecordAnswer | CoreError)[] | null>;
+  /** Optional: a hospital node's list of a patient's records under break-glass (net/emergency-list.ts). */
+  emergencyList?(statement: Uint8Array): Promise<EmergencyList>;
   /** Optional: start connecting ahead of the first request, so several nodes are dialled at once. */
   connect?(): void;
 }
@@ -493,6 +501,69 @@ export class LightClient {
     };
     await Promise.all(Array.from({ length: Math.min(RECORD_CONCURRENCY, left.length) }, worker));
     return out as Got[];
+  }
+
+  /**
+   * Break-glass: the records one hospital node lists for the patient a committed statement names, each
+   * read from that same node under the statement (the hospital's authority node releases the data key
+   * with it) and checked like any record: certified hospital header, inclusion proof, transaction equal
+   * to what was listed, blob hash. The list itself is the node's claim; what it leaves out is not seen.
+   */
+  async emergencyRecords(
+    peerId: string,
+    statement: Uint8Array
+  ): Promise<{
+    hospital: string;
+    more: boolean;
+    got: ({ ref: VerifiedRecordRef; blob: Uint8Array; key?: Uint8Array } | CoreError)[];
+  }> {
+    const peer = this.peers.find((p) => p.id === peerId);
+    if (!peer?.emergencyList || !peer.records)
+      throw new CoreError(
+        'light/no-peers',
+        { detail: 'the hospital’s authority node is not reachable' },
+        'ignore'
+      );
+    const listed = await peer.emergencyList(statement);
+    const hospital = listed.chainId.startsWith('hospital:') ? listed.chainId.slice('hospital:'.length) : '';
+    if (!hospital) throw new CoreError('light/proof-invalid', { detail: `listed chain ${listed.chainId}` });
+    const chainId = listed.chainId;
+    const top = Math.max(0, ...listed.records.map((r) => r.height));
+    if ((await this.view(chainId)).head.header.height < top) await this.sync(chainId);
+    const access: BlobAccess = { capability: null, grantId: null, breakGlass: statement };
+    const got: ({ ref: VerifiedRecordRef; blob: Uint8Array; key?: Uint8Array } | CoreError)[] = [];
+    for (let k = 0; k < listed.records.length; k += MAX_RECORDS_PER_REQUEST) {
+      const chunk = listed.records.slice(k, k + MAX_RECORDS_PER_REQUEST);
+      const answers = await peer.records(
+        chunk.map((r) => ({ chainId, height: r.height, txIndex: r.txIndex, hash: r.mhrHash })),
+        access
+      );
+      if (!answers)
+        throw new CoreError('light/no-peers', { detail: 'the node does not serve records' }, 'ignore');
+      for (const [i, a] of answers.entries()) {
+        if (a instanceof CoreError) {
+          got.push(a);
+          continue;
+        }
+        const r = chunk[i]!;
+        const entry: IndexEntry = {
+          hospital,
+          height: r.height,
+          txIndex: r.txIndex,
+          mhrHash: r.mhrHash,
+          blobRef: r.blobRef
+        };
+        // A lie here (a record other than the one listed, an unsigned block) drops the node as anywhere.
+        try {
+          const { ref, blob } = await this.checkRecord(r.tag, entry, a);
+          got.push({ ref, blob, ...(a.key ? { key: a.key } : {}) });
+        } catch (e) {
+          if (isLie(e)) this.drop(peer, e);
+          throw e;
+        }
+      }
+    }
+    return { hospital, more: listed.more, got };
   }
 
   /** A record answer checked against the index entry and the verified hospital chain, then kept. */

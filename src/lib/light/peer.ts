@@ -26,6 +26,8 @@ import { requestTxProof } from '../net/tx-proof.js';
 import { requestBlockSync } from '../net/block-sync.js';
 import { requestBlob, signBlobAuth, type BlobAuth } from '../net/blob.js';
 import { requestRecords } from '../net/record-fetch.js';
+import { requestEmergencyList, type EmergencyList } from '../net/emergency-list.js';
+import { sha256 } from '../core/crypto/hash.js';
 import type { NetHost } from '../net/rpc.js';
 import type { BlobAccess, LightPeer, RecordAnswer } from './client.js';
 import type { StateAnswer } from './proofs.js';
@@ -243,7 +245,7 @@ export class Libp2pLightPeer implements LightPeer {
         requester: signer.signingPublic as never,
         grantId: access.grantId as never,
         capability: access.capability as never,
-        breakGlass: null,
+        breakGlass: (access.breakGlass ?? null) as never,
         time: this.opts.now(),
         nonce: this.opts.rng(16) as never
       },
@@ -260,6 +262,18 @@ export class Libp2pLightPeer implements LightPeer {
         throw new CoreError('light/record-altered', { detail: 'the node sent bytes of another hash' });
       throw e;
     }
+  }
+
+  /** Break-glass: this node's list of the statement's patient's records (net/emergency-list.ts). */
+  async emergencyList(statement: Uint8Array): Promise<EmergencyList> {
+    const auth = this.auth(sha256(statement), { capability: null, grantId: null, breakGlass: statement });
+    return guarded('emergency-list', () =>
+      requestEmergencyList(this.opts.host, this.opts.addrs, {
+        t: TAGS.netEmergencyListRequest,
+        v: 1,
+        auth
+      })
+    );
   }
 
   /** False once the node said it does not speak the record protocol (an older node). */

@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { LIMITS, TAGS } from '../core/constants.js';
 import { isCoreError } from '../core/errors.js';
 import { encodeCanonical } from '../core/encoding/cbor.js';
+import { WRAPPED_KEY_BYTES } from '../core/records/envelope.js';
 import { FUZZ_RUNS } from '../core/test-support.js';
 import {
   MAX_RECORDS_PER_REQUEST,
@@ -60,14 +61,15 @@ describe('record protocol bounds', () => {
       commit: bytes(32 * 1024),
       tx: bytes(64 * 1024),
       proof: bytes(2 * 1024),
-      blob: bytes(LIMITS.maxBlobBytes)
+      blob: bytes(LIMITS.maxBlobBytes),
+      key: bytes(WRAPPED_KEY_BYTES)
     };
     expect(recordResponseCodec.encode(full as never).length).toBeLessThanOrEqual(
       RECORD_LIMITS.maxResponseBytes
     );
     const refused = { ...full, code: 'consent/revoked', header: bytes(0), commit: bytes(0), tx: bytes(0) };
     const back = recordResponseCodec.decode(
-      recordResponseCodec.encode({ ...refused, proof: bytes(0), blob: bytes(0) } as never)
+      recordResponseCodec.encode({ ...refused, proof: bytes(0), blob: bytes(0), key: bytes(0) } as never)
     );
     expect(back.code).toBe('consent/revoked');
   });

@@ -9,11 +9,15 @@
  * `BlobAuth`, and the node decides and logs it the same way. The header, certificate, transaction and
  * proof are opaque here, as in tx-proof.ts; the light client parses and checks them against the
  * consortium index entry (src/lib/light/records.ts) and hashes the blob against both chains.
+ *
+ * Under break-glass, the hospital's authority node also answers the record's data key, released to
+ * the reader's encryption key (core/records/envelope.ts `releaseRecordKey`); empty otherwise.
  */
 import { LIMITS, TAGS } from '../core/constants.js';
 import { defineCodec } from '../core/encoding/codec.js';
 import { bytesMax, header, id, list, uint, v } from '../core/encoding/schema.js';
 import { sha256 } from '../core/crypto/hash.js';
+import { WRAPPED_KEY_BYTES } from '../core/records/envelope.js';
 import { bytesEqual } from '../core/encoding/cbor.js';
 import { CoreError, ERROR_CODES, isCoreError, type ErrorCode } from '../core/errors.js';
 import { blobAuthSchema, BLOB_LIMITS } from './blob.js';
@@ -87,7 +91,9 @@ export const recordResponseSchema = v.strictObject({
   commit: bytesMax(32 * 1024),
   tx: bytesMax(64 * 1024),
   proof: bytesMax(2 * 1024),
-  blob: bytesMax(LIMITS.maxBlobBytes)
+  blob: bytesMax(LIMITS.maxBlobBytes),
+  /** A break-glass release of the data key to the reader, or empty. */
+  key: bytesMax(WRAPPED_KEY_BYTES)
 });
 export type RecordResponse = v.InferOutput<typeof recordResponseSchema>;
 export const recordResponseCodec = defineCodec(
@@ -96,7 +102,7 @@ export const recordResponseCodec = defineCodec(
   RECORD_LIMITS.maxResponseBytes
 );
 
-export type RecordAnswer = Omit<TxProofResponse, 't' | 'v'> & { blob: Uint8Array };
+export type RecordAnswer = Omit<TxProofResponse, 't' | 'v'> & { blob: Uint8Array; key?: Uint8Array };
 
 export interface RecordService {
   /** One item's proof and blob, or a CoreError naming the refusal (consent/*, node/blob-missing …). */
@@ -133,7 +139,8 @@ export async function handleRecord(
             commit: EMPTY,
             tx: EMPTY,
             proof: EMPTY,
-            blob: EMPTY
+            blob: EMPTY,
+            key: EMPTY
           })
         )
       );
@@ -148,7 +155,8 @@ export async function handleRecord(
           commit: a.commit as RecordResponse['commit'],
           tx: a.tx as RecordResponse['tx'],
           proof: a.proof as RecordResponse['proof'],
-          blob: a.blob as RecordResponse['blob']
+          blob: a.blob as RecordResponse['blob'],
+          key: (a.key ?? EMPTY) as RecordResponse['key']
         };
       }
     },
@@ -197,6 +205,13 @@ export async function requestRecords(
     if (res.code !== null) return refusal(res.code);
     if (!bytesEqual(sha256(res.blob), items[i]!.auth.hash))
       throw new CoreError('record/hash-mismatch', { detail: 'blob bytes do not hash to the requested hash' });
-    return { header: res.header, commit: res.commit, tx: res.tx, proof: res.proof, blob: res.blob };
+    return {
+      header: res.header,
+      commit: res.commit,
+      tx: res.tx,
+      proof: res.proof,
+      blob: res.blob,
+      ...(res.key.length > 0 ? { key: res.key } : {})
+    };
   });
 }

@@ -37,7 +37,9 @@ import {
   type Rng
 } from '../../lib/core/crypto/index.js';
 import { indexTag, searchCapability } from '../../lib/core/records/index-tag.js';
-import { requestBlob, signBlobAuth } from '../../lib/net/blob.js';
+import { requestBlob, signBlobAuth, type BlobAuth } from '../../lib/net/blob.js';
+import { requestEmergencyList, type EmergencyList } from '../../lib/net/emergency-list.js';
+import { requestRecords, type RecordAnswer } from '../../lib/net/record-fetch.js';
 import { requestMirror } from '../../lib/net/mirror.js';
 import { requestTxSubmit, type TxResult } from '../../lib/net/tx-submit.js';
 import { requestTxBatch, type TxBatchResult } from '../../lib/net/tx-batch.js';
@@ -224,22 +226,18 @@ export function recordTx(
 }
 
 /** A doctor's (or patient's) consent-checked read of one blob from one node. */
-export async function readBlob(
-  client: Libp2p,
-  node: { addr: string; peerId: string },
-  reader: Account,
-  hash: Uint8Array,
-  o: {
-    grantId: Uint8Array | null;
-    capability: Uint8Array | null;
-    /** An encoded break-glass statement committed on the consortium (emergency read). */
-    breakGlass?: Uint8Array | null;
-    time?: number;
-    rng?: Rng;
-  }
-): Promise<Uint8Array> {
-  const rng = o.rng ?? systemRng;
-  const auth = signBlobAuth(
+interface ReadAccess {
+  grantId: Uint8Array | null;
+  capability: Uint8Array | null;
+  /** An encoded break-glass statement committed on the consortium (emergency read). */
+  breakGlass?: Uint8Array | null;
+  time?: number;
+  rng?: Rng;
+}
+
+/** A read authorisation signed by `reader` for `hash` at `node` (net/blob.ts). */
+function readAuth(node: { peerId: string }, reader: Account, hash: Uint8Array, o: ReadAccess): BlobAuth {
+  return signBlobAuth(
     {
       t: TAGS.netBlobAuth,
       v: 1,
@@ -250,11 +248,59 @@ export async function readBlob(
       capability: o.capability as never,
       breakGlass: (o.breakGlass ?? null) as never,
       time: o.time ?? Date.now(),
-      nonce: rng(16) as never
+      nonce: (o.rng ?? systemRng)(16) as never
     },
     reader.keys.signingSeed
   );
-  return requestBlob(client, multiaddr(node.addr), auth);
+}
+
+export async function readBlob(
+  client: Libp2p,
+  node: { addr: string; peerId: string },
+  reader: Account,
+  hash: Uint8Array,
+  o: ReadAccess
+): Promise<Uint8Array> {
+  return requestBlob(client, multiaddr(node.addr), readAuth(node, reader, hash, o));
+}
+
+/** Records by their place on a hospital chain (net/record-fetch.ts): proof, blob, and a released key. */
+export async function readRecords(
+  client: Libp2p,
+  node: { addr: string; peerId: string },
+  reader: Account,
+  items: { chainId: string; height: number; txIndex: number; mhrHash: Uint8Array }[],
+  o: ReadAccess
+): Promise<(RecordAnswer | Error)[]> {
+  return requestRecords(
+    client,
+    multiaddr(node.addr),
+    items.map((i) => ({
+      chainId: i.chainId,
+      height: i.height,
+      txIndex: i.txIndex,
+      auth: readAuth(node, reader, i.mhrHash, o)
+    }))
+  );
+}
+
+/** Break-glass: the records `node`'s hospital chain holds for the patient a committed statement names. */
+export async function listEmergency(
+  client: Libp2p,
+  node: { addr: string; peerId: string },
+  doctor: Account,
+  statement: Uint8Array
+): Promise<EmergencyList> {
+  const auth = readAuth(node, doctor, sha256(statement), {
+    grantId: null,
+    capability: null,
+    breakGlass: statement
+  });
+  return requestEmergencyList(client, multiaddr(node.addr), {
+    t: TAGS.netEmergencyListRequest,
+    v: 1,
+    auth
+  });
 }
 
 /** A break-glass statement by `doctor`, co-signed by `cosigner`, about `patient`: consortium tx bytes. */

@@ -43,7 +43,8 @@ export interface DevnetLayout {
   dir: string;
   genesisFile: string;
   consortiumHash: string;
-  hospitals: { id: string; name: string; nodes: DevnetNode[] }[];
+  /** `encryptionKey`: hex of the authority encryption key, what record writers seal the emergency wrap to. */
+  hospitals: { id: string; name: string; encryptionKey: string; nodes: DevnetNode[] }[];
   /** Account seeds (hex) of the system managers: devnet only, printed for the demo. */
   managers: { name: string; seed: string }[];
 }
@@ -123,12 +124,18 @@ export async function createLayout(dir: string, o: LayoutOptions): Promise<Devne
         weight: 1
       } as never);
     }
-    hospitals.push({ id, name: HOSPITAL_NAMES[hi % HOSPITAL_NAMES.length]!, nodes });
+    const authorityEncryption = deriveAccountKeys(authority.seed).encryptionPublic;
+    hospitals.push({
+      id,
+      name: HOSPITAL_NAMES[hi % HOSPITAL_NAMES.length]!,
+      encryptionKey: toHex(authorityEncryption),
+      nodes
+    });
     genesisHospitals.push({
       id,
       name: HOSPITAL_NAMES[hi % HOSPITAL_NAMES.length]!,
       authority: authority.publicKey,
-      authorityEncryption: deriveAccountKeys(authority.seed).encryptionPublic,
+      authorityEncryption,
       nodes: gnodes
     } as never);
   }

@@ -24,12 +24,16 @@ import {
   type Envelope,
   openRecord,
   readEnvelopeHeader,
+  releaseRecordKey,
   sealRecord
 } from './envelope.js';
 import { diabetesVisit, visitArb } from './test-fixtures.js';
 
 const patientSeed = seededRng(utf8Bytes('patient'))(32);
 const doctor = deriveAccountKeys(seededRng(utf8Bytes('doctor'))(32));
+/** The writing hospital's authority encryption keys (its authority node holds the secret). */
+const hospital = deriveAccountKeys(seededRng(utf8Bytes('hospital authority'))(32));
+const emergencyDoctor = deriveAccountKeys(seededRng(utf8Bytes('emergency doctor'))(32));
 
 function sealed(category = 'IV', epoch = 0, seed = 1) {
   return sealRecord({
@@ -38,6 +42,7 @@ function sealed(category = 'IV', epoch = 0, seed = 1) {
     epoch,
     patientRecordPublic: recordPublicKey(patientSeed, category, epoch),
     authorEncryptionPublic: doctor.encryptionPublic,
+    hospitalEncryptionPublic: hospital.encryptionPublic,
     rng: seededRng(seed + 100)
   });
 }
@@ -64,6 +69,7 @@ describe('record envelope', () => {
           epoch,
           patientRecordPublic: recordPublicKey(patientSeed, category, epoch),
           authorEncryptionPublic: doctor.encryptionPublic,
+          hospitalEncryptionPublic: hospital.encryptionPublic,
           rng: seededRng(epoch)
         });
         expect(bytesEqual(mhrHash, sha256(blob))).toBe(true);
@@ -72,9 +78,45 @@ describe('record envelope', () => {
           bundle
         );
         expect(openRecord(blob, { authorSecret: doctor.encryptionSecret })).toEqual(bundle);
+        const released = releaseRecordKey(
+          blob,
+          hospital.encryptionSecret,
+          emergencyDoctor.encryptionPublic,
+          seededRng(epoch + 1)
+        );
+        expect(openRecord(blob, { released, readerSecret: emergencyDoctor.encryptionSecret })).toEqual(
+          bundle
+        );
       }),
       { numRuns: 1000 }
     );
+  });
+
+  it('break-glass: only the writing hospital can release a key, only to that reader, for only that blob', () => {
+    const a = sealed('IV', 0, 1).blob;
+    const b = sealed('IV', 0, 2).blob;
+    const secret = hospital.encryptionSecret;
+    const released = releaseRecordKey(a, secret, emergencyDoctor.encryptionPublic, seededRng(9));
+    expect(openRecord(a, { released, readerSecret: emergencyDoctor.encryptionSecret })).toEqual(
+      diabetesVisit(1)
+    );
+    // Bound to blob a: it does not open b, even for the same reader.
+    expect(codeOf(() => openRecord(b, { released, readerSecret: emergencyDoctor.encryptionSecret }))).toBe(
+      'record/no-key'
+    );
+    // Bound to the reader: another doctor who copies it off the wire cannot use it.
+    expect(codeOf(() => openRecord(a, { released, readerSecret: doctor.encryptionSecret }))).toBe(
+      'record/no-key'
+    );
+    // Another hospital's authority cannot release what this hospital sealed.
+    const otherHospital = deriveAccountKeys(seededRng(utf8Bytes('another hospital'))(32)).encryptionSecret;
+    expect(
+      codeOf(() => releaseRecordKey(a, otherHospital, emergencyDoctor.encryptionPublic, seededRng(9)))
+    ).toBe('record/no-key');
+    // The author's own key opens the author's wrap only, not the hospital's.
+    expect(
+      codeOf(() => releaseRecordKey(a, doctor.encryptionSecret, doctor.encryptionPublic, seededRng(9)))
+    ).toBe('record/no-key');
   });
 
   it('checks the MHR hash', () => {
@@ -165,6 +207,7 @@ describe('record envelope', () => {
           epoch: 0,
           patientRecordPublic: recordPublicKey(patientSeed, 'IV', 0),
           authorEncryptionPublic: doctor.encryptionPublic,
+          hospitalEncryptionPublic: hospital.encryptionPublic,
           rng: seededRng(1)
         })
       )
@@ -182,7 +225,8 @@ describe('record envelope', () => {
         category: 'IV',
         epoch: 0,
         patientKey: wrapTo(recordPublicKey(patientSeed, 'IV', 0), dataKey, 'record/patient/IV/0', rng),
-        authorKey: wrapTo(doctor.encryptionPublic, dataKey, 'record/author', rng)
+        authorKey: wrapTo(doctor.encryptionPublic, dataKey, 'record/author', rng),
+        hospitalKey: wrapTo(hospital.encryptionPublic, dataKey, 'record/emergency', rng)
       };
       return envelopeCodec.encode({
         ...head,

@@ -1,11 +1,16 @@
 /**
  * The encryption envelope: what mirrors store and what both chains hash. A fresh random 32-byte data
  * key encrypts the canonical JSON of the bundle (XChaCha20-Poly1305, with every other envelope field —
- * tag, version, category, epoch, both wrapped keys — as associated data, so no byte of the blob can
- * change unnoticed by any reader, even in the part that reader does not use); the data key is wrapped (X25519, crypto/x25519.ts) twice: to the patient's record key for exactly
- * this (category, epoch) — the key a read grant hands a doctor — and to the author's encryption key,
- * so the author can reread what they wrote. The MHR hash is plain SHA-256 of the stored blob bytes,
- * the value the hospital chain and the consortium index both carry.
+ * tag, version, category, epoch, the three wrapped keys — as associated data, so no byte of the blob can
+ * change unnoticed by any reader, even in the part that reader does not use). The data key is wrapped
+ * (X25519, crypto/x25519.ts) three times:
+ * - to the patient's record key for exactly this (category, epoch): the key a read grant hands a doctor;
+ * - to the author's encryption key, so the author can reread what they wrote;
+ * - to the writing hospital's registered authority encryption key, so that in an emergency the
+ *   hospital's authority node can release it to a doctor who presents a co-signed break-glass statement
+ *   committed on the consortium: the thesis's "medical institutions can [read] in an emergency", and
+ *   only then, in the open (the patient's app lists every break-glass and every read it led to).
+ * The MHR hash is plain SHA-256 of the stored blob bytes, the value both chains carry.
  */
 import * as v from 'valibot';
 import { LIMITS, TAGS, PROTOCOL_VERSION } from '../constants.js';
@@ -35,6 +40,8 @@ export const EnvelopeSchema = v.strictObject({
   patientKey: bytes(WRAPPED_KEY_BYTES),
   /** The data key wrapped to the author's encryption public key. */
   authorKey: bytes(WRAPPED_KEY_BYTES),
+  /** The data key wrapped to the writing hospital's authority encryption key (break-glass escrow). */
+  hospitalKey: bytes(WRAPPED_KEY_BYTES),
   /** nonce ‖ AEAD ciphertext ‖ tag of the canonical JSON bundle. */
   ct: bytesMax(LIMITS.maxBlobBytes)
 });
@@ -47,6 +54,9 @@ export const envelopeCodec = defineCodec('envelope', EnvelopeSchema, LIMITS.maxB
 
 const patientContext = (category: string, epoch: number) => `record/patient/${category}/${epoch}`;
 const AUTHOR_CONTEXT = 'record/author';
+const HOSPITAL_CONTEXT = 'record/emergency';
+/** A released key is bound to one blob: it opens that record and no other. */
+const releasedContext = (blob: Uint8Array) => `record/released/${toHex(sha256(blob))}`;
 
 /** Everything in the envelope but the ciphertext: altering any byte of the blob fails AEAD for every reader. */
 function associatedData(env: Omit<Envelope, 'ct'>): Uint8Array {
@@ -56,7 +66,8 @@ function associatedData(env: Omit<Envelope, 'ct'>): Uint8Array {
     category: env.category,
     epoch: env.epoch,
     patientKey: env.patientKey,
-    authorKey: env.authorKey
+    authorKey: env.authorKey,
+    hospitalKey: env.hospitalKey
   });
 }
 
@@ -66,6 +77,8 @@ export interface SealInput {
   epoch: number;
   patientRecordPublic: Uint8Array;
   authorEncryptionPublic: Uint8Array;
+  /** The writing hospital's authority encryption key, as registered on the consortium. */
+  hospitalEncryptionPublic: Uint8Array;
   rng: Rng;
 }
 
@@ -86,7 +99,8 @@ export function sealRecord(input: SealInput): { blob: Uint8Array; mhrHash: Uint8
     category,
     epoch,
     patientKey: asBytes(wrapTo(input.patientRecordPublic, dataKey, patientContext(category, epoch), rng)),
-    authorKey: asBytes(wrapTo(input.authorEncryptionPublic, dataKey, AUTHOR_CONTEXT, rng))
+    authorKey: asBytes(wrapTo(input.authorEncryptionPublic, dataKey, AUTHOR_CONTEXT, rng)),
+    hospitalKey: asBytes(wrapTo(input.hospitalEncryptionPublic, dataKey, HOSPITAL_CONTEXT, rng))
   };
   const blob = envelopeCodec.encode({
     ...head,
@@ -101,16 +115,47 @@ export function readEnvelopeHeader(blob: Uint8Array): { category: string; epoch:
   return { category, epoch };
 }
 
-export type RecordKey = { recordSecret: Uint8Array } | { authorSecret: Uint8Array };
+/**
+ * Break-glass: the hospital's authority node opens the emergency wrap of this blob and wraps the data
+ * key again to the reader's encryption key, bound to this blob's hash. The node never sees the record:
+ * it handles the data key only, and the reader opens and checks the record itself.
+ */
+export function releaseRecordKey(
+  blob: Uint8Array,
+  hospitalEncryptionSecret: Uint8Array,
+  readerEncryptionPublic: Uint8Array,
+  rng: Rng
+): Uint8Array {
+  const env = envelopeCodec.decode(blob);
+  let dataKey: Uint8Array;
+  try {
+    dataKey = unwrapWith(hospitalEncryptionSecret, env.hospitalKey, HOSPITAL_CONTEXT);
+  } catch (e) {
+    if (isCoreError(e, 'crypto/decrypt-failed') || isCoreError(e, 'crypto/bad-key'))
+      throw new CoreError('record/no-key', { category: env.category, detail: 'sealed for another hospital' });
+    throw e;
+  }
+  return wrapTo(readerEncryptionPublic, dataKey, releasedContext(blob), rng);
+}
+
+export type RecordKey =
+  | { recordSecret: Uint8Array }
+  | { authorSecret: Uint8Array }
+  /** A key released for break-glass (`releaseRecordKey`) and the reader's encryption secret. */
+  | { released: Uint8Array; readerSecret: Uint8Array };
+
+function unwrapDataKey(blob: Uint8Array, env: Envelope, key: RecordKey): Uint8Array {
+  if ('recordSecret' in key)
+    return unwrapWith(key.recordSecret, env.patientKey, patientContext(env.category, env.epoch));
+  if ('authorSecret' in key) return unwrapWith(key.authorSecret, env.authorKey, AUTHOR_CONTEXT);
+  return unwrapWith(key.readerSecret, key.released, releasedContext(blob));
+}
 
 export function openRecord(blob: Uint8Array, key: RecordKey): RecordBundle {
   const env = envelopeCodec.decode(blob);
   let dataKey: Uint8Array;
   try {
-    dataKey =
-      'recordSecret' in key
-        ? unwrapWith(key.recordSecret, env.patientKey, patientContext(env.category, env.epoch))
-        : unwrapWith(key.authorSecret, env.authorKey, AUTHOR_CONTEXT);
+    dataKey = unwrapDataKey(blob, env, key);
   } catch (e) {
     if (isCoreError(e, 'crypto/decrypt-failed') || isCoreError(e, 'crypto/bad-key'))
       throw new CoreError('record/no-key', { category: env.category, epoch: env.epoch });

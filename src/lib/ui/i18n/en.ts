@@ -236,6 +236,11 @@ export const en = {
   'doc.bgReason': 'Reason',
   'doc.bgCosigner': 'Co-signing doctor',
   'doc.bgSubmit': 'Request emergency access',
+  'doc.bgMine': 'Your emergency access requests',
+  'doc.bgOpen': 'Open this patient’s records',
+  'doc.bgFound': '{n} records found at the hospitals reached. Every read is shown to the patient.',
+  'doc.bgNoKey':
+    'Records are opened with a key the hospital releases to you under this statement; the reads are logged.',
   'mgr.title': 'System manager',
   'mgr.tabs': 'Manager sections',
   'mgr.pending': 'Pending requests',
