@@ -325,6 +325,40 @@ test('(d) a node serving an altered record: the app shows the alarm, not the rec
   await page.screenshot({ path: `${SCREENSHOTS}/network-record-altered.png`, fullPage: true });
 });
 
+const EMERGENCY_REASON = 'Unconscious in A&E, suspected hypoglycaemia';
+
+test('(e) in an emergency, a doctor without a grant opens every record with a colleague’s co-signature', async () => {
+  test.setTimeout(300_000);
+  // Doctor B's grant was revoked in (c); doctor A, present at the same device, co-signs.
+  await docB.getByRole('tab', { name: 'Emergency access' }).click();
+  await docB.locator('#bg-patient').fill(patient.id);
+  await docB.locator('#bg-reason').fill(EMERGENCY_REASON);
+  await docB.locator('#bg-file').setInputFiles({
+    name: 'cosigner-backup.json',
+    mimeType: 'application/json',
+    buffer: Buffer.from(doctorA.backup)
+  });
+  await docB.locator('#bg-pass').fill(doctorA.passphrase);
+  await docB.getByRole('button', { name: 'Request emergency access' }).click();
+  let t0 = Date.now();
+  await waitSent(docB, 'break-glass');
+  figure('break_glass_committed_ms', t0);
+  t0 = Date.now();
+  // Found through the hospitals (no search capability), verified against the hospital chain, opened
+  // with the key Dhaka's authority node released to doctor B — the category B was never granted too.
+  const cards = docB.locator('article');
+  await expect(async () => {
+    await docB.getByRole('button', { name: 'Open this patient’s records' }).click();
+    await expect(cards).toHaveCount(2, { timeout: 15_000 });
+  }).toPass(NET);
+  figure('break_glass_listed_verified_opened_ms (both hospitals asked, 2 records)', t0);
+  await expect(cards.filter({ hasText: 'Essential hypertension' })).toHaveCount(1);
+  await expect(cards.filter({ hasText: 'Type 2 diabetes mellitus' })).toHaveCount(1);
+  await expect(cards.first()).toContainText('Emergency access');
+  await expect(docB.getByTestId('verified-badge').filter({ hasText: 'Verified' })).toHaveCount(2);
+  await docB.screenshot({ path: `${SCREENSHOTS}/network-doctor-break-glass.png`, fullPage: true });
+});
+
 test('the access log shows, from the hospital chains, who wrote and who read the records', async () => {
   test.setTimeout(300_000);
   const page = patientPage;
@@ -338,6 +372,10 @@ test('the access log shows, from the hospital chains, who wrote and who read the
   await expect(log).toContainText('Dr. Ayesha Rahman wrote');
   await expect(log).toContainText('Dr. Ayesha Rahman read');
   await expect(log).toContainText('Dr. Karim Hossain lost access');
+  // The emergency, from the consortium, with its reason and co-signer; the reads it led to are listed too.
+  await expect(log).toContainText(
+    `Emergency access by Dr. Karim Hossain: ${EMERGENCY_REASON} (co-signed by Dr. Ayesha Rahman)`
+  );
   await expect(page.getByTestId('access-timeline')).toBeVisible();
   await page.screenshot({ path: `${SCREENSHOTS}/network-access-log.png`, fullPage: true });
 });

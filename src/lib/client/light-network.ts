@@ -750,20 +750,40 @@ export async function createLightNetwork(o: LightNetworkOptions): Promise<LightN
         const page = await entry(chain, NS.access, pageId(fromHex(r.id), n), pageCodec);
         if (!page) break;
         for (const raw of page.entries) {
+          // A read under break-glass is a read; the statement that allowed it is listed below.
           const log = accessLogCodec.decode(raw);
           out.push({
             at: log.time,
-            action: log.purpose.startsWith('break-glass') ? 'break-glass' : 'read',
+            action: 'read',
             actorId: toHex(log.reader),
             ...(names.has(toHex(log.reader)) ? { actorName: names.get(toHex(log.reader))! } : {}),
             recordId: r.id,
             category: r.category,
-            hospitalName: r.hospitalName,
-            ...(log.purpose.startsWith('break-glass') ? { reason: log.purpose } : {})
+            hospitalName: r.hospitalName
           });
         }
         if (!page.more) break;
       }
+    }
+    // Every break-glass statement naming this patient, from the consortium: shown whether or not a
+    // record was read under it, with the reason and the co-signing doctor.
+    const me = deriveAccountKeys(account.seed).signingPublic;
+    for (let n = 0; n < MAX_ACCESS_PAGES; n++) {
+      const page = await entry(CONSORTIUM_CHAIN_ID, NS.breakGlass, pageId(me, n), pageCodec);
+      if (!page) break;
+      for (const raw of page.entries) {
+        const bg = breakGlassCodec.decode(raw);
+        const [doctor, cosigner] = [toHex(bg.doctor), toHex(bg.cosigner)];
+        out.push({
+          at: bg.time,
+          action: 'break-glass',
+          actorId: doctor,
+          ...(names.has(doctor) ? { actorName: names.get(doctor)! } : {}),
+          reason: bg.reason,
+          coSignerName: names.get(cosigner) ?? `${cosigner.slice(0, 8)}…`
+        });
+      }
+      if (!page.more) break;
     }
     for (const g of grants) {
       out.push({ at: g.notBefore, action: 'grant', actorId: g.doctor.id, actorName: g.doctor.name });
