@@ -47,6 +47,9 @@ describe('node config', () => {
     expect(badField({ ...good, limits: { mempoolSize: 0 } })).toBe('limits.mempoolSize');
     expect(badField({ ...good, extra: 1 })).toBe('extra');
     expect(badField({ ...good, consortiumAuthority: true })).toBe('keys.authority');
+    const authority = { ...good, consortiumAuthority: true, keys: { ...good.keys, authority: 'a.json' } };
+    expect(() => parseConfig(authority, '/base')).not.toThrow();
+    expect(badField({ ...authority, roles: ['validator'] })).toBe('roles');
     const { dataDir: _d, ...noData } = good;
     expect(badField(noData)).toBe('dataDir');
   });

@@ -110,6 +110,12 @@ export const ConfigSchema = v.pipe(
       'an authority needs keys.authority'
     ),
     ['keys', 'authority']
+  ),
+  // Break-glass: the authority releases a record's data key with the record it serves, so it stores
+  // them (services.ts: only mirrors serve reads).
+  v.forward(
+    v.check((c) => !c.consortiumAuthority || c.roles.includes('mirror'), 'an authority must be a mirror'),
+    ['roles']
   )
 );
 
