@@ -10,14 +10,11 @@ import { TAGS, LIMITS } from '../core/constants.js';
 import { defineCodec } from '../core/encoding/codec.js';
 import { bytesMax, header, id, list, uintMax, v } from '../core/encoding/schema.js';
 import {
-  callOne,
-  serve,
-  type DialTarget,
   type NetHost,
   type ProtocolLimits,
-  type RequestOptions,
   type ServeContext,
-  type ServeOptions
+  type ServeOptions,
+  unaryProtocol
 } from './rpc.js';
 
 export const CONSENSUS_GOSSIP_PROTOCOL = '/carechain/consensus-gossip/1';
@@ -75,42 +72,24 @@ export interface ConsensusGossipService {
   onGossip(req: GossipRequest, ctx: ServeContext): Promise<number>;
 }
 
-export async function handleConsensusGossip(
+const rpc = unaryProtocol(
+  CONSENSUS_GOSSIP_PROTOCOL,
+  gossipRequestCodec,
+  gossipAckCodec,
+  CONSENSUS_GOSSIP_LIMITS
+);
+
+export const handleConsensusGossip = (
   host: NetHost,
   service: ConsensusGossipService,
-  limits: ProtocolLimits = CONSENSUS_GOSSIP_LIMITS,
-  opts: ServeOptions = {}
-): Promise<void> {
-  await serve(
+  limits?: ProtocolLimits,
+  opts?: ServeOptions
+): Promise<void> =>
+  rpc.serve(
     host,
-    CONSENSUS_GOSSIP_PROTOCOL,
-    gossipRequestCodec,
-    gossipAckCodec,
+    async (req, ctx) => ({ t: TAGS.netGossipAck, v: 1 as const, accepted: await service.onGossip(req, ctx) }),
     limits,
-    async (req, ctx) => ({
-      t: TAGS.netGossipAck,
-      v: 1 as const,
-      accepted: await service.onGossip(req, ctx)
-    }),
     opts
   );
-}
 
-export function requestConsensusGossip(
-  host: NetHost,
-  target: DialTarget,
-  req: GossipRequest,
-  opts: RequestOptions & { limits?: ProtocolLimits } = {}
-): Promise<GossipAck> {
-  const limits = opts.limits ?? CONSENSUS_GOSSIP_LIMITS;
-  return callOne(
-    host,
-    target,
-    CONSENSUS_GOSSIP_PROTOCOL,
-    gossipRequestCodec,
-    gossipAckCodec,
-    limits,
-    req,
-    opts
-  );
-}
+export const requestConsensusGossip = rpc.request;

@@ -16,14 +16,11 @@ import { defineCodec } from '../core/encoding/codec.js';
 import { hash32, header, id, list, uint, v } from '../core/encoding/schema.js';
 import { blobAuthSchema, BLOB_LIMITS } from './blob.js';
 import {
-  callOne,
-  serve,
-  type DialTarget,
   type NetHost,
   type ProtocolLimits,
-  type RequestOptions,
   type ServeContext,
-  type ServeOptions
+  type ServeOptions,
+  unaryProtocol
 } from './rpc.js';
 
 export const EMERGENCY_LIST_PROTOCOL = '/carechain/emergency-list/1';
@@ -88,37 +85,24 @@ export interface EmergencyListService {
   list(req: EmergencyListRequest, ctx: ServeContext): Promise<Omit<EmergencyList, 't' | 'v'>>;
 }
 
-export async function handleEmergencyList(
+const rpc = unaryProtocol(
+  EMERGENCY_LIST_PROTOCOL,
+  emergencyListRequestCodec,
+  emergencyListCodec,
+  EMERGENCY_LIST_LIMITS
+);
+
+export const handleEmergencyList = (
   host: NetHost,
   service: EmergencyListService,
-  limits: ProtocolLimits = EMERGENCY_LIST_LIMITS,
-  opts: ServeOptions = {}
-): Promise<void> {
-  await serve(
+  limits?: ProtocolLimits,
+  opts?: ServeOptions
+): Promise<void> =>
+  rpc.serve(
     host,
-    EMERGENCY_LIST_PROTOCOL,
-    emergencyListRequestCodec,
-    emergencyListCodec,
-    limits,
     async (req, ctx) => ({ t: TAGS.netEmergencyList, v: 1 as const, ...(await service.list(req, ctx)) }),
+    limits,
     opts
   );
-}
 
-export async function requestEmergencyList(
-  host: NetHost,
-  target: DialTarget,
-  req: EmergencyListRequest,
-  opts: RequestOptions & { limits?: ProtocolLimits } = {}
-): Promise<EmergencyList> {
-  return callOne(
-    host,
-    target,
-    EMERGENCY_LIST_PROTOCOL,
-    emergencyListRequestCodec,
-    emergencyListCodec,
-    opts.limits ?? EMERGENCY_LIST_LIMITS,
-    req,
-    opts
-  );
-}
+export const requestEmergencyList = rpc.request;

@@ -8,14 +8,11 @@ import { TAGS } from '../core/constants.js';
 import { defineCodec } from '../core/encoding/codec.js';
 import { bytesMax, header, id, list, uint, v } from '../core/encoding/schema.js';
 import {
-  callOne,
-  serve,
-  type DialTarget,
   type NetHost,
   type ProtocolLimits,
-  type RequestOptions,
   type ServeContext,
-  type ServeOptions
+  type ServeOptions,
+  unaryProtocol
 } from './rpc.js';
 
 export const HEADER_PROTOCOL = '/carechain/header/1';
@@ -72,33 +69,19 @@ export interface HeaderService {
   latest(req: HeaderRequest, ctx: ServeContext): Promise<Omit<HeaderResponse, 't' | 'v'>>;
 }
 
-export async function handleHeader(
+const rpc = unaryProtocol(HEADER_PROTOCOL, headerRequestCodec, headerResponseCodec, HEADER_LIMITS);
+
+export const handleHeader = (
   host: NetHost,
   service: HeaderService,
-  limits: ProtocolLimits = HEADER_LIMITS,
-  opts: ServeOptions = {}
-): Promise<void> {
-  await serve(
+  limits?: ProtocolLimits,
+  opts?: ServeOptions
+): Promise<void> =>
+  rpc.serve(
     host,
-    HEADER_PROTOCOL,
-    headerRequestCodec,
-    headerResponseCodec,
+    async (req, ctx) => ({ t: TAGS.netHeaderResponse, v: 1 as const, ...(await service.latest(req, ctx)) }),
     limits,
-    async (req, ctx) => ({
-      t: TAGS.netHeaderResponse,
-      v: 1 as const,
-      ...(await service.latest(req, ctx))
-    }),
     opts
   );
-}
 
-export function requestHeader(
-  host: NetHost,
-  target: DialTarget,
-  req: HeaderRequest,
-  opts: RequestOptions & { limits?: ProtocolLimits } = {}
-): Promise<HeaderResponse> {
-  const limits = opts.limits ?? HEADER_LIMITS;
-  return callOne(host, target, HEADER_PROTOCOL, headerRequestCodec, headerResponseCodec, limits, req, opts);
-}
+export const requestHeader = rpc.request;

@@ -11,14 +11,11 @@ import { hash32, header, id, list, text, v } from '../core/encoding/schema.js';
 import { MailPostSchema, type MailPost } from '../core/chain/mail.js';
 import { RegistrationSchema, type Registration } from '../core/accounts/registration.js';
 import {
-  callOne,
-  serve,
-  type DialTarget,
   type NetHost,
   type ProtocolLimits,
-  type RequestOptions,
   type ServeContext,
-  type ServeOptions
+  type ServeOptions,
+  unaryProtocol
 } from './rpc.js';
 
 export const MAILBOX_PROTOCOL = '/carechain/mailbox/1';
@@ -99,19 +96,17 @@ export interface MailboxService {
   registrations(keys: Uint8Array[], ctx: ServeContext): Promise<Registration[]>;
 }
 
-export async function handleMailbox(
+const rpc = unaryProtocol(MAILBOX_PROTOCOL, mailRequestCodec, mailResponseCodec, MAILBOX_LIMITS);
+
+export const handleMailbox = (
   host: NetHost,
   service: MailboxService,
-  limits: ProtocolLimits = MAILBOX_LIMITS,
-  opts: ServeOptions = {}
-): Promise<void> {
+  limits?: ProtocolLimits,
+  opts?: ServeOptions
+): Promise<void> => {
   const head = { t: TAGS.netMailResponse, v: 1 as const };
-  await serve(
+  return rpc.serve(
     host,
-    MAILBOX_PROTOCOL,
-    mailRequestCodec,
-    mailResponseCodec,
-    limits,
     async (req, ctx): Promise<MailResponse> => {
       if (req.op === 'list') return { ...head, op: 'list', ...(await service.list(req.after, ctx)) };
       if (req.op === 'registrations')
@@ -119,16 +114,9 @@ export async function handleMailbox(
       const r = await service.post(req.post, ctx);
       return { ...head, op: 'post', accepted: r.accepted, code: r.accepted ? '' : r.code };
     },
+    limits,
     opts
   );
-}
+};
 
-export function requestMailbox(
-  host: NetHost,
-  target: DialTarget,
-  req: MailRequest,
-  opts: RequestOptions & { limits?: ProtocolLimits } = {}
-): Promise<MailResponse> {
-  const limits = opts.limits ?? MAILBOX_LIMITS;
-  return callOne(host, target, MAILBOX_PROTOCOL, mailRequestCodec, mailResponseCodec, limits, req, opts);
-}
+export const requestMailbox = rpc.request;

@@ -287,3 +287,29 @@ export async function callOne<Req, Res>(
   );
   return res!;
 }
+
+/**
+ * A protocol of one request and one answer frame, its id, codecs and default limits bound once: the
+ * serving and the calling half that each such protocol file would otherwise spell out again.
+ */
+export function unaryProtocol<Req, Res>(
+  protocol: string,
+  reqCodec: Codec<Req>,
+  resCodec: Codec<Res>,
+  defaults: ProtocolLimits
+) {
+  return {
+    serve: (
+      host: NetHost,
+      respond: (req: Req, ctx: ServeContext) => Promise<Res>,
+      limits: ProtocolLimits = defaults,
+      opts: ServeOptions = {}
+    ): Promise<void> => serve(host, protocol, reqCodec, resCodec, limits, respond, opts),
+    request: (
+      host: NetHost,
+      target: DialTarget,
+      req: Req,
+      opts: RequestOptions & { limits?: ProtocolLimits } = {}
+    ): Promise<Res> => callOne(host, target, protocol, reqCodec, resCodec, opts.limits ?? defaults, req, opts)
+  };
+}

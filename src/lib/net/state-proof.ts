@@ -8,14 +8,11 @@ import { TAGS } from '../core/constants.js';
 import { defineCodec } from '../core/encoding/codec.js';
 import { bytesMax, hash32, header, id, uint, v } from '../core/encoding/schema.js';
 import {
-  callOne,
-  serve,
-  type DialTarget,
   type NetHost,
   type ProtocolLimits,
-  type RequestOptions,
   type ServeContext,
-  type ServeOptions
+  type ServeOptions,
+  unaryProtocol
 } from './rpc.js';
 
 export const STATE_PROOF_PROTOCOL = '/carechain/state-proof/1';
@@ -69,42 +66,19 @@ export interface StateProofService {
   prove(req: StateRequest, ctx: ServeContext): Promise<Omit<StateResponse, 't' | 'v'>>;
 }
 
-export async function handleStateProof(
+const rpc = unaryProtocol(STATE_PROOF_PROTOCOL, stateRequestCodec, stateResponseCodec, STATE_PROOF_LIMITS);
+
+export const handleStateProof = (
   host: NetHost,
   service: StateProofService,
-  limits: ProtocolLimits = STATE_PROOF_LIMITS,
-  opts: ServeOptions = {}
-): Promise<void> {
-  await serve(
+  limits?: ProtocolLimits,
+  opts?: ServeOptions
+): Promise<void> =>
+  rpc.serve(
     host,
-    STATE_PROOF_PROTOCOL,
-    stateRequestCodec,
-    stateResponseCodec,
+    async (req, ctx) => ({ t: TAGS.netStateResponse, v: 1 as const, ...(await service.prove(req, ctx)) }),
     limits,
-    async (req, ctx) => ({
-      t: TAGS.netStateResponse,
-      v: 1 as const,
-      ...(await service.prove(req, ctx))
-    }),
     opts
   );
-}
 
-export function requestStateProof(
-  host: NetHost,
-  target: DialTarget,
-  req: StateRequest,
-  opts: RequestOptions & { limits?: ProtocolLimits } = {}
-): Promise<StateResponse> {
-  const limits = opts.limits ?? STATE_PROOF_LIMITS;
-  return callOne(
-    host,
-    target,
-    STATE_PROOF_PROTOCOL,
-    stateRequestCodec,
-    stateResponseCodec,
-    limits,
-    req,
-    opts
-  );
-}
+export const requestStateProof = rpc.request;

@@ -12,14 +12,11 @@ import { TAGS } from '../core/constants.js';
 import { defineCodec } from '../core/encoding/codec.js';
 import { bytesMax, hash32, header, id, list, uint, v } from '../core/encoding/schema.js';
 import {
-  callOne,
-  serve,
-  type DialTarget,
   type NetHost,
   type ProtocolLimits,
-  type RequestOptions,
   type ServeContext,
-  type ServeOptions
+  type ServeOptions,
+  unaryProtocol
 } from './rpc.js';
 import { MAX_TX_BYTES } from './tx-submit.js';
 
@@ -84,33 +81,23 @@ export interface TxBatchService {
   submit(req: TxBatch, ctx: ServeContext): Promise<TxBatchVerdict[]>;
 }
 
-export async function handleTxBatch(
+const rpc = unaryProtocol(TX_BATCH_PROTOCOL, txBatchCodec, txBatchResultCodec, TX_BATCH_LIMITS);
+
+export const handleTxBatch = (
   host: NetHost,
   service: TxBatchService,
-  limits: ProtocolLimits = TX_BATCH_LIMITS,
-  opts: ServeOptions = {}
-): Promise<void> {
-  await serve(
+  limits?: ProtocolLimits,
+  opts?: ServeOptions
+): Promise<void> =>
+  rpc.serve(
     host,
-    TX_BATCH_PROTOCOL,
-    txBatchCodec,
-    txBatchResultCodec,
-    limits,
     async (req, ctx) => ({
       t: TAGS.netTxBatchResult,
       v: 1 as const,
       results: (await service.submit(req, ctx)) as TxBatchResult['results']
     }),
+    limits,
     opts
   );
-}
 
-export function requestTxBatch(
-  host: NetHost,
-  target: DialTarget,
-  req: TxBatch,
-  opts: RequestOptions & { limits?: ProtocolLimits } = {}
-): Promise<TxBatchResult> {
-  const limits = opts.limits ?? TX_BATCH_LIMITS;
-  return callOne(host, target, TX_BATCH_PROTOCOL, txBatchCodec, txBatchResultCodec, limits, req, opts);
-}
+export const requestTxBatch = rpc.request;

@@ -8,14 +8,11 @@ import { TAGS } from '../core/constants.js';
 import { defineCodec } from '../core/encoding/codec.js';
 import { bytesMax, hash32, header, id, uint, v } from '../core/encoding/schema.js';
 import {
-  callOne,
-  serve,
-  type DialTarget,
   type NetHost,
   type ProtocolLimits,
-  type RequestOptions,
   type ServeContext,
-  type ServeOptions
+  type ServeOptions,
+  unaryProtocol
 } from './rpc.js';
 import { MAX_TX_BYTES } from './tx-submit.js';
 
@@ -76,42 +73,19 @@ export interface TxProofService {
   prove(req: TxProofRequest, ctx: ServeContext): Promise<Omit<TxProofResponse, 't' | 'v'>>;
 }
 
-export async function handleTxProof(
+const rpc = unaryProtocol(TX_PROOF_PROTOCOL, txProofRequestCodec, txProofResponseCodec, TX_PROOF_LIMITS);
+
+export const handleTxProof = (
   host: NetHost,
   service: TxProofService,
-  limits: ProtocolLimits = TX_PROOF_LIMITS,
-  opts: ServeOptions = {}
-): Promise<void> {
-  await serve(
+  limits?: ProtocolLimits,
+  opts?: ServeOptions
+): Promise<void> =>
+  rpc.serve(
     host,
-    TX_PROOF_PROTOCOL,
-    txProofRequestCodec,
-    txProofResponseCodec,
+    async (req, ctx) => ({ t: TAGS.netTxProofResponse, v: 1 as const, ...(await service.prove(req, ctx)) }),
     limits,
-    async (req, ctx) => ({
-      t: TAGS.netTxProofResponse,
-      v: 1 as const,
-      ...(await service.prove(req, ctx))
-    }),
     opts
   );
-}
 
-export function requestTxProof(
-  host: NetHost,
-  target: DialTarget,
-  req: TxProofRequest,
-  opts: RequestOptions & { limits?: ProtocolLimits } = {}
-): Promise<TxProofResponse> {
-  const limits = opts.limits ?? TX_PROOF_LIMITS;
-  return callOne(
-    host,
-    target,
-    TX_PROOF_PROTOCOL,
-    txProofRequestCodec,
-    txProofResponseCodec,
-    limits,
-    req,
-    opts
-  );
-}
+export const requestTxProof = rpc.request;

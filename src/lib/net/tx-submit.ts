@@ -8,14 +8,11 @@ import { TAGS } from '../core/constants.js';
 import { defineCodec } from '../core/encoding/codec.js';
 import { bytesMax, hash32, header, id, text, v } from '../core/encoding/schema.js';
 import {
-  callOne,
-  serve,
-  type DialTarget,
   type NetHost,
   type ProtocolLimits,
-  type RequestOptions,
   type ServeContext,
-  type ServeOptions
+  type ServeOptions,
+  unaryProtocol
 } from './rpc.js';
 
 export const TX_SUBMIT_PROTOCOL = '/carechain/tx-submit/1';
@@ -57,36 +54,26 @@ export interface TxSubmitService {
   submit(req: TxSubmit, ctx: ServeContext): Promise<TxVerdict>;
 }
 
-export async function handleTxSubmit(
+const rpc = unaryProtocol(TX_SUBMIT_PROTOCOL, txSubmitCodec, txResultCodec, TX_SUBMIT_LIMITS);
+
+type TxResultHash = Extract<TxResult, { accepted: true }>['txHash'];
+
+export const handleTxSubmit = (
   host: NetHost,
   service: TxSubmitService,
-  limits: ProtocolLimits = TX_SUBMIT_LIMITS,
-  opts: ServeOptions = {}
-): Promise<void> {
-  await serve(
+  limits?: ProtocolLimits,
+  opts?: ServeOptions
+): Promise<void> =>
+  rpc.serve(
     host,
-    TX_SUBMIT_PROTOCOL,
-    txSubmitCodec,
-    txResultCodec,
-    limits,
-    async (req, ctx) => {
+    async (req, ctx): Promise<TxResult> => {
       const r = await service.submit(req, ctx);
       return r.accepted
         ? { t: TAGS.netTxResult, v: 1 as const, accepted: true as const, txHash: r.txHash as TxResultHash }
         : { t: TAGS.netTxResult, v: 1 as const, accepted: false as const, code: r.code, message: r.message };
     },
+    limits,
     opts
   );
-}
 
-type TxResultHash = Extract<TxResult, { accepted: true }>['txHash'];
-
-export function requestTxSubmit(
-  host: NetHost,
-  target: DialTarget,
-  req: TxSubmit,
-  opts: RequestOptions & { limits?: ProtocolLimits } = {}
-): Promise<TxResult> {
-  const limits = opts.limits ?? TX_SUBMIT_LIMITS;
-  return callOne(host, target, TX_SUBMIT_PROTOCOL, txSubmitCodec, txResultCodec, limits, req, opts);
-}
+export const requestTxSubmit = rpc.request;
