@@ -34,6 +34,19 @@ describe('SHA-256 backends', () => {
     );
   });
 
+  it('node:crypto hashes parts that are views into larger buffers, and no parts at all, like noble', () => {
+    const view = fc
+      .tuple(fc.uint8Array({ minLength: 1, maxLength: 300 }), fc.nat(), fc.nat())
+      .map(([b, i, j]) => b.subarray(Math.min(i, j) % b.length, Math.max(i, j) % (b.length + 1)));
+    fc.assert(
+      fc.property(fc.array(view, { maxLength: 5 }), (ps) => {
+        expect(nodeSha256.digest(ps)).toEqual(nobleSha256Backend.digest(ps));
+      }),
+      { numRuns: FUZZ_RUNS }
+    );
+    expect(nodeSha256.digest([])).toEqual(nobleSha256Backend.digest([new Uint8Array(0)]));
+  });
+
   it('taggedHash and sha256 do not depend on the backend installed (known vector)', () => {
     const abc = new TextEncoder().encode('abc');
     const vector = 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad';
