@@ -61,7 +61,12 @@ export function hasEntry(state: ChainState, ns: Namespace, id: Uint8Array | stri
 /** A 1-byte marker value for set-membership namespaces (nonce): presence is all that matters. */
 const MARK = new Uint8Array([1]);
 export function putMarker(state: ChainState, ns: Namespace, id: Uint8Array | string): ChainState {
-  return state.set(stateKey(ns, id), MARK);
+  return putMarkerAt(state, stateKey(ns, id));
+}
+
+/** putMarker at a state key the caller already derived (a transaction's replay key, rules/context.ts). */
+export function putMarkerAt(state: ChainState, key: Uint8Array): ChainState {
+  return state.set(key, MARK);
 }
 
 /**

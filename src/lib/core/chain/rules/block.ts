@@ -15,7 +15,7 @@ import { validatorSetHash, verifyCommit, weightOf, type CommitCertificate } from
 import { blockId, makeBlock, type Block } from '../block.js';
 import { headerHash, type Header } from '../header.js';
 import type { ChainState } from '../store.js';
-import { knownConsortiumTx as decodeConsortiumTx, knownHospitalTx as decodeHospitalTx } from '../tx/known.js';
+import { knownConsortium, knownHospital } from '../tx/known.js';
 import type { ChainConfig, TxContext } from './context.js';
 import { verdictOf } from './context.js';
 import { applyConsortiumTx, verifyConsortiumTx } from './consortium.js';
@@ -24,19 +24,29 @@ import { validatorSetOf } from './lookup.js';
 
 type HospitalCtx = Parameters<typeof verifyHospitalTx>[3];
 
-/** Verify one encoded transaction against `state` (pure; never changes state). */
+/**
+ * Verify one encoded transaction against `state` (pure; never changes state). Decoded through the memo
+ * (tx/known.ts), which also hands over the replay key, so the bytes are hashed once per process.
+ */
 export function verifyTx(state: ChainState, tx: Uint8Array, ctx: TxContext): Verdict {
   return verdictOf(() => {
-    if (ctx.config.kind === 'hospital')
-      return verifyHospitalTx(state, decodeHospitalTx(tx), tx, ctx as HospitalCtx);
-    return verifyConsortiumTx(state, decodeConsortiumTx(tx), tx, ctx);
+    if (ctx.config.kind === 'hospital') {
+      const k = knownHospital(tx);
+      return verifyHospitalTx(state, k.tx, tx, ctx as HospitalCtx, k.replayKey);
+    }
+    const k = knownConsortium(tx);
+    return verifyConsortiumTx(state, k.tx, tx, ctx, k.replayKey);
   });
 }
 
 /** Apply one encoded transaction that verified against this same state. */
 export function applyTx(state: ChainState, tx: Uint8Array, ctx: TxContext): ChainState {
-  if (ctx.config.kind === 'hospital') return applyHospitalTx(state, decodeHospitalTx(tx), tx, ctx);
-  return applyConsortiumTx(state, decodeConsortiumTx(tx), tx, ctx);
+  if (ctx.config.kind === 'hospital') {
+    const k = knownHospital(tx);
+    return applyHospitalTx(state, k.tx, tx, ctx, k.replayKey);
+  }
+  const k = knownConsortium(tx);
+  return applyConsortiumTx(state, k.tx, tx, ctx, k.replayKey);
 }
 
 /** Verify then apply, decoding once: the step both block execution and block building use. */
@@ -47,13 +57,13 @@ function step(
 ): { ok: true; state: ChainState } | { ok: false; error: CoreError } {
   try {
     if (ctx.config.kind === 'hospital') {
-      const d = decodeHospitalTx(tx);
-      const v = verifyHospitalTx(state, d, tx, ctx as HospitalCtx);
-      return v.ok ? { ok: true, state: applyHospitalTx(state, d, tx, ctx) } : v;
+      const k = knownHospital(tx);
+      const v = verifyHospitalTx(state, k.tx, tx, ctx as HospitalCtx, k.replayKey);
+      return v.ok ? { ok: true, state: applyHospitalTx(state, k.tx, tx, ctx, k.replayKey) } : v;
     }
-    const d = decodeConsortiumTx(tx);
-    const v = verifyConsortiumTx(state, d, tx, ctx);
-    return v.ok ? { ok: true, state: applyConsortiumTx(state, d, tx, ctx) } : v;
+    const k = knownConsortium(tx);
+    const v = verifyConsortiumTx(state, k.tx, tx, ctx, k.replayKey);
+    return v.ok ? { ok: true, state: applyConsortiumTx(state, k.tx, tx, ctx, k.replayKey) } : v;
   } catch (e) {
     if (e instanceof CoreError) return { ok: false, error: e };
     throw e;

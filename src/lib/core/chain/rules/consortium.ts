@@ -5,9 +5,9 @@
  */
 import { TAGS } from '../../constants.js';
 import { fail, type Verdict } from '../../errors.js';
-import { hasEntry, NS, putMarker, type ChainState } from '../store.js';
+import { putMarkerAt, type ChainState } from '../store.js';
 import type { ConsortiumTx } from '../tx/decode.js';
-import { txHash, type TxContext } from './context.js';
+import { replayKey, type TxContext } from './context.js';
 import {
   applyHospitalChange,
   applyRankChange,
@@ -23,15 +23,17 @@ import { applyGrantTx, applyRevokeTx, verifyGrantTx, verifyRevokeTx } from './co
 import { applyEvidenceTx, verifyEvidenceTx } from './evidence.js';
 import { applyIndexBatch, verifyIndexBatch } from './index-batch.js';
 
+/** `replay` must be `replayKey(bytes)` (context.ts); block.ts passes the one tx/known.ts derived. */
 export function verifyConsortiumTx(
   state: ChainState,
   tx: ConsortiumTx,
   bytes: Uint8Array,
-  ctx: TxContext
+  ctx: TxContext,
+  replay: Uint8Array = replayKey(bytes)
 ): Verdict {
   if (ctx.config.kind !== 'consortium')
     return fail('chain/wrong-chain', { detail: 'consortium transaction' });
-  if (hasEntry(state, NS.nonce, txHash(bytes))) return fail('chain/replayed-tx');
+  if (state.has(replay)) return fail('chain/replayed-tx');
   switch (tx.t) {
     case TAGS.txRegister:
       return verifyRegister(state, tx, ctx);
@@ -58,9 +60,10 @@ export function applyConsortiumTx(
   state: ChainState,
   tx: ConsortiumTx,
   bytes: Uint8Array,
-  _ctx: TxContext
+  _ctx: TxContext,
+  replay: Uint8Array = replayKey(bytes)
 ): ChainState {
-  const s = putMarker(state, NS.nonce, txHash(bytes));
+  const s = putMarkerAt(state, replay);
   switch (tx.t) {
     case TAGS.txRegister:
       return applyRegister(s, tx);

@@ -6,7 +6,8 @@
 import { CoreError, fail, type Verdict } from '../../errors.js';
 import { taggedHash } from '../../crypto/hash.js';
 import { TAGS } from '../../constants.js';
-import type { ChainState } from '../store.js';
+import { stateKey } from '../../state/smt.js';
+import { NS, type ChainState } from '../store.js';
 
 /**
  * What a consortium validator knows of a hospital chain's headers: the hash of the header at `height`
@@ -63,6 +64,16 @@ export const TX_FUTURE_SKEW_MS = 60_000;
 export function txHash(tx: Uint8Array): Uint8Array {
   return taggedHash(TAGS.txHash, tx);
 }
+
+/** The state key of the marker that a transaction with this `txHash` was committed (nonce namespace). */
+export const replayKeyOfHash = (hash: Uint8Array): Uint8Array => stateKey(NS.nonce, hash);
+
+/**
+ * The state key of a transaction's replay marker, from its exact bytes. Verify reads it and apply
+ * writes it; tx/known.ts derives it once per transaction bytes and block.ts hands it to both, so a
+ * pass over a block does not hash each transaction (and then its nonce key) twice more.
+ */
+export const replayKey = (bytes: Uint8Array): Uint8Array => replayKeyOfHash(txHash(bytes));
 
 /** Turn a throw from a strict decoder into a Verdict (only CoreErrors are expected). */
 export function verdictOf(fn: () => Verdict): Verdict {

@@ -21,7 +21,7 @@ import {
   listHasRoom,
   NS,
   putEntry,
-  putMarker,
+  putMarkerAt,
   type ChainState
 } from '../store.js';
 import { attestationSignatureValid } from '../tx/attestation.js';
@@ -30,7 +30,7 @@ import { recordTxSignatureValid, type RecordTx } from '../tx/append-record.js';
 import { accessLogSignatureValid, type AccessLog } from '../tx/access-log.js';
 import { applyEvidenceTx, verifyEvidenceTx } from './evidence.js';
 import type { HospitalTx } from '../tx/decode.js';
-import { TX_FUTURE_SKEW_MS, txHash, type TxContext } from './context.js';
+import { replayKey, TX_FUTURE_SKEW_MS, type TxContext } from './context.js';
 import { activeAccount, grantEntry, grantRevoked, validatorSetOf } from './lookup.js';
 import { hospitalSetOf } from './hospital-set.js';
 import type { SyncValidators } from '../tx/sync-validators.js';
@@ -170,13 +170,15 @@ function verifySyncValidators(state: ChainState, tx: SyncValidators, ctx: Hospit
   return OK;
 }
 
+/** `replay` must be `replayKey(bytes)` (context.ts); block.ts passes the one tx/known.ts derived. */
 export function verifyHospitalTx(
   state: ChainState,
   tx: HospitalTx,
   bytes: Uint8Array,
-  ctx: HospitalCtx
+  ctx: HospitalCtx,
+  replay: Uint8Array = replayKey(bytes)
 ): Verdict {
-  if (hasEntry(state, NS.nonce, txHash(bytes))) return fail('chain/replayed-tx');
+  if (state.has(replay)) return fail('chain/replayed-tx');
   switch (tx.t) {
     case TAGS.txAppendRecord:
     case TAGS.amendment:
@@ -194,9 +196,10 @@ export function applyHospitalTx(
   state: ChainState,
   tx: HospitalTx,
   bytes: Uint8Array,
-  ctx: TxContext
+  ctx: TxContext,
+  replay: Uint8Array = replayKey(bytes)
 ): ChainState {
-  const s = putMarker(state, NS.nonce, txHash(bytes));
+  const s = putMarkerAt(state, replay);
   switch (tx.t) {
     case TAGS.txAppendRecord:
     case TAGS.amendment: {

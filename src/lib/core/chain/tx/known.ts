@@ -11,7 +11,7 @@
  * memo handed out (never on an object a caller built, which it might later change). Decoded objects
  * are shared between the passes and, like every decoded value, are read-only.
  */
-import { sha256 } from '../../crypto/hash.js';
+import { replayKey, replayKeyOfHash, txHash } from '../rules/context.js';
 import { decodeConsortiumTx, decodeHospitalTx, type ConsortiumTx, type HospitalTx } from './decode.js';
 
 /**
@@ -28,51 +28,71 @@ export const KNOWN_TX_MAX_ONE = 16 * 1024;
 
 type Chain = 'hospital' | 'consortium';
 
-const memo = new Map<string, { tx: HospitalTx | ConsortiumTx; size: number }>();
+/**
+ * A transaction as the rules take it: the decoded value and its replay key (rules/context.ts
+ * `replayKey`), both functions of the bytes alone. Shared between passes: read-only, like every
+ * decoded value.
+ */
+export interface Known<T> {
+  readonly tx: T;
+  readonly replayKey: Uint8Array;
+}
+
+const memo = new Map<string, { known: Known<HospitalTx | ConsortiumTx>; size: number }>();
 let held = 0;
 /** Objects this memo produced: only those can be marked as signature-checked. */
 const produced = new WeakSet<object>();
 const signed = new WeakSet<object>();
 
 /**
- * The key: the chain and the SHA-256 of the bytes. With nodes' native SHA-256 this is ~3x cheaper
- * than spelling the bytes out as a string, and makes no garbage the size of the transaction; two
- * different transactions sharing a key would be a SHA-256 collision, which the chains rely on never
- * finding anyway.
+ * The key: the chain and the transaction's hash (rules/context.ts `txHash`, a tagged SHA-256 of the
+ * bytes). With nodes' native SHA-256 this is ~3x cheaper than spelling the bytes out as a string, and
+ * makes no garbage the size of the transaction; two different transactions sharing a key would be a
+ * SHA-256 collision, which the chains rely on never finding anyway. Being the tx hash, it also gives
+ * the replay key without hashing the bytes again.
  */
-function keyOf(chain: Chain, bytes: Uint8Array): string {
-  return (
-    (chain === 'hospital' ? 'h' : 'c') + String.fromCharCode.apply(null, sha256(bytes) as unknown as number[])
-  );
-}
+const keyOf = (chain: Chain, hash: Uint8Array): string =>
+  (chain === 'hospital' ? 'h' : 'c') + String.fromCharCode.apply(null, hash as unknown as number[]);
 
 function known<T extends HospitalTx | ConsortiumTx>(
   chain: Chain,
   bytes: Uint8Array,
   decode: (b: Uint8Array) => T
-): T {
-  if (!(bytes instanceof Uint8Array) || bytes.length > KNOWN_TX_MAX_ONE) return decode(bytes);
-  const key = keyOf(chain, bytes);
+): Known<T> {
+  if (!(bytes instanceof Uint8Array) || bytes.length > KNOWN_TX_MAX_ONE) {
+    const tx = decode(bytes); // first: bytes that are not bytes fail here, with decode's error
+    return { tx, replayKey: replayKey(bytes) };
+  }
+  const hash = txHash(bytes);
+  const key = keyOf(chain, hash);
   const hit = memo.get(key);
-  if (hit !== undefined) return hit.tx as T;
+  if (hit !== undefined) return hit.known as Known<T>;
   const tx = decode(bytes);
   produced.add(tx);
-  memo.set(key, { tx, size: bytes.length });
+  const entry: Known<T> = { tx, replayKey: replayKeyOfHash(hash) };
+  memo.set(key, { known: entry, size: bytes.length });
   held += bytes.length;
   for (const [k, { size }] of memo) {
     if (held <= KNOWN_TX_BYTES) break;
     memo.delete(k);
     held -= size;
   }
-  return tx;
+  return entry;
 }
 
+/** decodeHospitalTx, remembered (same result, same errors), with the transaction's replay key. */
+export const knownHospital = (bytes: Uint8Array): Known<HospitalTx> =>
+  known('hospital', bytes, decodeHospitalTx);
+
+/** decodeConsortiumTx, remembered (same result, same errors), with the transaction's replay key. */
+export const knownConsortium = (bytes: Uint8Array): Known<ConsortiumTx> =>
+  known('consortium', bytes, decodeConsortiumTx);
+
 /** decodeHospitalTx, remembered (same result, same errors). */
-export const knownHospitalTx = (bytes: Uint8Array): HospitalTx => known('hospital', bytes, decodeHospitalTx);
+export const knownHospitalTx = (bytes: Uint8Array): HospitalTx => knownHospital(bytes).tx;
 
 /** decodeConsortiumTx, remembered (same result, same errors). */
-export const knownConsortiumTx = (bytes: Uint8Array): ConsortiumTx =>
-  known('consortium', bytes, decodeConsortiumTx);
+export const knownConsortiumTx = (bytes: Uint8Array): ConsortiumTx => knownConsortium(bytes).tx;
 
 /** Whether every signature of `tx` was already found valid (on this very decoded object). */
 export const signaturesChecked = (tx: object): boolean => signed.has(tx);
