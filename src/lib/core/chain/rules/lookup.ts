@@ -33,11 +33,23 @@ const memo = new WeakMap<ChainState, Map<string, unknown>>();
  */
 export const LOOKUP_MEMO_ENTRIES = 4096;
 
+/**
+ * The memo key of (namespace, id). Byte ids (keys, grant ids, pairs of them: ≤ 64 bytes) are spelled
+ * one char per byte, several times cheaper than hex for the half-dozen lookups of every record; the
+ * letter after the namespace keeps string ids and byte ids apart, and both spellings are injective.
+ */
+function memoKey(ns: Namespace, id: Uint8Array | string): string {
+  if (typeof id === 'string') return `${ns}/s${id}`;
+  if (id.length > 256) return `${ns}/h${hexKey(id)}`; // not ours today; apply() has argument limits
+  return `${ns}/b${String.fromCharCode.apply(null, id as unknown as number[])}`;
+}
+
 function memoised<T>(s: ChainState, ns: Namespace, id: Uint8Array | string, read: () => T): T {
   let m = memo.get(s);
   if (m === undefined) memo.set(s, (m = new Map()));
-  const key = typeof id === 'string' ? `${ns}/'${id}` : `${ns}/${hexKey(id)}`;
-  if (m.has(key)) return m.get(key) as T;
+  const key = memoKey(ns, id);
+  const hit = m.get(key);
+  if (hit !== undefined || m.has(key)) return hit as T;
   const value = read();
   if (m.size >= LOOKUP_MEMO_ENTRIES) m.clear();
   m.set(key, value);
