@@ -47,6 +47,17 @@ describe('SHA-256 backends', () => {
     expect(nodeSha256.digest([])).toEqual(nobleSha256Backend.digest([new Uint8Array(0)]));
   });
 
+  it('node:crypto digests own their bytes: a later digest (or a long multi-part input) changes none', () => {
+    const a = nodeSha256.digest([new Uint8Array([1]), new Uint8Array([2])]);
+    const keep = a.slice();
+    const long = [new Uint8Array(20_000).fill(7), new Uint8Array(3)]; // past the scratch buffer
+    expect(nodeSha256.digest(long)).toEqual(nobleSha256Backend.digest(long));
+    nodeSha256.digest([new Uint8Array([3]), new Uint8Array([4])]);
+    expect(a).toEqual(keep);
+    expect(a.length).toBe(32);
+    expect(a.byteLength).toBe(a.buffer.byteLength); // not a view into something shared
+  });
+
   it('taggedHash and sha256 do not depend on the backend installed (known vector)', () => {
     const abc = new TextEncoder().encode('abc');
     const vector = 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad';
