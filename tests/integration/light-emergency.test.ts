@@ -1,0 +1,117 @@
+/**
+ * Break-glass in the light client, in-process over a light-world: the records a hospital node lists for
+ * an emergency are each checked like indexed ones (certified hospital header, inclusion proof, the
+ * transaction equal to what was listed, blob hash), and a node that lies in its answers is dropped.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { TAGS } from '../../src/lib/core/constants.js';
+import { CoreError, isCoreError } from '../../src/lib/core/errors.js';
+import { headerCodec } from '../../src/lib/core/chain/header.js';
+import { commitCertificateCodec } from '../../src/lib/core/consensus/types.js';
+import { setEd25519Backend, toHex } from '../../src/lib/core/crypto/index.js';
+import { nodeEd25519 } from '../../src/lib/core/crypto/ed25519.node.js';
+import { proveTx, txProofCodec } from '../../src/lib/core/state/tx-merkle.js';
+import { LightClient, MemoryHeadStore, type LightPeer } from '../../src/lib/light/client.js';
+import { trustedHeads } from '../../src/lib/light/genesis.js';
+import { buildWorld, type World } from './light-world.js';
+
+beforeAll(() => setEd25519Backend(nodeEd25519));
+
+type Lie = 'honest' | 'other-tx' | 'altered-blob';
+
+const STATEMENT = new Uint8Array([1, 2, 3]);
+const KEY = new Uint8Array(104).fill(7);
+
+function hospitalPeer(w: World, id: string, lie: Lie): LightPeer {
+  const h = w.hospitals[0]!;
+  const unused = async (): Promise<never> => {
+    throw new CoreError('net/internal', {}, 'ignore');
+  };
+  return {
+    id,
+    async header(chainId) {
+      if (chainId !== h.chainId) throw new CoreError('net/internal', {}, 'ignore');
+      const top = h.blocks.at(-1)!;
+      return { latest: top.header, commit: top.cert, changes: [] };
+    },
+    state: unused,
+    txProof: unused,
+    blob: unused,
+    async emergencyList(statement) {
+      expect(statement).toEqual(STATEMENT);
+      const mine = w.records.filter((r) => r.entry.hospital === h.id);
+      return {
+        t: TAGS.netEmergencyList,
+        v: 1,
+        chainId: h.chainId,
+        more: false,
+        records: mine.map((r) => ({
+          height: r.entry.height,
+          txIndex: r.entry.txIndex,
+          mhrHash: r.entry.mhrHash,
+          blobRef: r.entry.blobRef,
+          tag: r.tag
+        }))
+      } as never;
+    },
+    async records(items, access) {
+      expect(access?.breakGlass).toEqual(STATEMENT);
+      return items.map((it, i) => {
+        const block = h.blocks[it.height - 1]!;
+        // The lie told for the first record: another transaction of the block, honestly proven.
+        const at = lie === 'other-tx' && i === 0 ? (it.txIndex + 1) % block.txs.length : it.txIndex;
+        const blob = w.blobs.get(toHex(it.hash))!;
+        return {
+          header: headerCodec.encode(block.header),
+          commit: commitCertificateCodec.encode(block.cert),
+          tx: block.txs[at]!,
+          proof: txProofCodec.encode(proveTx(block.txs, at)),
+          blob: lie === 'altered-blob' && i === 0 ? blob.map((b, k) => (k === 10 ? b ^ 1 : b)) : blob,
+          key: KEY
+        };
+      });
+    }
+  };
+}
+
+function client(w: World, peers: LightPeer[]) {
+  return new LightClient({ genesis: trustedHeads(w.genesis), peers, store: new MemoryHeadStore() });
+}
+
+describe('break-glass records in the light client', () => {
+  const w = buildWorld({ hospitals: 1, recordsPerHospital: 4, consortiumHeight: 10, setChanges: 0 });
+
+  it('checks every listed record against the certified hospital chain and passes the released key on', async () => {
+    const c = client(w, [hospitalPeer(w, 'honest', 'honest')]);
+    const got = await c.emergencyRecords('honest', STATEMENT);
+    expect(got.hospital).toBe(w.hospitals[0]!.id);
+    expect(got.got).toHaveLength(4);
+    for (const g of got.got) {
+      if (g instanceof CoreError) throw g;
+      expect(g.key).toEqual(KEY);
+      expect(g.ref.checks).toContain('SHA-256 of the received bytes equals both hashes');
+    }
+    expect(got.got.map((g) => (g instanceof CoreError ? '' : toHex(g.ref.tx.mhrHash)))).toEqual(
+      w.records.map((r) => toHex(r.entry.mhrHash))
+    );
+  });
+
+  for (const [lie, code] of [
+    ['other-tx', 'light/proof-invalid'],
+    ['altered-blob', 'light/record-altered']
+  ] as const)
+    it(`drops a node that answers a listed record with ${lie}: ${code}`, async () => {
+      const c = client(w, [hospitalPeer(w, 'liar', lie), hospitalPeer(w, 'honest', 'honest')]);
+      await expect(c.emergencyRecords('liar', STATEMENT)).rejects.toSatisfy((e) => isCoreError(e, code));
+      expect(c.dropped.get('liar')?.code).toBe(code);
+      // The honest node still answers, and is asked by name.
+      expect((await c.emergencyRecords('honest', STATEMENT)).got).toHaveLength(4);
+    });
+
+  it('a node that is not among the live peers is not asked', async () => {
+    const c = client(w, [hospitalPeer(w, 'honest', 'honest')]);
+    await expect(c.emergencyRecords('elsewhere', STATEMENT)).rejects.toSatisfy((e) =>
+      isCoreError(e, 'light/no-peers')
+    );
+  });
+});
