@@ -726,6 +726,18 @@ export async function createLightNetwork(o: LightNetworkOptions): Promise<LightN
     };
   }
 
+  /** A paged state list (store.ts), proven page by page until the one marked last, at most MAX_ACCESS_PAGES. */
+  async function listEntries(chainId: string, ns: string, listId: Uint8Array): Promise<Uint8Array[]> {
+    const out: Uint8Array[] = [];
+    for (let n = 0; n < MAX_ACCESS_PAGES; n++) {
+      const page = await entry(chainId, ns, pageId(listId, n), pageCodec);
+      if (!page) break;
+      out.push(...page.entries);
+      if (!page.more) break;
+    }
+    return out;
+  }
+
   async function accessLog(account: AccountContext): Promise<AccessLogEntry[]> {
     if (account.role !== 'patient') throw new CoreError('account/wrong-role', { role: account.role });
     const mine = [...held.values()].filter((h) => h.blob).map((h) => h.ref);
@@ -745,45 +757,33 @@ export async function createLightNetwork(o: LightNetworkOptions): Promise<LightN
         category: r.category,
         hospitalName: r.hospitalName
       });
-      const chain = hospitalChainId(r.hospitalId);
-      for (let n = 0; n < MAX_ACCESS_PAGES; n++) {
-        const page = await entry(chain, NS.access, pageId(fromHex(r.id), n), pageCodec);
-        if (!page) break;
-        for (const raw of page.entries) {
-          // A read under break-glass is a read; the statement that allowed it is listed below.
-          const log = accessLogCodec.decode(raw);
-          out.push({
-            at: log.time,
-            action: 'read',
-            actorId: toHex(log.reader),
-            ...(names.has(toHex(log.reader)) ? { actorName: names.get(toHex(log.reader))! } : {}),
-            recordId: r.id,
-            category: r.category,
-            hospitalName: r.hospitalName
-          });
-        }
-        if (!page.more) break;
+      for (const raw of await listEntries(hospitalChainId(r.hospitalId), NS.access, fromHex(r.id))) {
+        // A read under break-glass is a read; the statement that allowed it is listed below.
+        const log = accessLogCodec.decode(raw);
+        out.push({
+          at: log.time,
+          action: 'read',
+          actorId: toHex(log.reader),
+          ...(names.has(toHex(log.reader)) ? { actorName: names.get(toHex(log.reader))! } : {}),
+          recordId: r.id,
+          category: r.category,
+          hospitalName: r.hospitalName
+        });
       }
     }
     // Every break-glass statement naming this patient, from the consortium: shown whether or not a
     // record was read under it, with the reason and the co-signing doctor.
-    const me = deriveAccountKeys(account.seed).signingPublic;
-    for (let n = 0; n < MAX_ACCESS_PAGES; n++) {
-      const page = await entry(CONSORTIUM_CHAIN_ID, NS.breakGlass, pageId(me, n), pageCodec);
-      if (!page) break;
-      for (const raw of page.entries) {
-        const bg = breakGlassCodec.decode(raw);
-        const [doctor, cosigner] = [toHex(bg.doctor), toHex(bg.cosigner)];
-        out.push({
-          at: bg.time,
-          action: 'break-glass',
-          actorId: doctor,
-          ...(names.has(doctor) ? { actorName: names.get(doctor)! } : {}),
-          reason: bg.reason,
-          coSignerName: names.get(cosigner) ?? `${cosigner.slice(0, 8)}…`
-        });
-      }
-      if (!page.more) break;
+    for (const raw of await listEntries(CONSORTIUM_CHAIN_ID, NS.breakGlass, account.signingPublic)) {
+      const bg = breakGlassCodec.decode(raw);
+      const [doctor, cosigner] = [toHex(bg.doctor), toHex(bg.cosigner)];
+      out.push({
+        at: bg.time,
+        action: 'break-glass',
+        actorId: doctor,
+        ...(names.has(doctor) ? { actorName: names.get(doctor)! } : {}),
+        reason: bg.reason,
+        coSignerName: names.get(cosigner) ?? `${cosigner.slice(0, 8)}…`
+      });
     }
     for (const g of grants) {
       out.push({ at: g.notBefore, action: 'grant', actorId: g.doctor.id, actorName: g.doctor.name });

@@ -26,8 +26,9 @@ import {
 export const EMERGENCY_LIST_PROTOCOL = '/carechain/emergency-list/1';
 
 /**
- * Records listed per answer, newest first: an emergency needs the recent history; a patient with more
- * at one hospital gets `more: true`, and the app says the list is not complete.
+ * Records listed per answer, newest first: an emergency needs the recent history. A patient with more
+ * at one hospital gets `more: true` (LightClient.emergencyRecords hands it on; the app does not show
+ * it yet).
  */
 export const MAX_EMERGENCY_RECORDS = 256;
 
