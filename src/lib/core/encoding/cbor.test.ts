@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import { decode, encode } from 'cborg';
 import { decodeCanonical, encodeCanonical } from './cbor.js';
 import { isCoreError } from '../errors.js';
 import { FUZZ_RUNS } from '../test-support.js';
@@ -23,7 +24,168 @@ const value: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
   )
 })).node;
 
+/**
+ * The definition decodeCanonical implements without re-encoding: strict cborg decode, no floats or
+ * integers past 2^53, no nesting past 64, and re-encoding gives back the very bytes. Returns
+ * undefined for a refusal.
+ */
+function oracle(bytes: Uint8Array): { value: unknown } | undefined {
+  let value: unknown;
+  try {
+    value = decode(bytes, {
+      strict: true,
+      allowIndefinite: false,
+      allowUndefined: false,
+      allowInfinity: false,
+      allowNaN: false,
+      allowBigInt: false,
+      rejectDuplicateMapKeys: true,
+      tags: []
+    });
+  } catch {
+    return undefined;
+  }
+  const bad = (v: unknown, depth: number): boolean => {
+    if (depth > 64) return true;
+    if (typeof v === 'number') return !Number.isSafeInteger(v);
+    if (v === null || typeof v !== 'object' || v instanceof Uint8Array) return false;
+    return Object.values(v).some((x) => bad(x, depth + 1));
+  };
+  if (bad(value, 0)) return undefined;
+  try {
+    return Buffer.from(encode(value, { float64: false })).equals(bytes) ? { value } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function verdict(bytes: Uint8Array): { value: unknown } | undefined {
+  try {
+    return { value: decodeCanonical(bytes) };
+  } catch (e) {
+    expect(isCoreError(e) && DECODE_CODES.includes(e.code)).toBe(true);
+    return undefined;
+  }
+}
+
+/** Our data model with what makes canonical form hard: integer-like keys and any Unicode. */
+const awkward: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
+  node: fc.oneof(
+    { depthSize: 'small' },
+    fc.maxSafeInteger(),
+    fc.string({ unit: 'binary', maxLength: 8 }),
+    fc.constantFrom(true, false, null),
+    fc.uint8Array({ maxLength: 40 }),
+    fc.array(tie('node'), { maxLength: 4 }),
+    fc.dictionary(
+      fc.oneof(
+        fc.string({ maxLength: 3 }),
+        fc.nat(300).map(String),
+        fc.string({ unit: 'binary', maxLength: 3 })
+      ),
+      tie('node'),
+      { maxKeys: 5 }
+    )
+  )
+})).node;
+
+/** Edits that break canonical form in the ways a forger would try: flips, cuts, inserts, swaps. */
+const edit = fc.oneof(
+  fc.record({ kind: fc.constant('xor' as const), at: fc.nat(), x: fc.integer({ min: 1, max: 255 }) }),
+  fc.record({ kind: fc.constant('set' as const), at: fc.nat(), x: fc.integer({ min: 0, max: 255 }) }),
+  fc.record({ kind: fc.constant('cut' as const), at: fc.nat(), n: fc.integer({ min: 1, max: 4 }) }),
+  fc.record({
+    kind: fc.constant('insert' as const),
+    at: fc.nat(),
+    b: fc.uint8Array({ minLength: 1, maxLength: 4 })
+  }),
+  fc.record({
+    kind: fc.constant('swap' as const),
+    at: fc.nat(),
+    to: fc.nat(),
+    n: fc.integer({ min: 1, max: 6 })
+  })
+);
+
+type Edit = typeof edit extends fc.Arbitrary<infer E> ? E : never;
+
+function applyEdit(bytes: Uint8Array, e: Edit): Uint8Array {
+  const b = [...bytes];
+  const at = e.at % b.length;
+  if (e.kind === 'xor') b[at]! ^= e.x;
+  else if (e.kind === 'set') b[at] = e.x;
+  else if (e.kind === 'cut') b.splice(at, e.n);
+  else if (e.kind === 'insert') b.splice(at, 0, ...e.b);
+  else {
+    const to = e.to % b.length;
+    const moved = b.splice(at, e.n);
+    b.splice(Math.min(to, b.length), 0, ...moved);
+  }
+  return Uint8Array.from(b);
+}
+
 describe('canonical CBOR', () => {
+  it('gives the same verdict and value as decode-then-re-encode, on canonical and edited encodings', () => {
+    fc.assert(
+      fc.property(awkward, fc.array(edit, { maxLength: 2 }), (x, edits) => {
+        let bytes = encodeCanonical(x);
+        for (const e of edits) bytes = applyEdit(bytes, e);
+        const want = oracle(bytes);
+        const got = verdict(bytes);
+        expect(got === undefined).toBe(want === undefined);
+        if (got) expect(got.value).toEqual(want!.value);
+      }),
+      { numRuns: FUZZ_RUNS }
+    );
+  });
+
+  it('gives the same verdict as decode-then-re-encode on maps written in another key order', () => {
+    // Every map's keys in reverse of canonical order (the comparator cborg sorts with, negated).
+    const reversed = (a: unknown[], b: unknown[]) => {
+      const ka = Buffer.from(encode((a[0] as { value: unknown }).value));
+      const kb = Buffer.from(encode((b[0] as { value: unknown }).value));
+      return ka.length !== kb.length ? kb.length - ka.length : Buffer.compare(kb, ka);
+    };
+    fc.assert(
+      fc.property(awkward, (x) => {
+        const bytes = encode(x, { float64: false, mapSorter: reversed });
+        const want = oracle(bytes);
+        const got = verdict(bytes);
+        expect(got === undefined).toBe(want === undefined);
+        if (got) expect(got.value).toEqual(want!.value);
+      }),
+      { numRuns: FUZZ_RUNS }
+    );
+  });
+
+  it('refuses what only byte-level checks catch: integer-like keys out of order, bad or re-encodable UTF-8', () => {
+    const refuse = (hex: string) => {
+      const bytes = Uint8Array.from(Buffer.from(hex, 'hex'));
+      expect(oracle(bytes)).toBeUndefined();
+      expect(() => decodeCanonical(bytes)).toThrowError(/decode\/non-canonical/);
+    };
+    refuse('a2616101613102'); // {"a":1, "1":2}: JavaScript lists "1" first, the bytes do not
+    refuse('62c0af'); // overlong "/"
+    refuse('61ff'); // not UTF-8 at all
+    refuse('63eda080'); // a lone surrogate
+    refuse('62e282'); // a truncated sequence
+    // cborg itself refuses integers past 2^53 (malformed): the tokenizer's own check is a second line.
+    expect(() => decodeCanonical(Uint8Array.from(Buffer.from('1b0020000000000001', 'hex')))).toThrowError(
+      /decode\/malformed/
+    );
+    expect(decodeCanonical(Uint8Array.from(Buffer.from('a2613101616102', 'hex')))).toEqual({ 1: 1, a: 2 });
+    expect(decodeCanonical(Uint8Array.from(Buffer.from('63e282ac', 'hex')))).toBe('€');
+  });
+
+  it('returns byte strings that own their memory, even when handed a Buffer view', () => {
+    const pool = Buffer.alloc(64, 7);
+    const bytes = encodeCanonical({ b: new Uint8Array([1, 2, 3]) });
+    pool.set(bytes, 10);
+    const out = decodeCanonical(pool.subarray(10, 10 + bytes.length)) as { b: Uint8Array };
+    expect(out.b).toEqual(new Uint8Array([1, 2, 3]));
+    expect(out.b.buffer.byteLength).toBe(3);
+  });
+
   it('round-trips any value of our data model to identical bytes', () => {
     fc.assert(
       fc.property(value, (x) => {
