@@ -8,6 +8,7 @@
  *   disk_bytes_per_record  LevelDB growth of a non-mirror validator per record (chain + state)
  *   node_cpu_us_per_record CPU time of the four node processes during the sustained phase, per record
  *                          (the machine is shared: wall-clock figures are noisy, CPU time less so)
+ *   node_main_thread_share the part of that CPU time spent on the nodes' JavaScript threads
  *   rules_*_us_per_record  the chain rules alone in this process, before any node runs: admitting a
  *                          fresh record and executing it in a block (node-pipeline.ts); each of the
  *                          four validators pays both
@@ -162,7 +163,8 @@ export async function benchNode(): Promise<Record<string, number>> {
       refused += n;
       why.set(code, (why.get(code) ?? 0) + n);
     };
-    const cpuBefore = procs.map(cpuSeconds);
+    const cpuBefore = procs.map((p) => cpuSeconds(p));
+    const mainBefore = procs.map((p) => cpuSeconds(p, true));
     const t0 = performance.now();
     await pool(batches, BATCHES_IN_FLIGHT, async (batch, i) => {
       const results = await submitBatch(
@@ -182,6 +184,7 @@ export async function benchNode(): Promise<Record<string, number>> {
     const seconds = (performance.now() - t0) / 1000;
     const cpuEach = procs.map((p, k) => cpuSeconds(p) - cpuBefore[k]!);
     const cpu = cpuEach.reduce((a, c) => a + c, 0);
+    const main = procs.reduce((a, p, k) => a + cpuSeconds(p, true) - mainBefore[k]!, 0);
     await new Promise((r) => setTimeout(r, 2000));
     const bytesAfter = ((await health(probe.httpUrl)) as { storageBytes: number }).storageBytes;
     console.log(`sustained: ${ok} committed, ${refused} refused or timed out, in ${seconds.toFixed(1)} s`);
@@ -191,6 +194,9 @@ export async function benchNode(): Promise<Record<string, number>> {
     console.log(
       `CPU s per node: ${nodes.map((n, k) => `${n.name} (${n.roles.join('+')}${n.authority ? '+authority' : ''}) ${cpuEach[k]!.toFixed(1)}`).join(', ')}`
     );
+    console.log(
+      `of which on the JavaScript threads: ${main.toFixed(1)} s (${((main / Math.max(cpu, 0.01)) * 100).toFixed(0)} %)`
+    );
     if (why.size) console.log(`not committed: ${[...why].map(([c, n]) => `${c} × ${n}`).join(', ')}`);
     return {
       records_per_s: Math.round(ok / seconds),
@@ -199,6 +205,7 @@ export async function benchNode(): Promise<Record<string, number>> {
       light_records_committed: latencies.length,
       disk_bytes_per_record: Math.round((bytesAfter - bytesBefore) / Math.max(1, ok)),
       node_cpu_us_per_record: Math.round((cpu * 1e6) / Math.max(1, ok)),
+      node_main_thread_share: Math.round((main / Math.max(cpu, 0.01)) * 100) / 100,
       rules_admit_us_per_record: rules.admit_us_per_record,
       rules_execute_us_per_record: rules.execute_us_per_record,
       validators: nodes.length
@@ -211,10 +218,17 @@ export async function benchNode(): Promise<Record<string, number>> {
   }
 }
 
-/** User + system CPU seconds of a child process so far (Linux /proc; clock ticks of 100 Hz). */
-function cpuSeconds(p: ChildProcess): number {
+/**
+ * User + system CPU seconds of a child process so far (Linux /proc; clock ticks of 100 Hz); with
+ * `mainThread`, of its JavaScript thread alone (the rest is GC helpers, libuv's pool — LevelDB,
+ * fsync — and libp2p's crypto offload).
+ */
+function cpuSeconds(p: ChildProcess, mainThread = false): number {
   try {
-    const stat = readFileSync(`/proc/${p.pid}/stat`, 'utf8');
+    const stat = readFileSync(
+      mainThread ? `/proc/${p.pid}/task/${p.pid}/stat` : `/proc/${p.pid}/stat`,
+      'utf8'
+    );
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return (Number(fields[11]) + Number(fields[12])) / 100;
   } catch {
