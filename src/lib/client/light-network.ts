@@ -50,6 +50,7 @@ import type {
   AccessLogEntry,
   AccountContext,
   CarechainNetwork,
+  EmergencyRecords,
   GrantedPatient,
   HospitalInfo,
   PendingRequest,
@@ -642,9 +643,9 @@ export async function createLightNetwork(o: LightNetworkOptions): Promise<LightN
    * Break-glass: every hospital's authority node lists the patient's records and releases their keys
    * to this doctor (LightClient.emergencyRecords checks each against the certified hospital chain);
    * here each record's grant is also proven to be the patient's. A hospital that cannot be reached
-   * is skipped; with none reached, the error says why.
+   * is skipped and named in the answer; with none reached, the error says why.
    */
-  async function emergencyRecords(account: AccountContext, statement: Uint8Array): Promise<RecordRef[]> {
+  async function emergencyRecords(account: AccountContext, statement: Uint8Array): Promise<EmergencyRecords> {
     const keys = actAs(account);
     const bg = breakGlassCodec.decode(statement);
     if (!bytesEqual(bg.doctor, keys.signingPublic))
@@ -652,19 +653,23 @@ export async function createLightNetwork(o: LightNetworkOptions): Promise<LightN
     await syncConsortium();
     const names = new Map((await cachedDirectory(o.db)).map((d) => [d.id, d.name]));
     const out: RecordRef[] = [];
+    const more: string[] = [];
+    const unreached: string[] = [];
     let failure: unknown;
-    let reached = 0;
     for (const h of genesis!.hospitals) {
+      const name = hospitalNames.get(h.id) ?? h.id;
       const authority = nodes.find((n) => n.hospital === h.id && n.consortiumAuthority);
-      if (!authority) continue;
       let found: Awaited<ReturnType<LightClient['emergencyRecords']>>;
       try {
+        if (!authority)
+          throw new CoreError('light/no-peers', { detail: `no authority node known for ${h.id}` });
         found = await client.emergencyRecords(authority.peerId, statement);
-        reached++;
       } catch (e) {
         failure = e;
+        unreached.push(name);
         continue;
       }
+      if (found.more) more.push(name);
       for (const g of found.got) {
         if (g instanceof CoreError) {
           failure = g;
@@ -696,8 +701,9 @@ export async function createLightNetwork(o: LightNetworkOptions): Promise<LightN
         out.push(ref);
       }
     }
-    if (reached === 0) throw failure ?? new CoreError('light/no-peers', {}, 'ignore');
-    return out.sort((a, b) => b.writtenAt - a.writtenAt);
+    if (unreached.length === genesis!.hospitals.length)
+      throw failure ?? new CoreError('light/no-peers', {}, 'ignore');
+    return { records: out.sort((a, b) => b.writtenAt - a.writtenAt), more, unreached };
   }
 
   async function fetchRecord(_account: AccountContext, ref: RecordRef): Promise<VerifiedRecord> {

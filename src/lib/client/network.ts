@@ -75,6 +75,16 @@ export interface GrantedPatient {
   expiresAt: number;
 }
 
+/** What a break-glass search found, and what the doctor must know it did not cover. */
+export interface EmergencyRecords {
+  /** Newest first. */
+  records: RecordRef[];
+  /** Hospitals (names) that hold older records than the newest they list (EMERGENCY_LIST_MAX each). */
+  more: string[];
+  /** Hospitals (names) whose authority node could not be reached: their records are not listed. */
+  unreached: string[];
+}
+
 export interface RecordRef {
   /** Hex of the record hash (its identity). */
   id: string;
@@ -159,7 +169,7 @@ export interface CarechainNetwork {
    * patient's grant, opened with the key the hospital's authority releases to this doctor. Open them
    * with `fetchRecord`; the reads are logged on the hospital chains for the patient to see.
    */
-  emergencyRecords(account: AccountContext, statement: Uint8Array): Promise<RecordRef[]>;
+  emergencyRecords(account: AccountContext, statement: Uint8Array): Promise<EmergencyRecords>;
   /** Registration or recovery state of an account, counted against the current managers. */
   registrationStatus(signingPublic: Uint8Array): Promise<RegistrationStatus>;
   /** Managers: registrations and recoveries waiting for approvals. */

@@ -15,20 +15,13 @@ import { TAGS } from '../core/constants.js';
 import { defineCodec } from '../core/encoding/codec.js';
 import { hash32, header, id, list, uint, v } from '../core/encoding/schema.js';
 import { blobAuthSchema, BLOB_LIMITS } from './blob.js';
-import {
-  type NetHost,
-  type ProtocolLimits,
-  type ServeContext,
-  type ServeOptions,
-  unaryProtocol
-} from './rpc.js';
+import { type ProtocolLimits, type ServeContext, unaryProtocol } from './rpc.js';
 
 export const EMERGENCY_LIST_PROTOCOL = '/carechain/emergency-list/1';
 
 /**
  * Records listed per answer, newest first: an emergency needs the recent history. A patient with more
- * at one hospital gets `more: true` (LightClient.emergencyRecords hands it on; the app does not show
- * it yet).
+ * at one hospital gets `more: true`, and the doctor's app says that hospital holds older records.
  */
 export const MAX_EMERGENCY_RECORDS = 256;
 
@@ -90,20 +83,10 @@ const rpc = unaryProtocol(
   EMERGENCY_LIST_PROTOCOL,
   emergencyListRequestCodec,
   emergencyListCodec,
-  EMERGENCY_LIST_LIMITS
+  EMERGENCY_LIST_LIMITS,
+  TAGS.netEmergencyList
 );
 
-export const handleEmergencyList = (
-  host: NetHost,
-  service: EmergencyListService,
-  limits?: ProtocolLimits,
-  opts?: ServeOptions
-): Promise<void> =>
-  rpc.serve(
-    host,
-    async (req, ctx) => ({ t: TAGS.netEmergencyList, v: 1 as const, ...(await service.list(req, ctx)) }),
-    limits,
-    opts
-  );
+export const handleEmergencyList = rpc.handler((s: EmergencyListService, req, ctx) => s.list(req, ctx));
 
 export const requestEmergencyList = rpc.request;
