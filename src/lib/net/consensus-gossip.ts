@@ -9,13 +9,7 @@
 import { TAGS, LIMITS } from '../core/constants.js';
 import { defineCodec } from '../core/encoding/codec.js';
 import { bytesMax, header, id, list, uintMax, v } from '../core/encoding/schema.js';
-import {
-  type NetHost,
-  type ProtocolLimits,
-  type ServeContext,
-  type ServeOptions,
-  unaryProtocol
-} from './rpc.js';
+import { type ProtocolLimits, type ServeContext, unaryProtocol } from './rpc.js';
 
 export const CONSENSUS_GOSSIP_PROTOCOL = '/carechain/consensus-gossip/1';
 
@@ -76,20 +70,12 @@ const rpc = unaryProtocol(
   CONSENSUS_GOSSIP_PROTOCOL,
   gossipRequestCodec,
   gossipAckCodec,
-  CONSENSUS_GOSSIP_LIMITS
+  CONSENSUS_GOSSIP_LIMITS,
+  TAGS.netGossipAck
 );
 
-export const handleConsensusGossip = (
-  host: NetHost,
-  service: ConsensusGossipService,
-  limits?: ProtocolLimits,
-  opts?: ServeOptions
-): Promise<void> =>
-  rpc.serve(
-    host,
-    async (req, ctx) => ({ t: TAGS.netGossipAck, v: 1 as const, accepted: await service.onGossip(req, ctx) }),
-    limits,
-    opts
-  );
+export const handleConsensusGossip = rpc.handler(async (s: ConsensusGossipService, req, ctx) => ({
+  accepted: await s.onGossip(req, ctx)
+}));
 
 export const requestConsensusGossip = rpc.request;

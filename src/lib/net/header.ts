@@ -7,13 +7,7 @@
 import { TAGS } from '../core/constants.js';
 import { defineCodec } from '../core/encoding/codec.js';
 import { bytesMax, header, id, list, uint, v } from '../core/encoding/schema.js';
-import {
-  type NetHost,
-  type ProtocolLimits,
-  type ServeContext,
-  type ServeOptions,
-  unaryProtocol
-} from './rpc.js';
+import { type ProtocolLimits, type ServeContext, unaryProtocol } from './rpc.js';
 
 export const HEADER_PROTOCOL = '/carechain/header/1';
 
@@ -69,19 +63,14 @@ export interface HeaderService {
   latest(req: HeaderRequest, ctx: ServeContext): Promise<Omit<HeaderResponse, 't' | 'v'>>;
 }
 
-const rpc = unaryProtocol(HEADER_PROTOCOL, headerRequestCodec, headerResponseCodec, HEADER_LIMITS);
+const rpc = unaryProtocol(
+  HEADER_PROTOCOL,
+  headerRequestCodec,
+  headerResponseCodec,
+  HEADER_LIMITS,
+  TAGS.netHeaderResponse
+);
 
-export const handleHeader = (
-  host: NetHost,
-  service: HeaderService,
-  limits?: ProtocolLimits,
-  opts?: ServeOptions
-): Promise<void> =>
-  rpc.serve(
-    host,
-    async (req, ctx) => ({ t: TAGS.netHeaderResponse, v: 1 as const, ...(await service.latest(req, ctx)) }),
-    limits,
-    opts
-  );
+export const handleHeader = rpc.handler((s: HeaderService, req, ctx) => s.latest(req, ctx));
 
 export const requestHeader = rpc.request;

@@ -10,13 +10,7 @@ import { defineCodec } from '../core/encoding/codec.js';
 import { hash32, header, id, list, text, v } from '../core/encoding/schema.js';
 import { MailPostSchema, type MailPost } from '../core/chain/mail.js';
 import { RegistrationSchema, type Registration } from '../core/accounts/registration.js';
-import {
-  type NetHost,
-  type ProtocolLimits,
-  type ServeContext,
-  type ServeOptions,
-  unaryProtocol
-} from './rpc.js';
+import { type ProtocolLimits, type ServeContext, unaryProtocol } from './rpc.js';
 
 export const MAILBOX_PROTOCOL = '/carechain/mailbox/1';
 
@@ -96,27 +90,20 @@ export interface MailboxService {
   registrations(keys: Uint8Array[], ctx: ServeContext): Promise<Registration[]>;
 }
 
-const rpc = unaryProtocol(MAILBOX_PROTOCOL, mailRequestCodec, mailResponseCodec, MAILBOX_LIMITS);
+const rpc = unaryProtocol(
+  MAILBOX_PROTOCOL,
+  mailRequestCodec,
+  mailResponseCodec,
+  MAILBOX_LIMITS,
+  TAGS.netMailResponse
+);
 
-export const handleMailbox = (
-  host: NetHost,
-  service: MailboxService,
-  limits?: ProtocolLimits,
-  opts?: ServeOptions
-): Promise<void> => {
-  const head = { t: TAGS.netMailResponse, v: 1 as const };
-  return rpc.serve(
-    host,
-    async (req, ctx): Promise<MailResponse> => {
-      if (req.op === 'list') return { ...head, op: 'list', ...(await service.list(req.after, ctx)) };
-      if (req.op === 'registrations')
-        return { ...head, op: 'registrations', found: await service.registrations(req.keys, ctx) };
-      const r = await service.post(req.post, ctx);
-      return { ...head, op: 'post', accepted: r.accepted, code: r.accepted ? '' : r.code };
-    },
-    limits,
-    opts
-  );
-};
+export const handleMailbox = rpc.handler(async (s: MailboxService, req, ctx) => {
+  if (req.op === 'list') return { op: 'list' as const, ...(await s.list(req.after, ctx)) };
+  if (req.op === 'registrations')
+    return { op: 'registrations' as const, found: await s.registrations(req.keys, ctx) };
+  const r = await s.post(req.post, ctx);
+  return { op: 'post' as const, accepted: r.accepted, code: r.accepted ? '' : r.code };
+});
 
 export const requestMailbox = rpc.request;

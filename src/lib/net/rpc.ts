@@ -288,23 +288,42 @@ export async function callOne<Req, Res>(
   return res!;
 }
 
+/** An answer without its envelope (`t`, `v`), which the protocol adds; distributes over unions. */
+export type AnswerBody<T> = T extends unknown ? Omit<T, 't' | 'v'> : never;
+
 /**
- * A protocol of one request and one answer frame, its id, codecs and default limits bound once: the
- * serving and the calling half that each such protocol file would otherwise spell out again.
+ * A protocol of one request and one answer frame, its id, codecs, default limits and answer tag bound
+ * once: the serving and the calling half that each such protocol file would otherwise spell out again.
+ * `handler` turns how a service answers into the file's `handleX(host, service, limits?, opts?)`.
  */
-export function unaryProtocol<Req, Res>(
+export function unaryProtocol<Req, Res extends { t: string; v: 1 }>(
   protocol: string,
   reqCodec: Codec<Req>,
   resCodec: Codec<Res>,
-  defaults: ProtocolLimits
+  defaults: ProtocolLimits,
+  tag: Res['t']
 ) {
+  const serveWith = (
+    host: NetHost,
+    respond: (req: Req, ctx: ServeContext) => Promise<AnswerBody<Res>>,
+    limits: ProtocolLimits = defaults,
+    opts: ServeOptions = {}
+  ): Promise<void> =>
+    serve(
+      host,
+      protocol,
+      reqCodec,
+      resCodec,
+      limits,
+      async (req, ctx) => ({ t: tag, v: 1, ...(await respond(req, ctx)) }) as Res,
+      opts
+    );
   return {
-    serve: (
-      host: NetHost,
-      respond: (req: Req, ctx: ServeContext) => Promise<Res>,
-      limits: ProtocolLimits = defaults,
-      opts: ServeOptions = {}
-    ): Promise<void> => serve(host, protocol, reqCodec, resCodec, limits, respond, opts),
+    serve: serveWith,
+    handler:
+      <S>(answer: (service: S, req: Req, ctx: ServeContext) => Promise<AnswerBody<Res>>) =>
+      (host: NetHost, service: S, limits?: ProtocolLimits, opts?: ServeOptions): Promise<void> =>
+        serveWith(host, (req, ctx) => answer(service, req, ctx), limits, opts),
     request: (
       host: NetHost,
       target: DialTarget,

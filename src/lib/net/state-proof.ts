@@ -7,13 +7,7 @@
 import { TAGS } from '../core/constants.js';
 import { defineCodec } from '../core/encoding/codec.js';
 import { bytesMax, hash32, header, id, uint, v } from '../core/encoding/schema.js';
-import {
-  type NetHost,
-  type ProtocolLimits,
-  type ServeContext,
-  type ServeOptions,
-  unaryProtocol
-} from './rpc.js';
+import { type ProtocolLimits, type ServeContext, unaryProtocol } from './rpc.js';
 
 export const STATE_PROOF_PROTOCOL = '/carechain/state-proof/1';
 
@@ -66,19 +60,14 @@ export interface StateProofService {
   prove(req: StateRequest, ctx: ServeContext): Promise<Omit<StateResponse, 't' | 'v'>>;
 }
 
-const rpc = unaryProtocol(STATE_PROOF_PROTOCOL, stateRequestCodec, stateResponseCodec, STATE_PROOF_LIMITS);
+const rpc = unaryProtocol(
+  STATE_PROOF_PROTOCOL,
+  stateRequestCodec,
+  stateResponseCodec,
+  STATE_PROOF_LIMITS,
+  TAGS.netStateResponse
+);
 
-export const handleStateProof = (
-  host: NetHost,
-  service: StateProofService,
-  limits?: ProtocolLimits,
-  opts?: ServeOptions
-): Promise<void> =>
-  rpc.serve(
-    host,
-    async (req, ctx) => ({ t: TAGS.netStateResponse, v: 1 as const, ...(await service.prove(req, ctx)) }),
-    limits,
-    opts
-  );
+export const handleStateProof = rpc.handler((s: StateProofService, req, ctx) => s.prove(req, ctx));
 
 export const requestStateProof = rpc.request;

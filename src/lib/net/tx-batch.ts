@@ -11,13 +11,7 @@
 import { TAGS } from '../core/constants.js';
 import { defineCodec } from '../core/encoding/codec.js';
 import { bytesMax, hash32, header, id, list, uint, v } from '../core/encoding/schema.js';
-import {
-  type NetHost,
-  type ProtocolLimits,
-  type ServeContext,
-  type ServeOptions,
-  unaryProtocol
-} from './rpc.js';
+import { type ProtocolLimits, type ServeContext, unaryProtocol } from './rpc.js';
 import { MAX_TX_BYTES } from './tx-submit.js';
 
 export const TX_BATCH_PROTOCOL = '/carechain/tx-batch/1';
@@ -81,23 +75,16 @@ export interface TxBatchService {
   submit(req: TxBatch, ctx: ServeContext): Promise<TxBatchVerdict[]>;
 }
 
-const rpc = unaryProtocol(TX_BATCH_PROTOCOL, txBatchCodec, txBatchResultCodec, TX_BATCH_LIMITS);
+const rpc = unaryProtocol(
+  TX_BATCH_PROTOCOL,
+  txBatchCodec,
+  txBatchResultCodec,
+  TX_BATCH_LIMITS,
+  TAGS.netTxBatchResult
+);
 
-export const handleTxBatch = (
-  host: NetHost,
-  service: TxBatchService,
-  limits?: ProtocolLimits,
-  opts?: ServeOptions
-): Promise<void> =>
-  rpc.serve(
-    host,
-    async (req, ctx) => ({
-      t: TAGS.netTxBatchResult,
-      v: 1 as const,
-      results: (await service.submit(req, ctx)) as TxBatchResult['results']
-    }),
-    limits,
-    opts
-  );
+export const handleTxBatch = rpc.handler(async (s: TxBatchService, req, ctx) => ({
+  results: (await s.submit(req, ctx)) as TxBatchResult['results']
+}));
 
 export const requestTxBatch = rpc.request;

@@ -7,13 +7,7 @@
 import { TAGS } from '../core/constants.js';
 import { defineCodec } from '../core/encoding/codec.js';
 import { bytesMax, hash32, header, id, uint, v } from '../core/encoding/schema.js';
-import {
-  type NetHost,
-  type ProtocolLimits,
-  type ServeContext,
-  type ServeOptions,
-  unaryProtocol
-} from './rpc.js';
+import { type ProtocolLimits, type ServeContext, unaryProtocol } from './rpc.js';
 import { MAX_TX_BYTES } from './tx-submit.js';
 
 export const TX_PROOF_PROTOCOL = '/carechain/tx-proof/1';
@@ -73,19 +67,14 @@ export interface TxProofService {
   prove(req: TxProofRequest, ctx: ServeContext): Promise<Omit<TxProofResponse, 't' | 'v'>>;
 }
 
-const rpc = unaryProtocol(TX_PROOF_PROTOCOL, txProofRequestCodec, txProofResponseCodec, TX_PROOF_LIMITS);
+const rpc = unaryProtocol(
+  TX_PROOF_PROTOCOL,
+  txProofRequestCodec,
+  txProofResponseCodec,
+  TX_PROOF_LIMITS,
+  TAGS.netTxProofResponse
+);
 
-export const handleTxProof = (
-  host: NetHost,
-  service: TxProofService,
-  limits?: ProtocolLimits,
-  opts?: ServeOptions
-): Promise<void> =>
-  rpc.serve(
-    host,
-    async (req, ctx) => ({ t: TAGS.netTxProofResponse, v: 1 as const, ...(await service.prove(req, ctx)) }),
-    limits,
-    opts
-  );
+export const handleTxProof = rpc.handler((s: TxProofService, req, ctx) => s.prove(req, ctx));
 
 export const requestTxProof = rpc.request;

@@ -7,13 +7,7 @@
 import { TAGS } from '../core/constants.js';
 import { defineCodec } from '../core/encoding/codec.js';
 import { bytesMax, hash32, header, id, text, v } from '../core/encoding/schema.js';
-import {
-  type NetHost,
-  type ProtocolLimits,
-  type ServeContext,
-  type ServeOptions,
-  unaryProtocol
-} from './rpc.js';
+import { type ProtocolLimits, type ServeContext, unaryProtocol } from './rpc.js';
 
 export const TX_SUBMIT_PROTOCOL = '/carechain/tx-submit/1';
 
@@ -54,26 +48,21 @@ export interface TxSubmitService {
   submit(req: TxSubmit, ctx: ServeContext): Promise<TxVerdict>;
 }
 
-const rpc = unaryProtocol(TX_SUBMIT_PROTOCOL, txSubmitCodec, txResultCodec, TX_SUBMIT_LIMITS);
+const rpc = unaryProtocol(
+  TX_SUBMIT_PROTOCOL,
+  txSubmitCodec,
+  txResultCodec,
+  TX_SUBMIT_LIMITS,
+  TAGS.netTxResult
+);
 
 type TxResultHash = Extract<TxResult, { accepted: true }>['txHash'];
 
-export const handleTxSubmit = (
-  host: NetHost,
-  service: TxSubmitService,
-  limits?: ProtocolLimits,
-  opts?: ServeOptions
-): Promise<void> =>
-  rpc.serve(
-    host,
-    async (req, ctx): Promise<TxResult> => {
-      const r = await service.submit(req, ctx);
-      return r.accepted
-        ? { t: TAGS.netTxResult, v: 1 as const, accepted: true as const, txHash: r.txHash as TxResultHash }
-        : { t: TAGS.netTxResult, v: 1 as const, accepted: false as const, code: r.code, message: r.message };
-    },
-    limits,
-    opts
-  );
+export const handleTxSubmit = rpc.handler(async (s: TxSubmitService, req, ctx) => {
+  const r = await s.submit(req, ctx);
+  return r.accepted
+    ? { accepted: true as const, txHash: r.txHash as TxResultHash }
+    : { accepted: false as const, code: r.code, message: r.message };
+});
 
 export const requestTxSubmit = rpc.request;
