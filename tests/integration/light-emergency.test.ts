@@ -12,6 +12,7 @@ import { setEd25519Backend, toHex } from '../../src/lib/core/crypto/index.js';
 import { nodeEd25519 } from '../../src/lib/core/crypto/ed25519.node.js';
 import { proveTx, txProofCodec } from '../../src/lib/core/state/tx-merkle.js';
 import { LightClient, MemoryHeadStore, type LightPeer } from '../../src/lib/light/client.js';
+import { decodeRecordAnswer, encodeRecordAnswer, recordCacheKey } from '../../src/lib/light/answer-cache.js';
 import { trustedHeads } from '../../src/lib/light/genesis.js';
 import { buildWorld, type World } from './light-world.js';
 
@@ -74,8 +75,8 @@ function hospitalPeer(w: World, id: string, lie: Lie): LightPeer {
   };
 }
 
-function client(w: World, peers: LightPeer[]) {
-  return new LightClient({ genesis: trustedHeads(w.genesis), peers, store: new MemoryHeadStore() });
+function client(w: World, peers: LightPeer[], store = new MemoryHeadStore()) {
+  return new LightClient({ genesis: trustedHeads(w.genesis), peers, store });
 }
 
 describe('break-glass records in the light client', () => {
@@ -113,5 +114,41 @@ describe('break-glass records in the light client', () => {
     await expect(c.emergencyRecords('elsewhere', STATEMENT)).rejects.toSatisfy((e) =>
       isCoreError(e, 'light/no-peers')
     );
+  });
+
+  it('offline, opens again what was opened under the statement before, each record verified again', async () => {
+    const store = new MemoryHeadStore();
+    const online = client(w, [hospitalPeer(w, 'honest', 'honest')], store);
+    await online.emergencyRecords('honest', STATEMENT);
+    await online.settled();
+    const off = client(w, [], store);
+    // Without asking for it, an outage stays an outage.
+    await expect(off.emergencyRecords('honest', STATEMENT)).rejects.toSatisfy((e) =>
+      isCoreError(e, 'light/no-peers')
+    );
+    const got = await off.emergencyRecords('honest', STATEMENT, true);
+    expect(got.cached).toBe(true);
+    expect(got.got).toHaveLength(4);
+    for (const g of got.got) {
+      if (g instanceof CoreError) throw g;
+      expect(g.key).toEqual(KEY);
+    }
+    // Nothing was opened under another statement: the outage is the answer.
+    await expect(off.emergencyRecords('honest', new Uint8Array([9]), true)).rejects.toSatisfy((e) =>
+      isCoreError(e, 'light/no-peers')
+    );
+    // A record altered on the device is refused; the others still open.
+    const first = w.records[0]!.entry;
+    const kept = decodeRecordAnswer((await store.loadAnswer(recordCacheKey(first.mhrHash)))!)!;
+    const altered = kept.blob.map((b, k) => (k === 10 ? b ^ 1 : b));
+    await store.saveAnswer(
+      recordCacheKey(first.mhrHash),
+      encodeRecordAnswer(`hospital:${first.hospital}`, first.height, { ...kept, blob: altered })
+    );
+    const again = await off.emergencyRecords('honest', STATEMENT, true);
+    expect(again.got.filter((g) => g instanceof CoreError).map((g) => (g as CoreError).code)).toEqual([
+      'light/record-altered'
+    ]);
+    expect(again.got.filter((g) => !(g instanceof CoreError))).toHaveLength(3);
   });
 });

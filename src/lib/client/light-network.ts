@@ -35,6 +35,7 @@ import { stateKey } from '../core/state/smt.js';
 import { connectLightClient } from '../light/connect.js';
 import { acceptGenesis, fetchGenesis } from '../light/genesis.js';
 import { LightQueries } from '../light/queries.js';
+import { isOutage } from '../light/answer-cache.js';
 import type { BlobAccess, HeadStore, LightClient, LightEvent } from '../light/client.js';
 import type { BlobSigner } from '../light/peer.js';
 import type { Transport } from '../light/addresses.js';
@@ -650,8 +651,12 @@ export async function createLightNetwork(o: LightNetworkOptions): Promise<LightN
     const bg = breakGlassCodec.decode(statement);
     if (!bytesEqual(bg.doctor, keys.signingPublic))
       throw new CoreError('consent/wrong-doctor', { detail: 'the statement names another doctor' });
-    await syncConsortium();
+    // With no node reachable, what this device opened under the statement before is answered instead.
+    await syncConsortium().catch((e: unknown) => {
+      if (!isOutage(e)) throw e;
+    });
     const names = new Map((await cachedDirectory(o.db)).map((d) => [d.id, d.name]));
+    const consortiumHeight = (await client.view(CONSORTIUM_CHAIN_ID)).head.header.height;
     const out: RecordRef[] = [];
     const more: string[] = [];
     const unreached: string[] = [];
@@ -663,7 +668,8 @@ export async function createLightNetwork(o: LightNetworkOptions): Promise<LightN
       try {
         if (!authority)
           throw new CoreError('light/no-peers', { detail: `no authority node known for ${h.id}` });
-        found = await client.emergencyRecords(authority.peerId, statement);
+        // Offline, what this device opened under the statement before (verified again, marked cached).
+        found = await client.emergencyRecords(authority.peerId, statement, true);
       } catch (e) {
         failure = e;
         unreached.push(name);
@@ -675,7 +681,7 @@ export async function createLightNetwork(o: LightNetworkOptions): Promise<LightN
           failure = g;
           continue;
         }
-        const grant = await queries.grant(g.ref.tx.grant);
+        const grant = await queries.grant(g.ref.tx.grant, found.cached);
         if (!grant || !bytesEqual(grant.patient, bg.patient)) continue; // listed, but not this patient's
         const authorId = toHex(g.ref.tx.author);
         const ref: RecordRef = {
@@ -694,6 +700,7 @@ export async function createLightNetwork(o: LightNetworkOptions): Promise<LightN
           blob: g.blob,
           checks: g.ref.checks,
           emergency: true,
+          ...(found.cached ? { cachedAsOf: consortiumHeight } : {}),
           ...(g.key
             ? { key: { released: g.key, readerSecret: keys.encryptionSecret } }
             : { error: new CoreError('record/no-key', { detail: 'the hospital released no key' }) })

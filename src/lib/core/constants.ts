@@ -131,6 +131,7 @@ export const TAGS = {
   // light: verified answers cached on the device (src/lib/light/answer-cache.ts)
   lightAnswer: 'cc/light/answer',
   lightRecord: 'cc/light/record',
+  lightEmergency: 'cc/light/emergency',
   // chain: group-committed mirror attestations (src/lib/core/chain/tx/attestation.ts)
   attestationBatch: 'cc/attestation-batch',
   attestationRoot: 'cc/attestation-root',

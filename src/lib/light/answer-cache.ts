@@ -7,12 +7,22 @@
  * A cached record is verified again when it is read back (certificate, inclusion, hashes), so the
  * store need not be trusted with it; a cached state value was checked against its proof when it was
  * written and is stored with the height, as the verified head itself is (view-codec.ts).
+ *
+ * A break-glass listing is kept too (the node's list and the keys released to this reader, which
+ * only the reader's secret opens), so an emergency doctor can open again offline what they opened.
  */
 import { LIMITS, PROTOCOL_VERSION, TAGS } from '../core/constants.js';
 import { CoreError, isCoreError } from '../core/errors.js';
 import { defineCodec } from '../core/encoding/codec.js';
-import { bytesMax, header, id, uint, v } from '../core/encoding/schema.js';
-import { toHex } from '../core/crypto/hash.js';
+import { bytesMax, hash32, header, id, list, uint, v } from '../core/encoding/schema.js';
+import { sha256, toHex } from '../core/crypto/hash.js';
+import { WRAPPED_KEY_BYTES } from '../core/records/envelope.js';
+import {
+  EMERGENCY_LIST_LIMITS,
+  MAX_EMERGENCY_RECORDS,
+  emergencyListCodec,
+  type EmergencyList
+} from '../net/emergency-list.js';
 import type { TxAnswer } from './records.js';
 
 /** A record's block proof and blob, as kept (the client's RecordAnswer). */
@@ -81,7 +91,49 @@ const recordAnswerCodec = defineCodec(
   LIMITS.maxBlobBytes + 4 * 1024 + 32 * 1024 + 64 * 1024 + 2 * 1024 + 1024
 );
 
+const emergencyAnswerSchema = v.strictObject({
+  ...header(TAGS.lightEmergency),
+  /** The node's listing, as it was verified. */
+  list: bytesMax(EMERGENCY_LIST_LIMITS.maxResponseBytes),
+  /** The data keys released to this reader, by record. */
+  keys: list(v.strictObject({ mhrHash: hash32, key: bytesMax(WRAPPED_KEY_BYTES) }), MAX_EMERGENCY_RECORDS)
+});
+const emergencyAnswerCodec = defineCodec(
+  'light-emergency',
+  emergencyAnswerSchema,
+  EMERGENCY_LIST_LIMITS.maxResponseBytes + MAX_EMERGENCY_RECORDS * (WRAPPED_KEY_BYTES + 64) + 1024
+);
+
 export const stateCacheKey = (chainId: string, key: Uint8Array) => `state:${chainId}:${toHex(key)}`;
+export const emergencyCacheKey = (peerId: string, statement: Uint8Array) =>
+  `emergency:${peerId}:${toHex(sha256(statement))}`;
+
+export function encodeEmergencyAnswer(
+  listed: EmergencyList,
+  keys: { mhrHash: Uint8Array; key: Uint8Array }[]
+): Uint8Array {
+  return emergencyAnswerCodec.encode({
+    t: TAGS.lightEmergency,
+    v: PROTOCOL_VERSION,
+    list: emergencyListCodec.encode(listed),
+    keys
+  });
+}
+
+/** The kept listing and keys; undefined when unreadable (as if absent). */
+export function decodeEmergencyAnswer(
+  bytes: Uint8Array
+): { listed: EmergencyList; keys: Map<string, Uint8Array> } | undefined {
+  try {
+    const a = emergencyAnswerCodec.decode(bytes);
+    return {
+      listed: emergencyListCodec.decode(a.list),
+      keys: new Map(a.keys.map((k) => [toHex(k.mhrHash), k.key]))
+    };
+  } catch {
+    return undefined;
+  }
+}
 export const recordCacheKey = (mhrHash: Uint8Array) => `record:${toHex(mhrHash)}`;
 
 export function encodeStateAnswer(chainId: string, height: number, value: Uint8Array | null): Uint8Array {

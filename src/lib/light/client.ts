@@ -7,7 +7,7 @@
  */
 import { CoreError, isCoreError } from '../core/errors.js';
 import { bytesEqual } from '../core/encoding/cbor.js';
-import { sha256 } from '../core/crypto/hash.js';
+import { sha256, toHex } from '../core/crypto/hash.js';
 import { headerHash } from '../core/chain/header.js';
 import { MAX_VALIDATOR_CHANGES } from '../net/header.js';
 import { MAX_RECORDS_PER_REQUEST } from '../net/record-fetch.js';
@@ -20,8 +20,11 @@ import { verifyHeaderUpdate, type SyncProgress, type TrustedHead } from './heade
 import { verifyStateAnswer, type StateAnswer } from './proofs.js';
 import { verifyBlob, verifyRecordRef, type TxAnswer, type VerifiedRecordRef } from './records.js';
 import {
+  decodeEmergencyAnswer,
   decodeRecordAnswer,
   decodeStateAnswer,
+  emergencyCacheKey,
+  encodeEmergencyAnswer,
   encodeRecordAnswer,
   encodeStateAnswer,
   isOutage,
@@ -126,6 +129,24 @@ const RECORD_CONCURRENCY = 8;
 const MAX_CERTIFIED = 4096;
 
 /** A node whose answer failed verification: it is lying or broken, either way not to be asked again. */
+/** What one hospital's authority node lists under a break-glass statement, each record verified. */
+export interface EmergencyFound {
+  hospital: string;
+  /** The hospital holds older records than it listed. */
+  more: boolean;
+  /** Each listed record, with the data key released to this reader; a refusal in its place. */
+  got: ({ ref: VerifiedRecordRef; blob: Uint8Array; key?: Uint8Array } | CoreError)[];
+  /** Read back from this device (no node reachable): what was opened under the statement before. */
+  cached: boolean;
+}
+
+/** The hospital a listing is for: only a hospital chain holds records. */
+function hospitalOf(listed: EmergencyList): string {
+  const hospital = listed.chainId.startsWith('hospital:') ? listed.chainId.slice('hospital:'.length) : '';
+  if (!hospital) throw new CoreError('light/proof-invalid', { detail: `listed chain ${listed.chainId}` });
+  return hospital;
+}
+
 function isLie(e: unknown): e is CoreError {
   return isCoreError(e) && e.code.startsWith('light/') && e.action === 'reject';
 }
@@ -349,16 +370,28 @@ export class LightClient {
       return { ...(await this.freshRecord(tag, entry, access)), cached: false };
     } catch (e) {
       if (!offline || !isOutage(e)) throw e;
-      const bytes = await this.opts.store.loadAnswer?.(recordCacheKey(entry.mhrHash));
-      const a = bytes && decodeRecordAnswer(bytes);
-      if (!a) throw e;
-      // Verified again as if a node had sent it: the device's storage is not trusted with records.
-      const chainId = `hospital:${entry.hospital}`;
-      const set = await this.setAt(chainId, entry.height);
-      const ref = verifyRecordRef(tag, entry, a, () => set);
-      verifyBlob(ref, a.blob);
-      return { ref, blob: a.blob, cached: true };
+      const found = await this.cachedRecord(tag, entry);
+      if (!found) throw e;
+      return { ...found, cached: true };
     }
+  }
+
+  /**
+   * A record kept on this device, verified again as if a node had sent it (the device's storage is
+   * not trusted with records); undefined when none is kept, thrown when it no longer verifies.
+   */
+  private async cachedRecord(
+    tag: Uint8Array,
+    entry: IndexEntry
+  ): Promise<{ ref: VerifiedRecordRef; blob: Uint8Array } | undefined> {
+    const bytes = await this.opts.store.loadAnswer?.(recordCacheKey(entry.mhrHash));
+    const a = bytes && decodeRecordAnswer(bytes);
+    if (!a) return undefined;
+    const chainId = `hospital:${entry.hospital}`;
+    const set = await this.setAt(chainId, entry.height);
+    const ref = verifyRecordRef(tag, entry, a, () => set);
+    verifyBlob(ref, a.blob);
+    return { ref, blob: a.blob };
   }
 
   private async freshRecord(
@@ -509,14 +542,43 @@ export class LightClient {
    * with it) and checked like any record: certified hospital header, inclusion proof, transaction equal
    * to what was listed, blob hash. The list itself is the node's claim; what it leaves out is not seen.
    */
-  async emergencyRecords(
+  async emergencyRecords(peerId: string, statement: Uint8Array, offline = false): Promise<EmergencyFound> {
+    try {
+      return { ...(await this.freshEmergency(peerId, statement)), cached: false };
+    } catch (e) {
+      if (!offline || !isOutage(e)) throw e;
+      const bytes = await this.opts.store.loadAnswer?.(emergencyCacheKey(peerId, statement));
+      const kept = bytes && decodeEmergencyAnswer(bytes);
+      if (!kept) throw e;
+      // What this device opened under the statement before, each record verified again as read back.
+      const { listed, keys } = kept;
+      const hospital = hospitalOf(listed);
+      const got: EmergencyFound['got'] = [];
+      for (const r of listed.records) {
+        const entry = {
+          hospital,
+          height: r.height,
+          txIndex: r.txIndex,
+          mhrHash: r.mhrHash,
+          blobRef: r.blobRef
+        };
+        try {
+          const found = await this.cachedRecord(r.tag, entry);
+          const key = keys.get(toHex(r.mhrHash));
+          if (found) got.push({ ...found, ...(key ? { key } : {}) });
+        } catch (err) {
+          // Altered on this device: that record is refused, the others still open.
+          got.push(isCoreError(err) ? err : new CoreError('light/record-altered', { detail: String(err) }));
+        }
+      }
+      return { hospital, more: listed.more, got, cached: true };
+    }
+  }
+
+  private async freshEmergency(
     peerId: string,
     statement: Uint8Array
-  ): Promise<{
-    hospital: string;
-    more: boolean;
-    got: ({ ref: VerifiedRecordRef; blob: Uint8Array; key?: Uint8Array } | CoreError)[];
-  }> {
+  ): Promise<Omit<EmergencyFound, 'cached'>> {
     const peer = this.peers.find((p) => p.id === peerId);
     if (!peer?.emergencyList || !peer.records)
       throw new CoreError(
@@ -525,13 +587,13 @@ export class LightClient {
         'ignore'
       );
     const listed = await peer.emergencyList(statement);
-    const hospital = listed.chainId.startsWith('hospital:') ? listed.chainId.slice('hospital:'.length) : '';
-    if (!hospital) throw new CoreError('light/proof-invalid', { detail: `listed chain ${listed.chainId}` });
+    const hospital = hospitalOf(listed);
     const chainId = listed.chainId;
     const top = Math.max(0, ...listed.records.map((r) => r.height));
     if ((await this.view(chainId)).head.header.height < top) await this.sync(chainId);
     const access: BlobAccess = { capability: null, grantId: null, breakGlass: statement };
-    const got: ({ ref: VerifiedRecordRef; blob: Uint8Array; key?: Uint8Array } | CoreError)[] = [];
+    const got: EmergencyFound['got'] = [];
+    const released: { mhrHash: Uint8Array; key: Uint8Array }[] = [];
     for (let k = 0; k < listed.records.length; k += MAX_RECORDS_PER_REQUEST) {
       const chunk = listed.records.slice(k, k + MAX_RECORDS_PER_REQUEST);
       const answers = await peer.records(
@@ -557,12 +619,14 @@ export class LightClient {
         try {
           const { ref, blob } = await this.checkRecord(r.tag, entry, a);
           got.push({ ref, blob, ...(a.key ? { key: a.key } : {}) });
+          if (a.key) released.push({ mhrHash: r.mhrHash, key: a.key });
         } catch (e) {
           if (isLie(e)) this.drop(peer, e);
           throw e;
         }
       }
     }
+    this.keep(emergencyCacheKey(peerId, statement), () => encodeEmergencyAnswer(listed, released));
     return { hospital, more: listed.more, got };
   }
 

@@ -69,8 +69,9 @@ export class LightQueries {
     return this.entry(NS.account, key, accountEntryCodec);
   }
 
-  grant(id: Uint8Array): Promise<GrantEntry | null> {
-    return this.entry(NS.grant, id, grantEntryCodec);
+  /** A grant; with `offline`, the one last proven on this device when no node can be reached. */
+  async grant(id: Uint8Array, offline = false): Promise<GrantEntry | null> {
+    return (await this.provenEntry(NS.grant, id, grantEntryCodec, offline)).value;
   }
 
   /**
