@@ -2,19 +2,20 @@
  * The cheapest place to refuse a flooding host is the TCP accept, before libp2p sees the socket: for
  * every inbound socket libp2p creates loggers, a multiaddr connection and abort signals, and refuses
  * an over-rate host by throwing errors with stack traces — about 40 µs of a node's CPU each, which a
- * host reconnecting in a loop turns into a third of a core. This filter runs first on the TCP
- * listener's `connection` event: a banned IP (penalty-box.ts) or one over its connection rate is
- * reset at once, and each over-rate attempt counts as an offence, so a reconnect loop gets its IP
- * banned within a second or two. Configured peers are never banned (the penalty box exempts them),
- * only held to the same rate.
+ * host reconnecting in a loop turns into a third of a core (for WebSockets an HTTP parse and upgrade
+ * come first, too). This filter runs first on the listener's `connection` event: a banned IP
+ * (penalty-box.ts) or one over its connection rate is reset at once, and each over-rate attempt counts
+ * as an offence, so a reconnect loop gets its IP banned within a second or two. Configured peers are
+ * never banned (the penalty box exempts them), only held to the same rate. The WebSockets listener
+ * gets a filter of its own, which refuses over-rate attempts without counting them as offences.
  *
- * Node 20's net.Server has no block list, so the filter wraps the tcp transport and puts itself in
- * front of the listener's own connection handler. That handler is a libp2p internal: if it cannot
- * be found the node refuses to start rather than run unprotected.
+ * Node 20's net.Server has no block list, so the filter wraps the transport and puts itself in front
+ * of the listener's own connection handler (both listeners keep their net.Server as `server`). That
+ * handler is a libp2p internal: if it cannot be found the node refuses to start rather than run
+ * unprotected.
  */
 import type { Server, Socket } from 'node:net';
 import type { CreateListenerOptions, Listener, Transport } from '@libp2p/interface';
-import type { tcp } from '@libp2p/tcp';
 import type { PenaltyBox } from './penalty-box.js';
 
 export interface AcceptRate {
@@ -38,7 +39,14 @@ export class AcceptFilter {
     private readonly rate: AcceptRate = DEFAULT_ACCEPT_RATE,
     private readonly now: () => number = Date.now,
     /** Called when an over-rate attempt got its IP banned. */
-    private readonly onBan: (ip: string) => void = () => {}
+    private readonly onBan: (ip: string) => void = () => {},
+    /**
+     * Whether an over-rate attempt counts as an offence. Not for browsers' transports: many phones
+     * share one IP behind a hospital's NAT, and a busy morning must not ban the whole ward; their
+     * extra attempts are only refused (cheaply, here), while an IP banned for other offences is
+     * refused as on TCP.
+     */
+    private readonly overRateIsOffence = true
   ) {}
 
   /** True if a new connection from `ip` may go on to libp2p. */
@@ -57,7 +65,7 @@ export class AcceptFilter {
       b.tokens -= 1;
       return true;
     }
-    if (this.penalties.offence(ip)) this.onBan(ip);
+    if (this.overRateIsOffence && this.penalties.offence(ip)) this.onBan(ip);
     return this.refuse();
   }
 
@@ -67,10 +75,13 @@ export class AcceptFilter {
   }
 }
 
-type TcpFactory = ReturnType<typeof tcp>;
-
-/** `tcp(init)` with `filter` in front of every listener's accept. */
-export function filteredTcp(factory: TcpFactory, filter: AcceptFilter): TcpFactory {
+/**
+ * A transport (`tcp(init)` or `webSockets(init)`) with `filter` in front of every listener's accept.
+ */
+export function filtered<C>(
+  factory: (components: C) => Transport,
+  filter: AcceptFilter
+): (components: C) => Transport {
   return (components) => {
     const transport: Transport = factory(components);
     const createListener = transport.createListener.bind(transport);
@@ -86,7 +97,7 @@ export function filteredTcp(factory: TcpFactory, filter: AcceptFilter): TcpFacto
 function guardServer(server: Server | undefined, filter: AcceptFilter): void {
   const handlers = server?.listeners('connection') ?? [];
   if (!server || handlers.length !== 1)
-    throw new Error('libp2p tcp listener internals changed: cannot install the accept filter');
+    throw new Error('libp2p listener internals changed: cannot install the accept filter');
   const libp2pOnSocket = handlers[0] as (socket: Socket) => void;
   server.removeListener('connection', libp2pOnSocket);
   server.on('connection', (socket: Socket) => {

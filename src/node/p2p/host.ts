@@ -25,7 +25,7 @@ import {
   type StreamLimitConfig
 } from '../../lib/net/rate-limit.js';
 import { loadOrCreatePeerKey, loadOrCreateWebRTCCertificate } from './identity.js';
-import { AcceptFilter, filteredTcp } from './accept-filter.js';
+import { AcceptFilter, filtered } from './accept-filter.js';
 import { DEFAULT_PENALTY, PenaltyBox, type PenaltyConfig } from './penalty-box.js';
 
 export interface HostLimits {
@@ -167,6 +167,19 @@ export async function createNodeHost(opts: NodeHostOptions): Promise<NodeHost> {
     (ip) => opts.onBan?.(ip, '(connection rate)')
   );
 
+  // Browsers' WebSockets: held to the same rate, never banned for it (see AcceptFilter).
+  const browserAcceptFilter = new AcceptFilter(
+    penalties,
+    {
+      burst: limits.inboundConnectionThreshold,
+      perSecond: limits.inboundConnectionThreshold,
+      maxTracked: penalty.maxTracked
+    },
+    Date.now,
+    () => {},
+    false
+  );
+
   const connectionsFromIp = (ip: string): number =>
     (ref.node?.getConnections() ?? []).filter((c) => ipOf(c.remoteAddr) === ip).length;
 
@@ -174,8 +187,8 @@ export async function createNodeHost(opts: NodeHostOptions): Promise<NodeHost> {
     privateKey,
     addresses: { listen: listenAddrs(opts.listen) },
     transports: [
-      filteredTcp(tcp({ maxConnections: limits.maxConnections }), acceptFilter),
-      webSockets(),
+      filtered(tcp({ maxConnections: limits.maxConnections }), acceptFilter),
+      filtered(webSockets(), browserAcceptFilter),
       webRTCDirect(certificate ? { certificate } : {})
     ],
     connectionEncrypters: [noise()],
