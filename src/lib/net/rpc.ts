@@ -28,7 +28,11 @@ export interface ProtocolLimits {
   readonly maxResponseFrames: number;
   /** Longest wait for any one frame, and for the service to answer. */
   readonly timeoutMs: number;
-  /** Concurrent inbound streams of this protocol per connection (enforced by libp2p). */
+  /**
+   * Concurrent inbound streams of this protocol per connection. Enforced here, where a stream over it
+   * is an offence the node counts (ServeOptions.onError); libp2p's own limit is set at twice this, as
+   * a backstop, because libp2p refuses silently.
+   */
   readonly maxInboundStreams: number;
   /** Concurrent outbound streams of this protocol per connection. */
   readonly maxOutboundStreams: number;
@@ -127,6 +131,16 @@ async function closeOrReset(stream: Stream, ms: number): Promise<void> {
   }
 }
 
+/** libp2p's per-connection stream limit, as a multiple of the one enforced (and counted) here. */
+const LIBP2P_STREAM_BACKSTOP = 2;
+
+/** Inbound streams of `protocol` open on `connection`, this one included. */
+function inboundStreams(connection: Connection, protocol: string): number {
+  let n = 0;
+  for (const s of connection.streams) if (s.direction === 'inbound' && s.protocol === protocol) n++;
+  return n;
+}
+
 export type Responder<Req, Res> = (req: Req, ctx: ServeContext) => Promise<Res> | AsyncIterable<Res>;
 
 /** Registers `protocol` on `host`, answering each request through `respond`. */
@@ -143,7 +157,10 @@ export async function serve<Req, Res>(
     protocol,
     (stream: Stream, connection: Connection) =>
       serveStream(stream, connection, protocol, reqCodec, resCodec, limits, respond, opts),
-    { maxInboundStreams: limits.maxInboundStreams, maxOutboundStreams: limits.maxOutboundStreams }
+    {
+      maxInboundStreams: limits.maxInboundStreams * LIBP2P_STREAM_BACKSTOP,
+      maxOutboundStreams: limits.maxOutboundStreams
+    }
   );
 }
 
@@ -165,6 +182,8 @@ async function serveStream<Req, Res>(
   let release: (() => void) | undefined;
   const guard = opts.guard;
   try {
+    if (inboundStreams(connection, protocol) > limits.maxInboundStreams)
+      throw new CoreError('net/too-many-streams', { protocol, limit: limits.maxInboundStreams }, 'ignore');
     if (guard) {
       release = guard.streams.acquire(peer, protocol);
       if (!guard.rate.tryRequest(peer)) throw new CoreError('net/rate-limited', { peer }, 'ignore');
