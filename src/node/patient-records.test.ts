@@ -1,4 +1,7 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { blockCodec } from '../lib/core/chain/block.js';
 import {
   DAY,
@@ -20,11 +23,28 @@ import { setEd25519Backend, toHex } from '../lib/core/crypto/index.js';
 import { nodeEd25519 } from '../lib/core/crypto/ed25519.node.js';
 import { MAX_EMERGENCY_RECORDS } from '../lib/net/emergency-list.js';
 import { PatientRecords } from './patient-records.js';
+import { NodeDb } from './storage/db.js';
 
-beforeAll(() => setEd25519Backend(nodeEd25519));
+let dir: string;
+const dbs: NodeDb[] = [];
+beforeAll(async () => {
+  setEd25519Backend(nodeEd25519);
+  dir = await mkdtemp(join(tmpdir(), 'cc-patient-records-'));
+});
+afterAll(async () => {
+  for (const db of dbs) await db.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** A fresh LevelDB for one test. */
+async function freshDb(): Promise<NodeDb> {
+  const db = await NodeDb.open(join(dir, String(dbs.length)));
+  dbs.push(db);
+  return db;
+}
 
 /** A hospital chain of committed blocks, each holding the given records, over a world with two patients. */
-function chain(perBlock: ('p1' | 'p2')[][]) {
+async function chain(perBlock: ('p1' | 'p2')[][], db?: NodeDb) {
   const W = world();
   const g2 = grantFor(PATIENT_2, DOCTOR, 2);
   const consortium = applyGrantTx(W.consortium, g2);
@@ -54,17 +74,24 @@ function chain(perBlock: ('p1' | 'p2')[][]) {
     state = built.state;
   }
   let height = 0;
-  const index = new PatientRecords({
-    height: () => height,
-    block: async (h) => (h >= 1 && h <= blocks.length ? { block: blocks[h - 1]! } : undefined),
-    consortium: () => consortium
-  });
-  return { index, hashes, commit: (h: number) => (height = h) };
+  let read = 0;
+  const store = db ?? (await freshDb());
+  const open = () =>
+    new PatientRecords({
+      db: store,
+      height: () => height,
+      block: async (h) => {
+        read++;
+        return h >= 1 && h <= blocks.length ? { block: blocks[h - 1]! } : undefined;
+      },
+      consortium: () => consortium
+    });
+  return { index: open(), open, hashes, commit: (h: number) => (height = h), blocksRead: () => read };
 }
 
 describe('the records a hospital chain holds per patient (break-glass listing)', () => {
   it('lists each patient’s records newest first, and follows blocks committed since the last call', async () => {
-    const { index, hashes, commit } = chain([['p1', 'p2'], ['p1'], ['p2', 'p1']]);
+    const { index, hashes, commit } = await chain([['p1', 'p2'], ['p1'], ['p2', 'p1']]);
     commit(2);
     const first = await index.list(PATIENT.keys.signingPublic);
     expect(first.records.map((r) => toHex(r.mhrHash))).toEqual([hashes.p1[1], hashes.p1[0]]);
@@ -87,7 +114,7 @@ describe('the records a hospital chain holds per patient (break-glass listing)',
     const blocks = Array.from({ length: Math.ceil((MAX_EMERGENCY_RECORDS + 3) / 64) }, () =>
       Array.from({ length: 64 }, () => 'p1' as const)
     );
-    const { index, hashes, commit } = chain(blocks);
+    const { index, hashes, commit } = await chain(blocks);
     commit(blocks.length);
     const got = await index.list(PATIENT.keys.signingPublic);
     expect(got.more).toBe(true);
@@ -97,10 +124,22 @@ describe('the records a hospital chain holds per patient (break-glass listing)',
 
   it('a block missing from the store is an error, not a silently short list', async () => {
     const index = new PatientRecords({
+      db: await freshDb(),
       height: () => 1,
       block: async () => undefined,
       consortium: () => world().consortium
     });
     await expect(index.list(PATIENT.keys.signingPublic)).rejects.toThrow(/missing/);
+  });
+
+  it('is kept on disk: after a restart only blocks committed since are read', async () => {
+    const { index, open, hashes, commit, blocksRead } = await chain([['p1'], ['p2', 'p1'], ['p1']]);
+    commit(2);
+    await index.list(PATIENT.keys.signingPublic);
+    expect(blocksRead()).toBe(2);
+    commit(3);
+    const again = await open().list(PATIENT.keys.signingPublic);
+    expect(blocksRead()).toBe(3);
+    expect(again.records.map((r) => toHex(r.mhrHash))).toEqual([...hashes.p1].reverse());
   });
 });

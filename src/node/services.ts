@@ -55,7 +55,10 @@ export interface ServiceDeps {
   guards: { clients: NetGuard; peers: NetGuard };
   log: Logger;
   now?: () => number;
-  /** The node's database, for the registry mailbox (src/node/mailbox.ts); without it no mailbox is served. */
+  /**
+   * The node's database, for the registry mailbox (src/node/mailbox.ts) and the break-glass patient
+   * index (patient-records.ts); without it neither is served.
+   */
   db?: NodeDb;
   /** Count malformed or abusive traffic against the sender's address (p2p/penalty-box.ts). */
   penalize?: (peer: string) => void;
@@ -277,33 +280,36 @@ export async function registerServices(host: NetHost, d: ServiceDeps): Promise<v
   });
 
   // Every node of the hospital can list (it follows both chains); reading goes to the mirrors.
-  const patientRecords = new PatientRecords({
-    height: () => d.hospitalDriver.height,
-    block: (h) => chain(d.hospitalDriver.chainId).history.block(h),
-    consortium: () => d.consortiumDriver.state
-  });
-  await handleEmergencyList(
-    host,
-    {
-      async list(req) {
-        const { auth } = req;
-        if (auth.breakGlass === null)
-          throw new CoreError('consent/out-of-scope', { detail: 'no break-glass statement' });
-        if (!bytesEqual(auth.hash, sha256(auth.breakGlass)))
-          throw new CoreError('consent/malformed', { detail: 'hash is not the statement’s' });
-        const { reader, t } = reads.checkRequest(auth);
-        const bg = reads.checkBreakGlass(auth.breakGlass, auth, reader.role, t);
-        const listed = await patientRecords.list(bg.patient);
-        d.log.info('break-glass list', {
-          doctor: toHex(auth.requester).slice(0, 16),
-          records: listed.records.length
-        });
-        return { chainId: d.hospitalDriver.chainId, ...listed };
-      }
-    },
-    undefined,
-    clients
-  );
+  if (d.db) {
+    const patientRecords = new PatientRecords({
+      db: d.db,
+      height: () => d.hospitalDriver.height,
+      block: (h) => chain(d.hospitalDriver.chainId).history.block(h),
+      consortium: () => d.consortiumDriver.state
+    });
+    await handleEmergencyList(
+      host,
+      {
+        async list(req) {
+          const { auth } = req;
+          if (auth.breakGlass === null)
+            throw new CoreError('consent/out-of-scope', { detail: 'no break-glass statement' });
+          if (!bytesEqual(auth.hash, sha256(auth.breakGlass)))
+            throw new CoreError('consent/malformed', { detail: 'hash is not the statement’s' });
+          const { reader, t } = reads.checkRequest(auth);
+          const bg = reads.checkBreakGlass(auth.breakGlass, auth, reader.role, t);
+          const listed = await patientRecords.list(bg.patient);
+          d.log.info('break-glass list', {
+            doctor: toHex(auth.requester).slice(0, 16),
+            records: listed.records.length
+          });
+          return { chainId: d.hospitalDriver.chainId, ...listed };
+        }
+      },
+      undefined,
+      clients
+    );
+  }
 
   if (!mirror) return;
 
