@@ -5,10 +5,11 @@
  * the grant it was written under, and the consortium grant names the patient.
  *
  * Kept in the node's LevelDB under `pr/<patient>/<height><txIndex>`, so a listing is one bounded
- * reverse range read, memory does not grow with patients, and a restart does not scan again. Built
- * lazily: nothing is written until the first emergency, then committed blocks are indexed from where
- * the last call stopped, each block's entries in one batch with the height reached (crash-safe: a
- * block is indexed wholly or not at all).
+ * reverse range read, memory does not grow with patients, and a restart does not scan again. Blocks
+ * are indexed from where the last call stopped, 64 at a time in one batch with the height reached
+ * (crash-safe: a block is indexed wholly or not at all). The hospital's authority node, which light
+ * clients ask in an emergency, catches up after each commit so a listing never waits on a long scan;
+ * other nodes index on their first emergency.
  */
 import { TAGS } from '../lib/core/constants.js';
 import { blockCodec } from '../lib/core/chain/block.js';
@@ -44,11 +45,15 @@ export class PatientRecords {
 
   constructor(private readonly d: PatientRecordsDeps) {}
 
-  /** The patient's records on this chain, newest first; `more` when older ones were left out. */
-  async list(patient: Uint8Array): Promise<{ records: EmergencyItem[]; more: boolean }> {
-    // One catch-up at a time: two emergencies at once share it rather than index blocks twice.
+  /** Indexes every block committed since the last call; concurrent calls share one pass. */
+  async catchUp(): Promise<void> {
     while ((this.scanned ??= await this.loadScanned()) < this.d.height())
       await (this.scanning ??= this.scan().finally(() => (this.scanning = undefined)));
+  }
+
+  /** The patient's records on this chain, newest first; `more` when older ones were left out. */
+  async list(patient: Uint8Array): Promise<{ records: EmergencyItem[]; more: boolean }> {
+    await this.catchUp();
     const records: EmergencyItem[] = [];
     for await (const [k, value] of this.d.db.range(`${PREFIX}${toHex(patient)}/`, {
       reverse: true,

@@ -287,6 +287,15 @@ export async function registerServices(host: NetHost, d: ServiceDeps): Promise<v
       block: (h) => chain(d.hospitalDriver.chainId).history.block(h),
       consortium: () => d.consortiumDriver.state
     });
+    if (d.authorityEncryptionSecret) {
+      // The node light clients ask in an emergency keeps the index current (catchUp shares one pass).
+      const catchUp = () =>
+        void patientRecords.catchUp().catch((e: unknown) => {
+          d.log.warn('patient index not updated', { error: (e as Error).message });
+        });
+      d.hospitalDriver.onCommit(catchUp);
+      catchUp();
+    }
     await handleEmergencyList(
       host,
       {
