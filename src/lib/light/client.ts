@@ -147,6 +147,11 @@ function hospitalOf(listed: EmergencyList): string {
   return hospital;
 }
 
+/** A listed record as the index entry it is checked against (what an index search would have given). */
+function listedEntry(hospital: string, r: EmergencyList['records'][number]): IndexEntry {
+  return { hospital, height: r.height, txIndex: r.txIndex, mhrHash: r.mhrHash, blobRef: r.blobRef };
+}
+
 function isLie(e: unknown): e is CoreError {
   return isCoreError(e) && e.code.startsWith('light/') && e.action === 'reject';
 }
@@ -555,15 +560,8 @@ export class LightClient {
       const hospital = hospitalOf(listed);
       const got: EmergencyFound['got'] = [];
       for (const r of listed.records) {
-        const entry = {
-          hospital,
-          height: r.height,
-          txIndex: r.txIndex,
-          mhrHash: r.mhrHash,
-          blobRef: r.blobRef
-        };
         try {
-          const found = await this.cachedRecord(r.tag, entry);
+          const found = await this.cachedRecord(r.tag, listedEntry(hospital, r));
           const key = keys.get(toHex(r.mhrHash));
           if (found) got.push({ ...found, ...(key ? { key } : {}) });
         } catch (err) {
@@ -608,16 +606,9 @@ export class LightClient {
           continue;
         }
         const r = chunk[i]!;
-        const entry: IndexEntry = {
-          hospital,
-          height: r.height,
-          txIndex: r.txIndex,
-          mhrHash: r.mhrHash,
-          blobRef: r.blobRef
-        };
         // A lie here (a record other than the one listed, an unsigned block) drops the node as anywhere.
         try {
-          const { ref, blob } = await this.checkRecord(r.tag, entry, a);
+          const { ref, blob } = await this.checkRecord(r.tag, listedEntry(hospital, r), a);
           got.push({ ref, blob, ...(a.key ? { key: a.key } : {}) });
           if (a.key) released.push({ mhrHash: r.mhrHash, key: a.key });
         } catch (e) {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { decode, encode } from 'cborg';
-import { decodeCanonical, encodeCanonical } from './cbor.js';
+import { DECODE_OPTIONS, decodeCanonical, encodeCanonical } from './cbor.js';
 import { isCoreError } from '../errors.js';
 import { FUZZ_RUNS } from '../test-support.js';
 
@@ -32,16 +32,7 @@ const value: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
 function oracle(bytes: Uint8Array): { value: unknown } | undefined {
   let value: unknown;
   try {
-    value = decode(bytes, {
-      strict: true,
-      allowIndefinite: false,
-      allowUndefined: false,
-      allowInfinity: false,
-      allowNaN: false,
-      allowBigInt: false,
-      rejectDuplicateMapKeys: true,
-      tags: []
-    });
+    value = decode(bytes, DECODE_OPTIONS);
   } catch {
     return undefined;
   }

@@ -15,7 +15,8 @@ import { decode, encode, Tokenizer, type Token } from 'cborg';
 import { CoreError } from '../errors.js';
 import { LIMITS } from '../constants.js';
 
-const DECODE_OPTIONS = {
+/** cborg's strict decoding (exported for the tests' decode-then-re-encode oracle). */
+export const DECODE_OPTIONS = {
   strict: true,
   allowIndefinite: false,
   allowUndefined: false,
