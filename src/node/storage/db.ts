@@ -65,10 +65,13 @@ export class NodeDb {
     return (await guarded(this.dir, () => this.db.getMany(keys))).map(view);
   }
 
-  /** Atomic and durable: resolves only after LevelDB has fsynced the batch. */
-  async write(ops: Op[]): Promise<void> {
+  /**
+   * Atomic and durable: resolves only after LevelDB has fsynced the batch. With `durable: false`, only
+   * atomic — for data the node can rebuild (a crash may lose the last batches whole, never half).
+   */
+  async write(ops: Op[], { durable = true }: { durable?: boolean } = {}): Promise<void> {
     if (ops.length === 0) return;
-    await guarded(this.dir, () => this.db.batch(ops, { sync: true }));
+    await guarded(this.dir, () => this.db.batch(ops, { sync: durable }));
   }
 
   /** Entries with keys in [prefix+from, prefix+to), in key order. */
