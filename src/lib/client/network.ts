@@ -81,7 +81,10 @@ export interface EmergencyRecords {
   records: RecordRef[];
   /** Hospitals (names) that hold older records than the newest they list (EMERGENCY_LIST_MAX each). */
   more: string[];
-  /** Hospitals (names) whose authority node could not be reached: their records are not listed. */
+  /**
+   * Hospitals (names) whose authority node gave no list: not reachable, or refusing (a node that has
+   * not yet seen the statement). Their records are not listed.
+   */
   unreached: string[];
 }
 

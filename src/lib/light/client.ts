@@ -546,6 +546,8 @@ export class LightClient {
    * read from that same node under the statement (the hospital's authority node releases the data key
    * with it) and checked like any record: certified hospital header, inclusion proof, transaction equal
    * to what was listed, blob hash. The list itself is the node's claim; what it leaves out is not seen.
+   * With `offline`, when the node cannot be reached, what this device opened under the statement
+   * before is answered instead, marked cached.
    */
   async emergencyRecords(peerId: string, statement: Uint8Array, offline = false): Promise<EmergencyFound> {
     try {

@@ -240,8 +240,7 @@ export const en = {
   'doc.bgOpen': 'Open this patient’s records',
   'doc.bgFound': '{n} records found at the hospitals reached. Every read is shown to the patient.',
   'doc.bgMore': 'Only the newest records at {hospitals} are listed; older ones exist there.',
-  'doc.bgUnreached':
-    'Could not reach {hospitals}: records held there are not listed. Try again when the connection is back.',
+  'doc.bgUnreached': 'No answer from {hospitals}: records held there are not listed. Try again in a moment.',
   'doc.bgNoKey':
     'Records are opened with a key the hospital releases to you under this statement; the reads are logged.',
   'mgr.title': 'System manager',
