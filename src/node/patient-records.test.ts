@@ -120,6 +120,13 @@ describe('the records a hospital chain holds per patient (break-glass listing)',
     expect(got.more).toBe(true);
     expect(got.records).toHaveLength(MAX_EMERGENCY_RECORDS);
     expect(toHex(got.records[0]!.mhrHash)).toBe(hashes.p1.at(-1));
+    // The next page: what is older than the last record listed, down to the first.
+    const last = got.records.at(-1)!;
+    const next = await index.list(PATIENT.keys.signingPublic, { height: last.height, txIndex: last.txIndex });
+    expect(next.more).toBe(false);
+    expect(next.records.map((r) => toHex(r.mhrHash))).toEqual(
+      hashes.p1.slice(0, hashes.p1.length - MAX_EMERGENCY_RECORDS).reverse()
+    );
   });
 
   it('a block missing from the store is an error, not a silently short list', async () => {

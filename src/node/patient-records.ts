@@ -18,7 +18,11 @@ import type { ChainState } from '../lib/core/chain/store.js';
 import { knownHospitalTx } from '../lib/core/chain/tx/known.js';
 import { encodeCanonical, decodeCanonical } from '../lib/core/encoding/cbor.js';
 import { toHex } from '../lib/core/crypto/index.js';
-import { MAX_EMERGENCY_RECORDS, type EmergencyItem } from '../lib/net/emergency-list.js';
+import {
+  MAX_EMERGENCY_RECORDS,
+  type EmergencyCursor,
+  type EmergencyItem
+} from '../lib/net/emergency-list.js';
 import { heightKey, type NodeDb, type Op } from './storage/db.js';
 
 const PREFIX = 'pr/';
@@ -36,8 +40,9 @@ export interface PatientRecordsDeps {
   consortium(): ChainState;
 }
 
-const entryKey = (patient: string, height: number, txIndex: number) =>
-  `${patient}/${heightKey(height)}${txIndex.toString(16).padStart(8, '0')}`;
+/** A record's place in the chain as a key suffix that sorts in chain order. */
+const positionKey = (height: number, txIndex: number) =>
+  `${heightKey(height)}${txIndex.toString(16).padStart(8, '0')}`;
 
 export class PatientRecords {
   private scanned: number | undefined;
@@ -51,13 +56,20 @@ export class PatientRecords {
       await (this.scanning ??= this.scan().finally(() => (this.scanning = undefined)));
   }
 
-  /** The patient's records on this chain, newest first; `more` when older ones were left out. */
-  async list(patient: Uint8Array): Promise<{ records: EmergencyItem[]; more: boolean }> {
+  /**
+   * The patient's records on this chain, newest first, older than `before` when given; `more` when
+   * older ones were left out.
+   */
+  async list(
+    patient: Uint8Array,
+    before?: EmergencyCursor
+  ): Promise<{ records: EmergencyItem[]; more: boolean }> {
     await this.catchUp();
     const records: EmergencyItem[] = [];
     for await (const [k, value] of this.d.db.range(`${PREFIX}${toHex(patient)}/`, {
       reverse: true,
-      limit: MAX_EMERGENCY_RECORDS + 1
+      limit: MAX_EMERGENCY_RECORDS + 1,
+      ...(before ? { to: positionKey(before.height, before.txIndex) } : {})
     })) {
       const v = decodeCanonical(value) as Pick<EmergencyItem, 'mhrHash' | 'blobRef' | 'tag'>;
       records.push({
@@ -103,7 +115,7 @@ export class PatientRecords {
       if (!grant) return;
       ops.push({
         type: 'put',
-        key: PREFIX + entryKey(toHex(grant.patient), h, txIndex),
+        key: `${PREFIX}${toHex(grant.patient)}/${positionKey(h, txIndex)}`,
         value: encodeCanonical({ mhrHash: tx.mhrHash, blobRef: tx.blobRef, tag: tx.tag })
       });
     });

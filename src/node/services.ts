@@ -307,7 +307,7 @@ export async function registerServices(host: NetHost, d: ServiceDeps): Promise<v
             throw new CoreError('consent/malformed', { detail: 'hash is not the statement’s' });
           const { reader, t } = reads.checkRequest(auth);
           const bg = reads.checkBreakGlass(auth.breakGlass, auth, reader.role, t);
-          const listed = await patientRecords.list(bg.patient);
+          const listed = await patientRecords.list(bg.patient, req.before ?? undefined);
           d.log.info('break-glass list', {
             doctor: toHex(auth.requester).slice(0, 16),
             records: listed.records.length

@@ -18,12 +18,13 @@ import { buildWorld, type World } from './light-world.js';
 
 beforeAll(() => setEd25519Backend(nodeEd25519));
 
-type Lie = 'honest' | 'other-tx' | 'altered-blob';
+type Lie = 'honest' | 'other-tx' | 'altered-blob' | 'out-of-order';
 
 const STATEMENT = new Uint8Array([1, 2, 3]);
 const KEY = new Uint8Array(104).fill(7);
 
-function hospitalPeer(w: World, id: string, lie: Lie): LightPeer {
+/** A hospital's node over a light-world; lists `pageSize` records per page, newest first. */
+function hospitalPeer(w: World, id: string, lie: Lie, pageSize = 256, asked: unknown[] = []): LightPeer {
   const h = w.hospitals[0]!;
   const unused = async (): Promise<never> => {
     throw new CoreError('net/internal', {}, 'ignore');
@@ -38,15 +39,27 @@ function hospitalPeer(w: World, id: string, lie: Lie): LightPeer {
     state: unused,
     txProof: unused,
     blob: unused,
-    async emergencyList(statement) {
+    async emergencyList(statement, before = null) {
       expect(statement).toEqual(STATEMENT);
-      const mine = w.records.filter((r) => r.entry.hospital === h.id);
+      asked.push(before);
+      const newestFirst = w.records
+        .filter((r) => r.entry.hospital === h.id)
+        .sort((a, b) => b.entry.height - a.entry.height || b.entry.txIndex - a.entry.txIndex);
+      const older = newestFirst.filter(
+        (r) =>
+          !before ||
+          r.entry.height < before.height ||
+          (r.entry.height === before.height && r.entry.txIndex < before.txIndex)
+      );
+      // The lie: the second page starts over from the newest record.
+      const from = lie === 'out-of-order' && before ? newestFirst : older;
+      const page = from.slice(0, pageSize);
       return {
         t: TAGS.netEmergencyList,
         v: 1,
         chainId: h.chainId,
-        more: false,
-        records: mine.map((r) => ({
+        more: from.length > pageSize,
+        records: page.map((r) => ({
           height: r.entry.height,
           txIndex: r.entry.txIndex,
           mhrHash: r.entry.mhrHash,
@@ -93,8 +106,26 @@ describe('break-glass records in the light client', () => {
       expect(g.ref.checks).toContain('SHA-256 of the received bytes equals both hashes');
     }
     expect(got.got.map((g) => (g instanceof CoreError ? '' : toHex(g.ref.tx.mhrHash)))).toEqual(
-      w.records.map((r) => toHex(r.entry.mhrHash))
+      w.records.map((r) => toHex(r.entry.mhrHash)).reverse()
     );
+  });
+
+  it('reads the listing page by page, each asking for what is older than the last record seen', async () => {
+    const asked: unknown[] = [];
+    const c = client(w, [hospitalPeer(w, 'honest', 'honest', 3, asked)]);
+    const got = await c.emergencyRecords('honest', STATEMENT);
+    expect(got.got.filter((g) => !(g instanceof CoreError))).toHaveLength(4);
+    expect(got.more).toBe(false);
+    const third = [...w.records].reverse()[2]!.entry;
+    expect(asked).toEqual([null, { height: third.height, txIndex: third.txIndex }]);
+  });
+
+  it('drops a node whose pages do not run newest first: light/proof-invalid', async () => {
+    const c = client(w, [hospitalPeer(w, 'liar', 'out-of-order', 2), hospitalPeer(w, 'honest', 'honest')]);
+    await expect(c.emergencyRecords('liar', STATEMENT)).rejects.toSatisfy((e) =>
+      isCoreError(e, 'light/proof-invalid')
+    );
+    expect(c.dropped.get('liar')?.code).toBe('light/proof-invalid');
   });
 
   for (const [lie, code] of [

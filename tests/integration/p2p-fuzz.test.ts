@@ -168,7 +168,7 @@ const CASES: Case[] = [
     protocol: EMERGENCY_LIST_PROTOCOL,
     limits: EMERGENCY_LIST_LIMITS,
     codec: emergencyListRequestCodec as Codec<unknown>,
-    valid: { t: TAGS.netEmergencyListRequest, v: V, auth: blobAuth }
+    valid: { t: TAGS.netEmergencyListRequest, v: V, auth: blobAuth, before: { height: 9, txIndex: 2 } }
   }
 ];
 

@@ -79,7 +79,7 @@ export interface GrantedPatient {
 export interface EmergencyRecords {
   /** Newest first. */
   records: RecordRef[];
-  /** Hospitals (names) that hold older records than the newest they list (EMERGENCY_LIST_MAX each). */
+  /** Hospitals (names) holding older records than the newest 2,048 a client reads from each. */
   more: string[];
   /**
    * Hospitals (names) whose authority node gave no list: not reachable, or refusing (a node that has

@@ -19,6 +19,7 @@ import { sha256, toHex } from '../core/crypto/hash.js';
 import { WRAPPED_KEY_BYTES } from '../core/records/envelope.js';
 import {
   EMERGENCY_LIST_LIMITS,
+  MAX_EMERGENCY_PAGES,
   MAX_EMERGENCY_RECORDS,
   emergencyListCodec,
   type EmergencyList
@@ -93,15 +94,20 @@ const recordAnswerCodec = defineCodec(
 
 const emergencyAnswerSchema = v.strictObject({
   ...header(TAGS.lightEmergency),
-  /** The node's listing, as it was verified. */
-  list: bytesMax(EMERGENCY_LIST_LIMITS.maxResponseBytes),
+  /** The node's listing, page by page, as it was verified. */
+  pages: list(bytesMax(EMERGENCY_LIST_LIMITS.maxResponseBytes), MAX_EMERGENCY_PAGES),
   /** The data keys released to this reader, by record. */
-  keys: list(v.strictObject({ mhrHash: hash32, key: bytesMax(WRAPPED_KEY_BYTES) }), MAX_EMERGENCY_RECORDS)
+  keys: list(
+    v.strictObject({ mhrHash: hash32, key: bytesMax(WRAPPED_KEY_BYTES) }),
+    MAX_EMERGENCY_RECORDS * MAX_EMERGENCY_PAGES
+  )
 });
 const emergencyAnswerCodec = defineCodec(
   'light-emergency',
   emergencyAnswerSchema,
-  EMERGENCY_LIST_LIMITS.maxResponseBytes + MAX_EMERGENCY_RECORDS * (WRAPPED_KEY_BYTES + 64) + 1024
+  MAX_EMERGENCY_PAGES *
+    (EMERGENCY_LIST_LIMITS.maxResponseBytes + MAX_EMERGENCY_RECORDS * (WRAPPED_KEY_BYTES + 64)) +
+    1024
 );
 
 export const stateCacheKey = (chainId: string, key: Uint8Array) => `state:${chainId}:${toHex(key)}`;
@@ -109,25 +115,26 @@ export const emergencyCacheKey = (peerId: string, statement: Uint8Array) =>
   `emergency:${peerId}:${toHex(sha256(statement))}`;
 
 export function encodeEmergencyAnswer(
-  listed: EmergencyList,
+  pages: EmergencyList[],
   keys: { mhrHash: Uint8Array; key: Uint8Array }[]
 ): Uint8Array {
   return emergencyAnswerCodec.encode({
     t: TAGS.lightEmergency,
     v: PROTOCOL_VERSION,
-    list: emergencyListCodec.encode(listed),
+    pages: pages.map((p) => emergencyListCodec.encode(p)),
     keys
   });
 }
 
-/** The kept listing and keys; undefined when unreadable (as if absent). */
+/** The kept listing pages and keys; undefined when unreadable (as if absent). */
 export function decodeEmergencyAnswer(
   bytes: Uint8Array
-): { listed: EmergencyList; keys: Map<string, Uint8Array> } | undefined {
+): { pages: EmergencyList[]; keys: Map<string, Uint8Array> } | undefined {
   try {
     const a = emergencyAnswerCodec.decode(bytes);
+    if (a.pages.length === 0) return undefined;
     return {
-      listed: emergencyListCodec.decode(a.list),
+      pages: a.pages.map((p) => emergencyListCodec.decode(p)),
       keys: new Map(a.keys.map((k) => [toHex(k.mhrHash), k.key]))
     };
   } catch {

@@ -11,7 +11,7 @@ import { sha256, toHex } from '../core/crypto/hash.js';
 import { headerHash } from '../core/chain/header.js';
 import { MAX_VALIDATOR_CHANGES } from '../net/header.js';
 import { MAX_RECORDS_PER_REQUEST } from '../net/record-fetch.js';
-import type { EmergencyList } from '../net/emergency-list.js';
+import { MAX_EMERGENCY_PAGES, type EmergencyCursor, type EmergencyList } from '../net/emergency-list.js';
 import type { ChangeProof } from '../core/chain/change-proof.js';
 import type { IndexEntry } from '../core/chain/tx/index-batch.js';
 import type { CommitCertificate, ValidatorSet } from '../core/consensus/types.js';
@@ -83,8 +83,11 @@ export interface LightPeer {
     items: { chainId: string; height: number; txIndex: number; hash: Uint8Array }[],
     access?: BlobAccess
   ): Promise<(RecordAnswer | CoreError)[] | null>;
-  /** Optional: a hospital node's list of a patient's records under break-glass (net/emergency-list.ts). */
-  emergencyList?(statement: Uint8Array): Promise<EmergencyList>;
+  /**
+   * Optional: one page of a hospital node's list of a patient's records under break-glass, older than
+   * `before` when given (net/emergency-list.ts).
+   */
+  emergencyList?(statement: Uint8Array, before?: EmergencyCursor | null): Promise<EmergencyList>;
   /** Optional: start connecting ahead of the first request, so several nodes are dialled at once. */
   connect?(): void;
 }
@@ -138,6 +141,26 @@ export interface EmergencyFound {
   got: ({ ref: VerifiedRecordRef; blob: Uint8Array; key?: Uint8Array } | CoreError)[];
   /** Read back from this device (no node reachable): what was opened under the statement before. */
   cached: boolean;
+}
+
+/**
+ * A hospital's whole listing, its pages joined after checking they fit together: one chain, and each
+ * page newest first and older than the page before. A node that breaks this is lying about its order.
+ */
+function joinPages(pages: EmergencyList[]): EmergencyList {
+  const first = pages[0]!;
+  const records: EmergencyList['records'] = [];
+  for (const page of pages) {
+    if (page.chainId !== first.chainId)
+      throw new CoreError('light/proof-invalid', { detail: 'pages of two chains' });
+    for (const r of page.records) {
+      const prev = records.at(-1);
+      if (prev && (r.height > prev.height || (r.height === prev.height && r.txIndex >= prev.txIndex)))
+        throw new CoreError('light/proof-invalid', { detail: 'listing not newest first' });
+      records.push(r);
+    }
+  }
+  return { ...first, records, more: pages.at(-1)!.more };
 }
 
 /** The hospital a listing is for: only a hospital chain holds records. */
@@ -558,7 +581,8 @@ export class LightClient {
       const kept = bytes && decodeEmergencyAnswer(bytes);
       if (!kept) throw e;
       // What this device opened under the statement before, each record verified again as read back.
-      const { listed, keys } = kept;
+      const listed = joinPages(kept.pages);
+      const keys = kept.keys;
       const hospital = hospitalOf(listed);
       const got: EmergencyFound['got'] = [];
       for (const r of listed.records) {
@@ -586,7 +610,21 @@ export class LightClient {
         { detail: 'the hospital’s authority node is not reachable' },
         'ignore'
       );
-    const listed = await peer.emergencyList(statement);
+    // Page by page, up to MAX_EMERGENCY_PAGES: each page asks for what is older than the last one.
+    const pages: EmergencyList[] = [];
+    let listed: EmergencyList;
+    try {
+      for (let before: EmergencyCursor | null = null; ;) {
+        pages.push(await peer.emergencyList(statement, before));
+        listed = joinPages(pages);
+        const last = listed.records.at(-1);
+        if (!listed.more || !last || pages.length >= MAX_EMERGENCY_PAGES) break;
+        before = { height: last.height, txIndex: last.txIndex };
+      }
+    } catch (e) {
+      if (isLie(e)) this.drop(peer, e);
+      throw e;
+    }
     const hospital = hospitalOf(listed);
     const chainId = listed.chainId;
     const top = Math.max(0, ...listed.records.map((r) => r.height));
@@ -619,7 +657,7 @@ export class LightClient {
         }
       }
     }
-    this.keep(emergencyCacheKey(peerId, statement), () => encodeEmergencyAnswer(listed, released));
+    this.keep(emergencyCacheKey(peerId, statement), () => encodeEmergencyAnswer(pages, released));
     return { hospital, more: listed.more, got };
   }
 

@@ -26,7 +26,7 @@ import { requestTxProof } from '../net/tx-proof.js';
 import { requestBlockSync } from '../net/block-sync.js';
 import { requestBlob, signBlobAuth, type BlobAuth } from '../net/blob.js';
 import { requestRecords } from '../net/record-fetch.js';
-import { requestEmergencyList, type EmergencyList } from '../net/emergency-list.js';
+import { requestEmergencyList, type EmergencyCursor, type EmergencyList } from '../net/emergency-list.js';
 import { sha256 } from '../core/crypto/hash.js';
 import type { NetHost } from '../net/rpc.js';
 import type { BlobAccess, LightPeer, RecordAnswer } from './client.js';
@@ -264,14 +264,18 @@ export class Libp2pLightPeer implements LightPeer {
     }
   }
 
-  /** Break-glass: this node's list of the statement's patient's records (net/emergency-list.ts). */
-  async emergencyList(statement: Uint8Array): Promise<EmergencyList> {
+  /**
+   * Break-glass: one page of this node's list of the statement's patient's records, older than
+   * `before` when given (net/emergency-list.ts).
+   */
+  async emergencyList(statement: Uint8Array, before: EmergencyCursor | null = null): Promise<EmergencyList> {
     const auth = this.auth(sha256(statement), { capability: null, grantId: null, breakGlass: statement });
     return guarded('emergency-list', () =>
       requestEmergencyList(this.opts.host, this.opts.addrs, {
         t: TAGS.netEmergencyListRequest,
         v: 1,
-        auth
+        auth,
+        before
       })
     );
   }

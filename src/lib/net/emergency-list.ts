@@ -10,6 +10,9 @@
  * list is a claim, not a proof: each record is then read with the record protocol and checked against
  * the certified hospital chain, and its grant against the proven consortium state, by the client.
  * A node that leaves records out is not caught here; the client asks every hospital.
+ *
+ * Paged: `before` names the last record of the previous answer, and the node lists what is older.
+ * Each page is its own signed request (the authorisation's nonce is single-use).
  */
 import { TAGS } from '../core/constants.js';
 import { defineCodec } from '../core/encoding/codec.js';
@@ -17,13 +20,16 @@ import { hash32, header, id, list, uint, v } from '../core/encoding/schema.js';
 import { blobAuthSchema, BLOB_LIMITS } from './blob.js';
 import { type ProtocolLimits, type ServeContext, unaryProtocol } from './rpc.js';
 
-export const EMERGENCY_LIST_PROTOCOL = '/carechain/emergency-list/1';
+export const EMERGENCY_LIST_PROTOCOL = '/carechain/emergency-list/2';
 
 /**
  * Records listed per answer, newest first: an emergency needs the recent history. A patient with more
- * at one hospital gets `more: true`, and the doctor's app says that hospital holds older records.
+ * at one hospital gets `more: true`, and the client asks for the next page (up to
+ * MAX_EMERGENCY_PAGES; past that the doctor's app says that hospital holds older records).
  */
 export const MAX_EMERGENCY_RECORDS = 256;
+/** Pages a client reads from one hospital: 2,048 records, the whole history of nearly any patient. */
+export const MAX_EMERGENCY_PAGES = 8;
 
 /** A listed record: 32 + 32 bytes of hashes, a short blob reference and two numbers, under 200 bytes. */
 const MAX_ITEM_BYTES = 200;
@@ -41,7 +47,9 @@ export const EMERGENCY_LIST_LIMITS: ProtocolLimits = {
 export const emergencyListRequestSchema = v.strictObject({
   ...header(TAGS.netEmergencyListRequest),
   /** Signed by the emergency doctor; `hash` is SHA-256 of `breakGlass`, which must not be null. */
-  auth: blobAuthSchema
+  auth: blobAuthSchema,
+  /** List records older than this one (the last of the previous page); null for the newest. */
+  before: v.nullable(v.strictObject({ height: uint(), txIndex: uint() }))
 });
 export type EmergencyListRequest = v.InferOutput<typeof emergencyListRequestSchema>;
 export const emergencyListRequestCodec = defineCodec(
@@ -49,6 +57,7 @@ export const emergencyListRequestCodec = defineCodec(
   emergencyListRequestSchema,
   EMERGENCY_LIST_LIMITS.maxRequestBytes
 );
+export type EmergencyCursor = NonNullable<EmergencyListRequest['before']>;
 
 export const emergencyItemSchema = v.strictObject({
   height: uint(),

@@ -38,7 +38,11 @@ import {
 } from '../../lib/core/crypto/index.js';
 import { indexTag, searchCapability } from '../../lib/core/records/index-tag.js';
 import { requestBlob, signBlobAuth, type BlobAuth } from '../../lib/net/blob.js';
-import { requestEmergencyList, type EmergencyList } from '../../lib/net/emergency-list.js';
+import {
+  requestEmergencyList,
+  type EmergencyCursor,
+  type EmergencyList
+} from '../../lib/net/emergency-list.js';
 import { requestRecords, type RecordAnswer } from '../../lib/net/record-fetch.js';
 import { requestMirror } from '../../lib/net/mirror.js';
 import { requestTxSubmit, type TxResult } from '../../lib/net/tx-submit.js';
@@ -289,7 +293,8 @@ export async function listEmergency(
   client: Libp2p,
   node: { addr: string; peerId: string },
   doctor: Account,
-  statement: Uint8Array
+  statement: Uint8Array,
+  before: EmergencyCursor | null = null
 ): Promise<EmergencyList> {
   const auth = readAuth(node, doctor, sha256(statement), {
     grantId: null,
@@ -299,7 +304,8 @@ export async function listEmergency(
   return requestEmergencyList(client, multiaddr(node.addr), {
     t: TAGS.netEmergencyListRequest,
     v: 1,
-    auth
+    auth,
+    before
   });
 }
 
