@@ -120,6 +120,24 @@ describe('break-glass records in the light client', () => {
     expect(asked).toEqual([null, { height: third.height, txIndex: third.txIndex }]);
   });
 
+  it('stops reading records past its byte budget, newest first, and says older ones exist', async () => {
+    const big = buildWorld({ hospitals: 1, recordsPerHospital: 20, consortiumHeight: 10, setChanges: 0 });
+    const c = client(big, [hospitalPeer(big, 'honest', 'honest')]);
+    // A budget of one byte: one request's worth of records (16) is read, newest first, and no more.
+    const got = await c.emergencyRecords('honest', STATEMENT, false, 1);
+    expect(got.more).toBe(true);
+    expect(got.got.map((g) => (g instanceof CoreError ? g.code : toHex(g.ref.tx.mhrHash)))).toEqual(
+      big.records
+        .map((r) => toHex(r.entry.mhrHash))
+        .reverse()
+        .slice(0, 16)
+    );
+    // With the default budget all 20 are read.
+    const all = await c.emergencyRecords('honest', STATEMENT);
+    expect(all.more).toBe(false);
+    expect(all.got).toHaveLength(20);
+  });
+
   it('drops a node whose pages do not run newest first: light/proof-invalid', async () => {
     const c = client(w, [hospitalPeer(w, 'liar', 'out-of-order', 2), hospitalPeer(w, 'honest', 'honest')]);
     await expect(c.emergencyRecords('liar', STATEMENT)).rejects.toSatisfy((e) =>

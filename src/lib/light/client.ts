@@ -122,6 +122,13 @@ export interface LightClientOptions {
   onEvent?: (e: LightEvent) => void;
 }
 
+/**
+ * Record bytes one hospital's break-glass listing may bring into the browser: up to 2,048 records are
+ * listed, and records run to 1 MiB each. Past this the newest records read so far are opened and the
+ * listing says older ones exist (`more`).
+ */
+export const MAX_EMERGENCY_BYTES = 64 * 1024 * 1024;
+
 /** Header rounds per peer per sync: 64 × 48 change proofs is more than a node keeps (1,024). */
 const MAX_HEADER_ROUNDS = 64;
 
@@ -135,7 +142,7 @@ const MAX_CERTIFIED = 4096;
 /** What one hospital's authority node lists under a break-glass statement, each record verified. */
 export interface EmergencyFound {
   hospital: string;
-  /** The hospital holds older records than it listed. */
+  /** The hospital holds older records than were read (past the pages or the byte budget). */
   more: boolean;
   /** Each listed record, with the data key released to this reader; a refusal in its place. */
   got: ({ ref: VerifiedRecordRef; blob: Uint8Array; key?: Uint8Array } | CoreError)[];
@@ -572,9 +579,14 @@ export class LightClient {
    * With `offline`, when the node cannot be reached, what this device opened under the statement
    * before is answered instead, marked cached.
    */
-  async emergencyRecords(peerId: string, statement: Uint8Array, offline = false): Promise<EmergencyFound> {
+  async emergencyRecords(
+    peerId: string,
+    statement: Uint8Array,
+    offline = false,
+    maxBytes = MAX_EMERGENCY_BYTES
+  ): Promise<EmergencyFound> {
     try {
-      return { ...(await this.freshEmergency(peerId, statement)), cached: false };
+      return { ...(await this.freshEmergency(peerId, statement, maxBytes)), cached: false };
     } catch (e) {
       if (!offline || !isOutage(e)) throw e;
       const bytes = await this.opts.store.loadAnswer?.(emergencyCacheKey(peerId, statement));
@@ -601,7 +613,8 @@ export class LightClient {
 
   private async freshEmergency(
     peerId: string,
-    statement: Uint8Array
+    statement: Uint8Array,
+    maxBytes: number
   ): Promise<Omit<EmergencyFound, 'cached'>> {
     const peer = this.peers.find((p) => p.id === peerId);
     if (!peer?.emergencyList || !peer.records)
@@ -632,7 +645,13 @@ export class LightClient {
     const access: BlobAccess = { capability: null, grantId: null, breakGlass: statement };
     const got: EmergencyFound['got'] = [];
     const released: { mhrHash: Uint8Array; key: Uint8Array }[] = [];
+    let bytes = 0;
+    let more = listed.more;
     for (let k = 0; k < listed.records.length; k += MAX_RECORDS_PER_REQUEST) {
+      if (bytes >= maxBytes) {
+        more = true; // newest first: what is left is older
+        break;
+      }
       const chunk = listed.records.slice(k, k + MAX_RECORDS_PER_REQUEST);
       const answers = await peer.records(
         chunk.map((r) => ({ chainId, height: r.height, txIndex: r.txIndex, hash: r.mhrHash })),
@@ -650,6 +669,7 @@ export class LightClient {
         try {
           const { ref, blob } = await this.checkRecord(r.tag, listedEntry(hospital, r), a);
           got.push({ ref, blob, ...(a.key ? { key: a.key } : {}) });
+          bytes += blob.length;
           if (a.key) released.push({ mhrHash: r.mhrHash, key: a.key });
         } catch (e) {
           if (isLie(e)) this.drop(peer, e);
@@ -658,7 +678,7 @@ export class LightClient {
       }
     }
     this.keep(emergencyCacheKey(peerId, statement), () => encodeEmergencyAnswer(pages, released));
-    return { hospital, more: listed.more, got };
+    return { hospital, more, got };
   }
 
   /** A record answer checked against the index entry and the verified hospital chain, then kept. */
