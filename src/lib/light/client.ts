@@ -628,12 +628,13 @@ export class LightClient {
     let listed: EmergencyList;
     try {
       for (let before: EmergencyCursor | null = null; ;) {
-        pages.push(await peer.emergencyList(statement, before));
-        listed = joinPages(pages);
-        const last = listed.records.at(-1);
-        if (!listed.more || !last || pages.length >= MAX_EMERGENCY_PAGES) break;
+        const page = await peer.emergencyList(statement, before);
+        pages.push(page);
+        const last = page.records.at(-1);
+        if (!page.more || !last || pages.length >= MAX_EMERGENCY_PAGES) break;
         before = { height: last.height, txIndex: last.txIndex };
       }
+      listed = joinPages(pages);
     } catch (e) {
       if (isLie(e)) this.drop(peer, e);
       throw e;

@@ -338,7 +338,6 @@ export function unaryProtocol<Req, Res extends { t: string; v: 1 }>(
       opts
     );
   return {
-    serve: serveWith,
     handler:
       <S>(answer: (service: S, req: Req, ctx: ServeContext) => Promise<AnswerBody<Res>>) =>
       (host: NetHost, service: S, limits?: ProtocolLimits, opts?: ServeOptions): Promise<void> =>

@@ -156,29 +156,17 @@ export async function createNodeHost(opts: NodeHostOptions): Promise<NodeHost> {
   const penalty = opts.penalty ?? DEFAULT_PENALTY;
   const penalties = new PenaltyBox(protectedIps, penalty);
   // libp2p's own per-host threshold stays as a backstop; this one refuses first, cheaply, and counts.
-  const acceptFilter = new AcceptFilter(
-    penalties,
-    {
-      burst: limits.inboundConnectionThreshold,
-      perSecond: limits.inboundConnectionThreshold,
-      maxTracked: penalty.maxTracked
-    },
-    Date.now,
-    (ip) => opts.onBan?.(ip, '(connection rate)')
+  const acceptRate = {
+    burst: limits.inboundConnectionThreshold,
+    perSecond: limits.inboundConnectionThreshold,
+    maxTracked: penalty.maxTracked
+  };
+  const acceptFilter = new AcceptFilter(penalties, acceptRate, Date.now, (ip) =>
+    opts.onBan?.(ip, '(connection rate)')
   );
 
   // Browsers' WebSockets: held to the same rate, never banned for it (see AcceptFilter).
-  const browserAcceptFilter = new AcceptFilter(
-    penalties,
-    {
-      burst: limits.inboundConnectionThreshold,
-      perSecond: limits.inboundConnectionThreshold,
-      maxTracked: penalty.maxTracked
-    },
-    Date.now,
-    () => {},
-    false
-  );
+  const browserAcceptFilter = new AcceptFilter(penalties, acceptRate, Date.now, () => {}, false);
 
   const connectionsFromIp = (ip: string): number =>
     (ref.node?.getConnections() ?? []).filter((c) => ipOf(c.remoteAddr) === ip).length;

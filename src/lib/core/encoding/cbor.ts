@@ -11,7 +11,7 @@
  * bytes used to check, at half the cost of the decode (a 1 MB block is decoded by every validator);
  * the tests hold the two to the same verdicts over random and mutated inputs.
  */
-import { decode, encode, Tokenizer, type Token } from 'cborg';
+import { decode, encode, Tokenizer, Type, type Token } from 'cborg';
 import { CoreError } from '../errors.js';
 import { LIMITS } from '../constants.js';
 
@@ -30,13 +30,6 @@ export const DECODE_OPTIONS = {
 
 /** Containers nested deeper than this are refused: none of our types comes near it. */
 export const CBOR_MAX_DEPTH = 64;
-
-const MAJOR_NEGINT = 1;
-const MAJOR_UINT = 0;
-const MAJOR_STRING = 3;
-const MAJOR_ARRAY = 4;
-const MAJOR_MAP = 5;
-const MAJOR_SIMPLE = 7;
 
 /** Thrown inside cborg's decode by the tokenizer; turned into decode/non-canonical. */
 class NotCanonical extends Error {}
@@ -92,15 +85,20 @@ class CanonicalTokenizer {
       parent.left--;
     }
     const major = token.type.major;
-    if (major === MAJOR_UINT || major === MAJOR_NEGINT) {
+    if (major === Type.uint.major || major === Type.negint.major) {
       if (!Number.isSafeInteger(token.value)) throw new NotCanonical('integer beyond 2^53');
-    } else if (major === MAJOR_STRING) {
+    } else if (major === Type.string.major) {
       this.checkString(token.value as string, start, end);
-    } else if (major === MAJOR_SIMPLE && token.type.name === 'float') {
+    } else if (Type.equals(token.type, Type.float)) {
       throw new NotCanonical('floats are not allowed');
-    } else if ((major === MAJOR_ARRAY || major === MAJOR_MAP) && (token.value as number) > 0) {
+    } else if ((major === Type.array.major || major === Type.map.major) && (token.value as number) > 0) {
       const n = token.value as number;
-      stack.push({ left: major === MAJOR_MAP ? 2 * n : n, map: major === MAJOR_MAP, keyStart: 0, keyEnd: 0 });
+      stack.push({
+        left: major === Type.map.major ? 2 * n : n,
+        map: major === Type.map.major,
+        keyStart: 0,
+        keyEnd: 0
+      });
     }
     return token;
   }
