@@ -37,7 +37,8 @@ import {
   submitOk
 } from '../../src/node/devnet/actors.js';
 import { createLayout } from '../../src/node/devnet/layout.js';
-import { health, spawnNode, stopProcess, waitFor } from '../../src/node/devnet/process.js';
+import { freePortBlock } from '../../src/node/devnet/ports.js';
+import { health, spawnNode, stopProcess, waitFor, waitHealthy } from '../../src/node/devnet/process.js';
 import { pipelineFigures } from './node-pipeline.js';
 import { percentile } from './report.js';
 
@@ -56,7 +57,7 @@ export async function benchNode(): Promise<Record<string, number>> {
   const rng = seededRng(utf8Bytes('bench-node-actors'));
   const layout = await createLayout(dir, {
     hospitals: 1,
-    basePort: 31000,
+    basePort: await freePortBlock(4 * 4, 24000, 32000),
     timeouts: { proposeMs: 1000, prevoteMs: 500, precommitMs: 500, roundDeltaMs: 200 },
     indexIntervalMs: 1000,
     seed: 'bench-node'
@@ -65,7 +66,8 @@ export async function benchNode(): Promise<Record<string, number>> {
   const procs = nodes.map((n) => spawnNode(n.configFile, join(n.dir, 'node.log')));
   const clients: Libp2p[] = [];
   try {
-    for (const n of nodes) await waitFor(n.name, () => health(n.httpUrl), 90_000);
+    for (const [i, n] of nodes.entries())
+      await waitHealthy(n.name, n.httpUrl, procs[i]!, join(n.dir, 'node.log'));
     // Nodes accept ~10 new connections per second from one IP (a DoS limit): ramp the clients up.
     for (let i = 0; i < CLIENTS; i++) {
       const c = await createClient();

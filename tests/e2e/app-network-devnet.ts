@@ -10,7 +10,7 @@
 import '../../src/node/polyfills.js';
 import 'reflect-metadata';
 import type { ChildProcess } from 'node:child_process';
-import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
 import type { Libp2p } from 'libp2p';
@@ -34,7 +34,8 @@ import {
   type Account
 } from '../../src/node/devnet/actors.js';
 import { createLayout, type DevnetLayout, type DevnetNode } from '../../src/node/devnet/layout.js';
-import { health, spawnNode, stopProcess, waitFor } from '../../src/node/devnet/process.js';
+import { freePortBlock } from '../../src/node/devnet/ports.js';
+import { spawnNode, stopProcess, waitHealthy } from '../../src/node/devnet/process.js';
 import { BUILD_DIR, ensureBuilt } from './app-support.js';
 
 /** scrypt at its lowest accepted cost, so test backups open fast; the app itself uses OWASP parameters. */
@@ -70,7 +71,7 @@ export async function startAppDevnet(dir: string, label: string): Promise<AppDev
     hospitals: 3,
     nodesPerHospital: 4,
     mirrors: 2,
-    basePort: 33000 + Math.floor(Math.random() * 1500) * 4,
+    basePort: await freePortBlock(3 * 4 * 4, 24000, 32000),
     staticDir: appDir,
     timeouts: { proposeMs: 1000, prevoteMs: 400, precommitMs: 400, roundDeltaMs: 200 },
     indexIntervalMs: 300,
@@ -90,11 +91,7 @@ export async function startAppDevnet(dir: string, label: string): Promise<AppDev
   try {
     for (const n of nodes) procs.set(n, spawnNode(n.configFile, join(n.dir, 'node.log')));
     for (const n of nodes)
-      await waitFor(`${n.hospital}/${n.name}`, () => health(n.httpUrl), 90_000).catch((e: Error) => {
-        // Say why: the end of the node's own log (a port taken, a config refused, a crash).
-        const log = readFileSync(join(n.dir, 'node.log'), 'utf8').trim().split('\n').slice(-8).join('\n');
-        throw new Error(`${e.message}; its log ends:\n${log}`);
-      });
+      await waitHealthy(`${n.hospital}/${n.name}`, n.httpUrl, procs.get(n)!, join(n.dir, 'node.log'));
     client = await createClient();
   } catch (e) {
     await stop();

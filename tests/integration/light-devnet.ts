@@ -37,7 +37,8 @@ import {
   type GrantBundle
 } from '../../src/node/devnet/actors.js';
 import { createLayout, type DevnetLayout, type DevnetNode } from '../../src/node/devnet/layout.js';
-import { health, spawnNode, stopProcess, waitFor } from '../../src/node/devnet/process.js';
+import { freePortBlock } from '../../src/node/devnet/ports.js';
+import { health, spawnNode, stopProcess, waitFor, waitHealthy } from '../../src/node/devnet/process.js';
 
 export const CATEGORY = 'IV';
 
@@ -69,7 +70,7 @@ export async function startLightDevnet(dir: string, label: string): Promise<Ligh
     hospitals: 2,
     nodesPerHospital: 4,
     mirrors: 2,
-    basePort: 31000 + Math.floor(Math.random() * 2000) * 4,
+    basePort: await freePortBlock(2 * 4 * 4, 18000, 21000),
     timeouts: { proposeMs: 1000, prevoteMs: 400, precommitMs: 400, roundDeltaMs: 200 },
     indexIntervalMs: 300,
     seed: label
@@ -84,7 +85,8 @@ export async function startLightDevnet(dir: string, label: string): Promise<Ligh
   };
   try {
     for (const n of [...H1, ...H2]) procs.set(n, spawnNode(n.configFile, join(n.dir, 'node.log')));
-    for (const n of [...H1, ...H2]) await waitFor(n.name, () => health(n.httpUrl), 90_000);
+    for (const n of [...H1, ...H2])
+      await waitHealthy(n.name, n.httpUrl, procs.get(n)!, join(n.dir, 'node.log'));
     actors = await createClient();
     const client = actors;
 

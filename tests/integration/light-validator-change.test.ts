@@ -61,7 +61,8 @@ import {
   type Account
 } from '../../src/node/devnet/actors.js';
 import { createLayout, type DevnetLayout, type DevnetNode } from '../../src/node/devnet/layout.js';
-import { health, spawnNode, stopProcess, waitFor } from '../../src/node/devnet/process.js';
+import { freePortBlock } from '../../src/node/devnet/ports.js';
+import { health, spawnNode, stopProcess, waitFor, waitHealthy } from '../../src/node/devnet/process.js';
 import { loadOrCreatePeerKey } from '../../src/node/p2p/identity.js';
 
 const CATEGORY = 'IV';
@@ -224,7 +225,8 @@ async function adopted(weight: number): Promise<void> {
 
 beforeAll(async () => {
   setEd25519Backend(nodeEd25519);
-  const basePort = 33000 + Math.floor(Math.random() * 1500) * 4;
+  // Five nodes of 4 ports: the hospital's four, then the doctor's.
+  const basePort = await freePortBlock(5 * 4, 21000, 24000);
   layout = await createLayout(dir, {
     hospitals: 1,
     nodesPerHospital: 4,
@@ -237,7 +239,8 @@ beforeAll(async () => {
   const doctorNode = await addDoctorNode(layout, validatorDoctor, basePort + 4 * 4);
   nodes = [...layout.hospitals[0]!.nodes, doctorNode];
   for (const n of nodes) procs.push(spawnNode(n.configFile, join(n.dir, 'node.log')));
-  for (const n of nodes) await waitFor(n.name, () => health(n.httpUrl), 90_000);
+  for (const [i, n] of nodes.entries())
+    await waitHealthy(n.name, n.httpUrl, procs[i]!, join(n.dir, 'node.log'));
   actors = await createClient();
   host = await createLightHost({ allowPrivateAddresses: true });
   managers = layout.managers.map((m) => account(m.name, fromHex(m.seed)));

@@ -35,7 +35,8 @@ import { listMail, provenProfiles } from '../../src/lib/light/mailbox.js';
 import type { NodeInfo } from '../../src/lib/light/submit.js';
 import { account, createClient, doctorFields, type Account } from '../../src/node/devnet/actors.js';
 import { createLayout, type DevnetLayout, type DevnetNode } from '../../src/node/devnet/layout.js';
-import { health, spawnNode, stopProcess, waitFor } from '../../src/node/devnet/process.js';
+import { freePortBlock } from '../../src/node/devnet/ports.js';
+import { health, spawnNode, stopProcess, waitFor, waitHealthy } from '../../src/node/devnet/process.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cc-mail-'));
 const rng = seededRng(utf8Bytes('mailbox-test'));
@@ -100,7 +101,7 @@ function info(n: DevnetNode): NodeInfo {
 beforeAll(async () => {
   layout = await createLayout(dir, {
     hospitals: 2,
-    basePort: 26000 + Math.floor(Math.random() * 1500) * 4,
+    basePort: await freePortBlock(2 * 4 * 4, 13000, 16000),
     timeouts: { proposeMs: 1000, prevoteMs: 400, precommitMs: 400, roundDeltaMs: 200 },
     indexIntervalMs: 300,
     seed: 'mailbox'
@@ -108,7 +109,7 @@ beforeAll(async () => {
   nodes = layout.hospitals.flatMap((h) => h.nodes);
   managers = layout.managers.map((m) => account(m.name, fromHex(m.seed)));
   for (const n of nodes) start(n);
-  for (const n of nodes) await waitFor(n.name, () => health(n.httpUrl), 90_000);
+  for (const n of nodes) await waitHealthy(n.name, n.httpUrl, procs.get(n)!, join(n.dir, 'node.log'));
   client = await createClient();
 }, 150_000);
 

@@ -52,7 +52,15 @@ import {
   type GrantBundle
 } from '../../src/node/devnet/actors.js';
 import { createLayout, type DevnetLayout, type DevnetNode } from '../../src/node/devnet/layout.js';
-import { health, killHard, spawnNode, stopProcess, waitFor } from '../../src/node/devnet/process.js';
+import { freePortBlock } from '../../src/node/devnet/ports.js';
+import {
+  health,
+  killHard,
+  spawnNode,
+  stopProcess,
+  waitFor,
+  waitHealthy
+} from '../../src/node/devnet/process.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cc-net-'));
 const rng = seededRng(utf8Bytes('node-network-test'));
@@ -102,7 +110,7 @@ async function heights(n: DevnetNode) {
 beforeAll(async () => {
   layout = await createLayout(dir, {
     hospitals: 2,
-    basePort: 23000 + Math.floor(Math.random() * 2000) * 4,
+    basePort: await freePortBlock(2 * 4 * 4, 10000, 13000),
     timeouts: { proposeMs: 1000, prevoteMs: 400, precommitMs: 400, roundDeltaMs: 200 },
     indexIntervalMs: 300,
     // Three mirrors, so records can still be written (2 attestations) while one mirror is down.
@@ -113,7 +121,8 @@ beforeAll(async () => {
   H2 = layout.hospitals[1]!.nodes;
   managers = layout.managers.map((m) => account(m.name, fromHex(m.seed)));
   for (const n of [...H1, ...H2]) start(n);
-  for (const n of [...H1, ...H2]) await waitFor(n.name, () => health(n.httpUrl), 90_000);
+  for (const n of [...H1, ...H2])
+    await waitHealthy(n.name, n.httpUrl, procs.get(n)!, join(n.dir, 'node.log'));
   client = await createClient();
 }, 150_000);
 

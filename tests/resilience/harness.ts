@@ -40,6 +40,7 @@ import {
   type GrantBundle
 } from '../../src/node/devnet/actors.js';
 import { createLayout, type DevnetLayout, type DevnetNode } from '../../src/node/devnet/layout.js';
+import { freePortBlock } from '../../src/node/devnet/ports.js';
 import { health, killHard, spawnNode, stopProcess, waitFor } from '../../src/node/devnet/process.js';
 
 export { health, waitFor, CONSORTIUM_CHAIN_ID, hospitalChainId };
@@ -92,9 +93,7 @@ export class Net {
     net.layout = await createLayout(net.dir, {
       hospitals: o.hospitals ?? 1,
       nodesPerHospital: o.nodesPerHospital ?? 4,
-      // Random base so a run next to another suite (or a stale one) does not collide on ports; below
-      // Linux's ephemeral range (32768+), where the floods' and relays' outgoing sockets take ports.
-      basePort: 20000 + Math.floor(Math.random() * Math.floor(12000 / (nodes * 4))) * nodes * 4,
+      basePort: await freePortBlock(nodes * 4, 20000, 32000),
       timeouts: FAST_TIMEOUTS,
       indexIntervalMs: 300,
       // Three mirrors: records still get their 2 attestations while any one node is down.

@@ -3,7 +3,7 @@
  * shared but loopback), started with the same CLI a hospital runs, logging JSON lines to a file.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { openSync } from 'node:fs';
+import { openSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const CLI = fileURLToPath(new URL('../cli.ts', import.meta.url));
@@ -46,6 +46,41 @@ export async function waitFor<T>(
     if (v) return v;
     if (Date.now() - t0 > ms) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** The end of a node's log, to say why it did not come up (a port taken, a config refused, a crash). */
+function logTail(logFile: string, lines = 8): string {
+  try {
+    return readFileSync(logFile, 'utf8').trim().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}
+
+/**
+ * Waits for a spawned node's health endpoint. Fails at once if the process exits first, and either
+ * way with the end of its log, instead of waiting out the timeout on a node that is gone.
+ */
+export async function waitHealthy(
+  name: string,
+  url: string,
+  proc: ChildProcess,
+  logFile: string,
+  ms = 90_000
+): Promise<Record<string, unknown>> {
+  try {
+    return await waitFor(
+      name,
+      async () => {
+        if (proc.exitCode !== null || proc.signalCode !== null)
+          throw new Error(`${name} exited (${proc.exitCode ?? proc.signalCode}) while starting`);
+        return health(url);
+      },
+      ms
+    );
+  } catch (e) {
+    throw new Error(`${(e as Error).message}; its log ends:\n${logTail(logFile)}`);
   }
 }
 
