@@ -18,7 +18,11 @@ import { proveTx, txProofCodec } from '../lib/core/state/tx-merkle.js';
 import { smtProofCodec } from '../lib/core/state/smt.js';
 import { handleBlob, type BlobAuth } from '../lib/net/blob.js';
 import { handleBlockSync } from '../lib/net/block-sync.js';
-import { handleConsensusGossip } from '../lib/net/consensus-gossip.js';
+import {
+  handleConsensusGossip,
+  handleConsensusStream,
+  type GossipRequest
+} from '../lib/net/consensus-gossip.js';
 import { handleHeader } from '../lib/net/header.js';
 import { handleMirror } from '../lib/net/mirror.js';
 import type { NetGuard } from '../lib/net/rate-limit.js';
@@ -90,19 +94,16 @@ export async function registerServices(host: NetHost, d: ServiceDeps): Promise<v
     return c;
   };
 
-  await handleConsensusGossip(
-    host,
-    {
-      onGossip: (req, ctx) => {
-        const c = chain(req.chainId);
-        // Relayed transactions come from this chain's configured peers; clients use tx-submit/tx-batch.
-        const messages = c.peerIds.has(ctx.peer) ? req.messages : req.messages.filter((m) => m.kind !== 'tx');
-        return c.driver.onGossip(messages, ctx.peer);
-      }
-    },
-    undefined,
-    peers
-  );
+  const gossip = {
+    onGossip: (req: GossipRequest, ctx: ServeContext) => {
+      const c = chain(req.chainId);
+      // Relayed transactions come from this chain's configured peers; clients use tx-submit/tx-batch.
+      const messages = c.peerIds.has(ctx.peer) ? req.messages : req.messages.filter((m) => m.kind !== 'tx');
+      return c.driver.onGossip(messages, ctx.peer);
+    }
+  };
+  await handleConsensusGossip(host, gossip, undefined, peers);
+  await handleConsensusStream(host, gossip, undefined, peers);
 
   await handleBlockSync(
     host,

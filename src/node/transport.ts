@@ -1,21 +1,27 @@
 /**
  * A chain driver's link to its peers over libp2p: consensus gossip, transaction relay (batched as
- * gossip 'tx' items) and block sync to a fixed list of peer multiaddrs (from the config). Each peer has one outgoing gossip request in
- * flight at a time; what accumulates meanwhile goes out in the next request (up to 64 messages), so
- * under load messages batch by themselves and a slow peer cannot make us open unbounded streams.
+ * gossip 'tx' items) and block sync to a fixed list of peer multiaddrs (from the config). Proposals and
+ * votes go out on one standing stream per peer (consensus-stream/1), one write at a time; what
+ * accumulates during a write goes out in the next frame (up to 64 messages), so under load messages
+ * batch by themselves, and a slow peer fills its stream's window instead of making us open streams.
  */
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr';
 import { TAGS } from '../lib/core/constants.js';
 import { isCoreError } from '../lib/core/errors.js';
 import { requestBlockSync } from '../lib/net/block-sync.js';
-import { requestConsensusGossip } from '../lib/net/consensus-gossip.js';
+import {
+  consensusStreamTo,
+  requestConsensusGossip,
+  type GossipRequest
+} from '../lib/net/consensus-gossip.js';
+import type { FrameSender } from '../lib/net/frame-stream.js';
 import type { NetHost } from '../lib/net/rpc.js';
 import type { ChainTransport, GossipItem, SyncedBlock } from './driver/chain-driver.js';
 import type { Logger } from './log.js';
 
 /** A peer whose block sync failed (down, unreachable) is asked last for this long. */
 const SYNC_RETRY_MS = 5_000;
-/** Messages per gossip request: the protocol's limit. */
+/** Messages per gossip frame: a round's votes and a proposal, with room to spare. */
 const GOSSIP_BATCH = 64;
 /** Messages queued for one peer; beyond this the oldest are dropped (re-gossip resends what matters). */
 const MAX_QUEUED = 4096;
@@ -32,6 +38,7 @@ class PeerLink {
   readonly addr: Multiaddr;
   private queue: GossipItem[] = [];
   private sending = false;
+  private readonly stream: FrameSender<GossipRequest>;
   private relayQueue: Uint8Array[] = [];
   private relaying = 0;
   failures = 0;
@@ -45,6 +52,7 @@ class PeerLink {
     private readonly log: Logger
   ) {
     this.addr = multiaddr(text);
+    this.stream = consensusStreamTo(host, this.addr);
   }
 
   gossip(items: GossipItem[]) {
@@ -60,7 +68,7 @@ class PeerLink {
       while (this.queue.length) {
         const batch = this.queue.splice(0, GOSSIP_BATCH);
         try {
-          await requestConsensusGossip(this.host, this.addr, {
+          await this.stream.send({
             t: TAGS.netGossip,
             v: 1,
             chainId: this.chainId,

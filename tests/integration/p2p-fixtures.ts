@@ -7,7 +7,11 @@ import { CoreError } from '../../src/lib/core/errors.js';
 import { sha256 } from '../../src/lib/core/crypto/hash.js';
 import { toHex } from '../../src/lib/core/crypto/index.js';
 import type { NetHost, ServeOptions } from '../../src/lib/net/rpc.js';
-import { handleConsensusGossip } from '../../src/lib/net/consensus-gossip.js';
+import {
+  handleConsensusGossip,
+  handleConsensusStream,
+  type GossipRequest
+} from '../../src/lib/net/consensus-gossip.js';
 import { handleBlockSync } from '../../src/lib/net/block-sync.js';
 import { handleTxSubmit } from '../../src/lib/net/tx-submit.js';
 import { handleTxBatch } from '../../src/lib/net/tx-batch.js';
@@ -26,11 +30,15 @@ export const BLOB_HASH = sha256(BLOB);
 
 const b = (s: string): Uint8Array<ArrayBuffer> => new TextEncoder().encode(s) as Uint8Array<ArrayBuffer>;
 
+/** The newest batches the consensus-stream service took, oldest first (bounded: the fuzz sends 10,000). */
+export const streamed: GossipRequest[] = [];
+const STREAMED_KEPT = 256;
+
 function checkChain(chainId: string): void {
   if (chainId !== CHAIN) throw new CoreError('chain/wrong-chain', { chainId }, 'ignore');
 }
 
-/** Registers all ten protocols with test services; `allowedReaders` are hex signing keys. */
+/** Registers all twelve protocols with test services; `allowedReaders` are hex signing keys. */
 export async function serveAll(
   host: NetHost,
   allowedReaders: Set<string>,
@@ -43,6 +51,19 @@ export async function serveAll(
       onGossip: async (req) => {
         checkChain(req.chainId);
         return req.messages.filter((m) => m.payload.length > 0).length;
+      }
+    },
+    undefined,
+    opts
+  );
+  await handleConsensusStream(
+    host,
+    {
+      onGossip: async (req) => {
+        checkChain(req.chainId);
+        streamed.push(req);
+        if (streamed.length > STREAMED_KEPT) streamed.shift();
+        return req.messages.length;
       }
     },
     undefined,

@@ -19,6 +19,8 @@ import type { ProtocolLimits } from '../../src/lib/net/rpc.js';
 import {
   CONSENSUS_GOSSIP_LIMITS,
   CONSENSUS_GOSSIP_PROTOCOL,
+  CONSENSUS_STREAM_LIMITS,
+  CONSENSUS_STREAM_PROTOCOL,
   gossipRequestCodec,
   requestConsensusGossip
 } from '../../src/lib/net/consensus-gossip.js';
@@ -72,7 +74,8 @@ const hash = new Uint8Array(32).fill(5) as Uint8Array<ArrayBuffer>;
 
 interface Case {
   protocol: string;
-  limits: ProtocolLimits;
+  /** What the fuzzer needs of a protocol's limits (a one-way stream protocol has no response limits). */
+  limits: Pick<ProtocolLimits, 'maxRequestBytes' | 'maxInboundStreams'>;
   codec: Codec<unknown>;
   valid: unknown;
 }
@@ -97,6 +100,16 @@ const CASES: Case[] = [
   {
     protocol: CONSENSUS_GOSSIP_PROTOCOL,
     limits: CONSENSUS_GOSSIP_LIMITS,
+    codec: gossipRequestCodec as Codec<unknown>,
+    valid: { t: TAGS.netGossip, v: V, chainId: CHAIN, messages: [{ kind: 'vote', payload: bytes(1, 2, 3) }] }
+  },
+  {
+    // One-way: every input ends closed (its frames taken) or reset, never answered.
+    protocol: CONSENSUS_STREAM_PROTOCOL,
+    limits: {
+      maxRequestBytes: CONSENSUS_STREAM_LIMITS.maxFrameBytes,
+      maxInboundStreams: CONSENSUS_STREAM_LIMITS.maxInboundStreams
+    },
     codec: gossipRequestCodec as Codec<unknown>,
     valid: { t: TAGS.netGossip, v: V, chainId: CHAIN, messages: [{ kind: 'vote', payload: bytes(1, 2, 3) }] }
   },

@@ -14,7 +14,11 @@ import { isCoreError } from '../../src/lib/core/errors.js';
 import { sha256 } from '../../src/lib/core/crypto/hash.js';
 import { signingPublicKey } from '../../src/lib/core/crypto/ed25519.js';
 import { toHex } from '../../src/lib/core/crypto/index.js';
-import { requestConsensusGossip } from '../../src/lib/net/consensus-gossip.js';
+import {
+  CONSENSUS_STREAM_PROTOCOL,
+  consensusStreamTo,
+  requestConsensusGossip
+} from '../../src/lib/net/consensus-gossip.js';
 import { requestBlockSync } from '../../src/lib/net/block-sync.js';
 import { requestTxSubmit } from '../../src/lib/net/tx-submit.js';
 import { requestHeader } from '../../src/lib/net/header.js';
@@ -22,7 +26,7 @@ import { requestStateProof } from '../../src/lib/net/state-proof.js';
 import { requestTxProof } from '../../src/lib/net/tx-proof.js';
 import { requestBlob, signBlobAuth, type UnsignedBlobAuth } from '../../src/lib/net/blob.js';
 import { requestMirror } from '../../src/lib/net/mirror.js';
-import { BLOB, BLOB_HASH, CHAIN, HEAD, serveAll, TAGS, V } from './p2p-fixtures.js';
+import { BLOB, BLOB_HASH, CHAIN, HEAD, serveAll, streamed, TAGS, V } from './p2p-fixtures.js';
 
 const doctorSeed = new Uint8Array(32).fill(7);
 const strangerSeed = new Uint8Array(32).fill(9);
@@ -73,6 +77,12 @@ function blobAuth(seed: Uint8Array, hash = BLOB_HASH): ReturnType<typeof signBlo
   return signBlobAuth(unsigned, seed);
 }
 
+/** Polls `ok` every 10 ms; fails after 10 s. */
+async function waitUntil(ok: () => boolean): Promise<void> {
+  for (const t0 = Date.now(); !ok(); await new Promise((r) => setTimeout(r, 10)))
+    if (Date.now() - t0 > 10_000) throw new Error('condition not met within 10 s');
+}
+
 async function rejects(p: Promise<unknown>, code: string): Promise<void> {
   const err = await p.then(
     () => null,
@@ -101,6 +111,42 @@ describe('carechain protocols over real libp2p (TCP, loopback)', () => {
       requestConsensusGossip(c(), target, { t: TAGS.netGossip, v: V, chainId: 'other', messages: msgs }),
       'chain/wrong-chain'
     );
+  });
+
+  it('consensus-stream: batches arrive in order on one standing stream; a reset stream is replaced', async () => {
+    const sender = consensusStreamTo(c(), target);
+    const batch = (i: number, chainId = CHAIN) => ({
+      t: TAGS.netGossip,
+      v: V,
+      chainId,
+      messages: [{ kind: 'vote' as const, payload: Uint8Array.of(i) as Uint8Array<ArrayBuffer> }]
+    });
+    const arrived = (n: number) => waitUntil(() => streamed.length >= n);
+    const openStreams = () =>
+      c()
+        .getConnections()
+        .flatMap((conn) => conn.streams)
+        .filter((s) => s.protocol === CONSENSUS_STREAM_PROTOCOL && s.status === 'open').length;
+    streamed.length = 0;
+    for (let i = 0; i < 50; i++) await sender.send(batch(i));
+    await arrived(50);
+    expect(streamed.map((r) => r.messages[0]!.payload[0])).toEqual(Array.from({ length: 50 }, (_, i) => i));
+    expect(openStreams()).toBe(1);
+    // A frame the service refuses resets the stream (no answer on a one-way stream) ...
+    await sender.send(batch(99, 'other'));
+    await waitUntil(() => openStreams() === 0);
+    // ... and the next send opens a fresh one.
+    await sender.send(batch(50));
+    await arrived(51);
+    expect(streamed.at(-1)!.messages[0]!.payload[0]).toBe(50);
+    expect(streamed.some((r) => r.chainId === 'other')).toBe(false);
+    // A frame over the limit never leaves this side.
+    const part = {
+      kind: 'proposal' as const,
+      payload: new Uint8Array(3 * 2 ** 20) as Uint8Array<ArrayBuffer>
+    };
+    await rejects(sender.send({ ...batch(0), messages: [part, part] }), 'decode/too-large');
+    sender.close();
   });
 
   it('block-sync: a height range streams one frame per block, stopping at the head', async () => {

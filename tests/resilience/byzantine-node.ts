@@ -29,7 +29,12 @@ import {
 import { sha256, toHex, utf8Bytes } from '../../src/lib/core/crypto/index.js';
 import { bytesEqual } from '../../src/lib/core/encoding/cbor.js';
 import { requestBlockSync } from '../../src/lib/net/block-sync.js';
-import { handleConsensusGossip, requestConsensusGossip } from '../../src/lib/net/consensus-gossip.js';
+import {
+  handleConsensusGossip,
+  handleConsensusStream,
+  requestConsensusGossip,
+  type ConsensusGossipService
+} from '../../src/lib/net/consensus-gossip.js';
 import { loadConfig } from '../../src/node/config.js';
 import { readGenesisFile } from '../../src/node/genesis-file.js';
 import { loadNodeKey } from '../../src/node/keys.js';
@@ -148,7 +153,8 @@ async function proposeInvalid(height: number, round: number) {
   stats.invalidProposals++;
 }
 
-await handleConsensusGossip(host.libp2p, {
+// Honest validators send proposals and votes on their standing streams, relayed txs as requests.
+const listener: ConsensusGossipService = {
   async onGossip(req) {
     if (req.chainId !== chainId) return 0;
     for (const m of req.messages) {
@@ -168,7 +174,9 @@ await handleConsensusGossip(host.libp2p, {
     }
     return 0;
   }
-});
+};
+await handleConsensusGossip(host.libp2p, listener);
+await handleConsensusStream(host.libp2p, listener);
 
 process.stderr.write(`byzantine ${toHex(key.publicKey).slice(0, 8)} listening as ${host.peerId}\n`);
 const stop = async () => {

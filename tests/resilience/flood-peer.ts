@@ -19,7 +19,7 @@ import { multiaddr, type Multiaddr } from '@multiformats/multiaddr';
 import { encodeCanonical } from '../../src/lib/core/encoding/cbor.js';
 import { encodeFrame, encodeVarint } from '../../src/lib/net/framing.js';
 import { BLOCK_SYNC_PROTOCOL } from '../../src/lib/net/block-sync.js';
-import { CONSENSUS_GOSSIP_PROTOCOL } from '../../src/lib/net/consensus-gossip.js';
+import { CONSENSUS_GOSSIP_PROTOCOL, CONSENSUS_STREAM_PROTOCOL } from '../../src/lib/net/consensus-gossip.js';
 import { TX_SUBMIT_PROTOCOL } from '../../src/lib/net/tx-submit.js';
 import { HEADER_PROTOCOL } from '../../src/lib/net/header.js';
 import { STATE_PROOF_PROTOCOL } from '../../src/lib/net/state-proof.js';
@@ -31,6 +31,7 @@ import { MIRROR_PROTOCOL } from '../../src/lib/net/mirror.js';
 const CONCURRENCY = 256;
 const PROTOCOLS = [
   CONSENSUS_GOSSIP_PROTOCOL,
+  CONSENSUS_STREAM_PROTOCOL,
   BLOCK_SYNC_PROTOCOL,
   TX_SUBMIT_PROTOCOL,
   HEADER_PROTOCOL,

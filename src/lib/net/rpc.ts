@@ -97,7 +97,7 @@ function isErrorValue(value: unknown): boolean {
   return value !== null && typeof value === 'object' && (value as { t?: unknown }).t === TAGS.netError;
 }
 
-function asCoreError(e: unknown): CoreError {
+export function asCoreError(e: unknown): CoreError {
   if (isCoreError(e)) return e;
   return new CoreError('net/internal', { detail: e instanceof Error ? e.message : String(e) }, 'ignore');
 }
@@ -122,7 +122,7 @@ function reapLater(stream: Stream, ms: number): void {
   stream.addEventListener('close', () => clearTimeout(timer), { once: true });
 }
 
-async function closeOrReset(stream: Stream, ms: number): Promise<void> {
+export async function closeOrReset(stream: Stream, ms: number): Promise<void> {
   try {
     await stream.close({ signal: AbortSignal.timeout(ms) });
     reapLater(stream, ms);
@@ -132,10 +132,10 @@ async function closeOrReset(stream: Stream, ms: number): Promise<void> {
 }
 
 /** libp2p's per-connection stream limit, as a multiple of the one enforced (and counted) here. */
-const LIBP2P_STREAM_BACKSTOP = 2;
+export const LIBP2P_STREAM_BACKSTOP = 2;
 
 /** Inbound streams of `protocol` open on `connection`, this one included. */
-function inboundStreams(connection: Connection, protocol: string): number {
+export function inboundStreams(connection: Connection, protocol: string): number {
   let n = 0;
   for (const s of connection.streams) if (s.direction === 'inbound' && s.protocol === protocol) n++;
   return n;
