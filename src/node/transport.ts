@@ -168,7 +168,16 @@ export function libp2pTransport(
             return got.map((b) => ({ height: b.height, block: b.block, commit: b.commit }));
           }
         } catch (e) {
-          // No blocks there (an error frame at its head: it answered) or peer down: try the next.
+          // A peer at or behind our head answers with no blocks. Polling an idle chain, that is every
+          // peer every pass: stop at the first and ask the next one on the next pass (which the
+          // driver also starts as soon as gossip shows a height ahead), so a quiet network costs one
+          // stream per pass rather than one per peer, and a peer that lies "nothing new" delays
+          // catch-up by one pass, not more.
+          if (isCoreError(e) && e.code === 'net/no-response') {
+            next = (k + 1) % links.length;
+            return [];
+          }
+          // An error frame or a peer down: try the next now.
           if (!isCoreError(e)) l.syncFailedAt = Date.now();
         }
       }

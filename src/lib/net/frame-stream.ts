@@ -18,9 +18,9 @@ import { CoreError } from '../core/errors.js';
 import type { Codec } from '../core/encoding/codec.js';
 import { FrameReader, resetStream, writeFrame } from './framing.js';
 import {
+  admitInboundStream,
   asCoreError,
   closeOrReset,
-  inboundStreams,
   LIBP2P_STREAM_BACKSTOP,
   type DialTarget,
   type NetHost,
@@ -89,9 +89,7 @@ async function serveFrameStream<Req>(
   const guard = opts.guard;
   let release: (() => void) | undefined;
   try {
-    if (inboundStreams(connection, protocol) > limits.maxInboundStreams)
-      throw new CoreError('net/too-many-streams', { protocol, limit: limits.maxInboundStreams }, 'ignore');
-    if (guard) release = guard.streams.acquire(peer, protocol);
+    release = admitInboundStream(connection, protocol, limits.maxInboundStreams, guard);
     for (;;) {
       const frame = await reader.read(limits.idleMs);
       if (!frame) break;

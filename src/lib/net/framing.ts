@@ -20,6 +20,12 @@ export interface FrameLimits {
 
 /** A varint of 5 bytes covers 2^35 - far above any frame limit; longer prefixes are hostile. */
 const MAX_VARINT_BYTES = 5;
+/**
+ * A stream's receive buffer, allocated when bytes first arrive (most frames are small), doubles as a
+ * frame needs, and is let go once a larger one is framed.
+ */
+const INITIAL_BUFFER_BYTES = 16 * 1024;
+const EMPTY = new Uint8Array(0);
 
 export function encodeVarint(n: number): Uint8Array {
   if (!Number.isSafeInteger(n) || n < 0) throw new CoreError('net/bad-length-prefix', { detail: String(n) });
@@ -78,7 +84,10 @@ export function resetStream(stream: Stream, err: Error): void {
  */
 export class FrameReader {
   private readonly frames: Uint8Array[] = [];
-  private pending: Uint8Array = new Uint8Array(0);
+  /** Bytes received and not yet framed: buf[start, end). */
+  private buf = EMPTY;
+  private start = 0;
+  private end = 0;
   private expected: number | null = null;
   private received = 0;
   private ended = false;
@@ -107,7 +116,8 @@ export class FrameReader {
   private fail(err: CoreError): void {
     if (this.failure) return;
     this.failure = err;
-    this.pending = new Uint8Array(0);
+    this.buf = EMPTY;
+    this.start = this.end = 0;
     this.frames.length = 0;
     resetStream(this.stream, err);
     this.notify();
@@ -133,10 +143,7 @@ export class FrameReader {
       this.fail(new CoreError('net/too-many-frames', { limit: this.limits.maxFrames }));
       return;
     }
-    const joined = new Uint8Array(this.pending.length + chunk.length);
-    joined.set(this.pending, 0);
-    joined.set(chunk, this.pending.length);
-    this.pending = joined;
+    this.append(chunk);
     try {
       this.extract();
     } catch (e) {
@@ -146,10 +153,35 @@ export class FrameReader {
     this.notify();
   }
 
+  /**
+   * Copies a chunk behind what is buffered, growing the buffer by doubling: each byte is copied a
+   * bounded number of times however small the chunks a frame arrives in (joining every chunk onto
+   * the buffered bytes would copy a large frame quadratically), and nothing is allocated for bytes
+   * that have not arrived.
+   */
+  private append(chunk: Uint8Array): void {
+    const held = this.end - this.start;
+    if (this.end + chunk.length > this.buf.length) {
+      const need = held + chunk.length;
+      const cap = this.limits.maxFrameBytes + MAX_VARINT_BYTES;
+      const next =
+        need <= this.buf.length
+          ? this.buf
+          : new Uint8Array(Math.max(need, INITIAL_BUFFER_BYTES, Math.min(2 * this.buf.length, cap)));
+      if (next === this.buf) this.buf.copyWithin(0, this.start, this.end);
+      else next.set(this.buf.subarray(this.start, this.end), 0);
+      this.buf = next;
+      this.start = 0;
+      this.end = held;
+    }
+    this.buf.set(chunk, this.end);
+    this.end += chunk.length;
+  }
+
   private extract(): void {
-    for (;;) {
+    while (this.end > this.start) {
       if (this.expected === null) {
-        const prefix = decodeVarint(this.pending);
+        const prefix = decodeVarint(this.buf.subarray(this.start, this.end));
         if (!prefix) return;
         if (prefix.value === 0) throw new CoreError('net/bad-length-prefix', { detail: 'empty frame' });
         if (prefix.value > this.limits.maxFrameBytes)
@@ -160,18 +192,17 @@ export class FrameReader {
         if (this.received >= this.limits.maxFrames)
           throw new CoreError('net/too-many-frames', { limit: this.limits.maxFrames });
         this.expected = prefix.value;
-        this.pending = this.pending.subarray(prefix.size);
+        this.start += prefix.size;
       }
-      if (this.pending.length < this.expected) return;
-      this.frames.push(this.pending.slice(0, this.expected));
-      this.pending = this.pending.subarray(this.expected);
+      if (this.end - this.start < this.expected) return;
+      this.frames.push(this.buf.slice(this.start, this.start + this.expected));
+      this.start += this.expected;
       this.expected = null;
       this.received++;
-      if (this.pending.length === 0) {
-        this.pending = new Uint8Array(0);
-        return;
-      }
     }
+    // Everything framed: start over at the front, and let a buffer grown for one large frame go.
+    this.start = this.end = 0;
+    if (this.buf.length > INITIAL_BUFFER_BYTES) this.buf = EMPTY;
   }
 
   /**
@@ -185,8 +216,8 @@ export class FrameReader {
       if (frame) return frame;
       if (this.ended) {
         if (this.endError) throw this.endError;
-        if (this.expected !== null || this.pending.length > 0) {
-          const err = new CoreError('net/truncated', { buffered: this.pending.length });
+        if (this.expected !== null || this.end > this.start) {
+          const err = new CoreError('net/truncated', { buffered: this.end - this.start });
           this.fail(err);
           throw err;
         }

@@ -134,11 +134,21 @@ export async function closeOrReset(stream: Stream, ms: number): Promise<void> {
 /** libp2p's per-connection stream limit, as a multiple of the one enforced (and counted) here. */
 export const LIBP2P_STREAM_BACKSTOP = 2;
 
-/** Inbound streams of `protocol` open on `connection`, this one included. */
-export function inboundStreams(connection: Connection, protocol: string): number {
+/**
+ * Admits one inbound stream of `protocol`: at most `maxInbound` open on its connection (this one
+ * included; libp2p's own limit is only the backstop), and one of the peer's streams from the shared
+ * guard. Returns the guard's release, throws `net/too-many-streams`.
+ */
+export function admitInboundStream(
+  connection: Connection,
+  protocol: string,
+  maxInbound: number,
+  guard: NetGuard | undefined
+): (() => void) | undefined {
   let n = 0;
   for (const s of connection.streams) if (s.direction === 'inbound' && s.protocol === protocol) n++;
-  return n;
+  if (n > maxInbound) throw new CoreError('net/too-many-streams', { protocol, limit: maxInbound }, 'ignore');
+  return guard?.streams.acquire(connection.remotePeer.toString(), protocol);
 }
 
 export type Responder<Req, Res> = (req: Req, ctx: ServeContext) => Promise<Res> | AsyncIterable<Res>;
@@ -182,12 +192,8 @@ async function serveStream<Req, Res>(
   let release: (() => void) | undefined;
   const guard = opts.guard;
   try {
-    if (inboundStreams(connection, protocol) > limits.maxInboundStreams)
-      throw new CoreError('net/too-many-streams', { protocol, limit: limits.maxInboundStreams }, 'ignore');
-    if (guard) {
-      release = guard.streams.acquire(peer, protocol);
-      if (!guard.rate.tryRequest(peer)) throw new CoreError('net/rate-limited', { peer }, 'ignore');
-    }
+    release = admitInboundStream(connection, protocol, limits.maxInboundStreams, guard);
+    if (guard && !guard.rate.tryRequest(peer)) throw new CoreError('net/rate-limited', { peer }, 'ignore');
     const frame = await reader.read(limits.timeoutMs);
     if (!frame) throw new CoreError('net/bad-request', { detail: 'no request frame' });
     if (guard && !guard.rate.tryBytes(peer, frame.length))
