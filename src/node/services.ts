@@ -108,8 +108,8 @@ export async function registerServices(host: NetHost, d: ServiceDeps): Promise<v
   await handleBlockSync(
     host,
     {
-      async *blocks(req) {
-        yield* chain(req.chainId).driver.blocksFrom(req.from, req.count);
+      async *blocks(req, ctx) {
+        yield* chain(req.chainId).driver.blocksFrom(req.from, req.count, req.waitMs, ctx.signal);
       }
     },
     undefined,

@@ -141,7 +141,7 @@ export function libp2pTransport(
     relay(txs) {
       for (const l of links) l.relay(txs);
     },
-    async sync(from, count): Promise<SyncedBlock[]> {
+    async sync(from, count, waitMs, signal): Promise<SyncedBlock[]> {
       // Start from a different peer each time so one slow or lying peer cannot stall catch-up, and
       // ask peers that failed in the last SYNC_RETRY_MS last: a restarting node must not wait on a
       // dead peer's dial before asking a live one.
@@ -153,15 +153,15 @@ export function libp2pTransport(
             Number(now - a.syncFailedAt < SYNC_RETRY_MS) - Number(now - b.syncFailedAt < SYNC_RETRY_MS)
         );
       for (const l of order) {
+        if (signal?.aborted) return [];
         const k = links.indexOf(l);
         try {
-          const got = await requestBlockSync(host, l.addr, {
-            t: TAGS.netSyncRequest,
-            v: 1,
-            chainId,
-            from,
-            count
-          });
+          const got = await requestBlockSync(
+            host,
+            l.addr,
+            { t: TAGS.netSyncRequest, v: 1, chainId, from, count, ...(waitMs ? { waitMs } : {}) },
+            signal ? { signal } : {}
+          );
           l.syncFailedAt = 0;
           if (got.length) {
             next = k;

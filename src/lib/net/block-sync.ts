@@ -24,6 +24,13 @@ export const BLOCK_SYNC_PROTOCOL = '/carechain/block-sync/1';
 /** Blocks per request: 32 full blocks is at most 128 MiB in flight, usually a few hundred KiB. */
 export const MAX_SYNC_BLOCKS = 32;
 
+/**
+ * Longest a request may ask the peer to wait for `from` to commit before answering (a follower's long
+ * poll: it hears of a new block as it commits, and an idle chain costs one request per wait instead
+ * of several a second). Well inside the per-frame timeout below, so the asker never times out first.
+ */
+export const MAX_SYNC_WAIT_MS = 10_000;
+
 /** A commit certificate of 256 validators is under 32 KiB. */
 const MAX_COMMIT_BYTES = 32 * 1024;
 
@@ -43,7 +50,9 @@ export const syncRequestSchema = v.strictObject({
   ...header(TAGS.netSyncRequest),
   chainId: id(),
   from: uint(),
-  count: v.pipe(uintMax(MAX_SYNC_BLOCKS), v.minValue(1))
+  count: v.pipe(uintMax(MAX_SYNC_BLOCKS), v.minValue(1)),
+  /** Absent or 0: answer now. Otherwise, when `from` is not committed yet, wait for it this long. */
+  waitMs: v.optional(uintMax(MAX_SYNC_WAIT_MS))
 });
 export type SyncRequest = v.InferOutput<typeof syncRequestSchema>;
 export const syncRequestCodec = defineCodec(
@@ -68,7 +77,8 @@ export const syncBlockCodec = defineCodec(
 export interface BlockSyncService {
   /**
    * Yields committed blocks from `req.from`, in height order, at most `req.count`; stops early at the
-   * head. Throwing a CoreError answers the peer with its code.
+   * head. With `req.waitMs`, first waits that long at most for `req.from` to commit (or for the
+   * asker to go: `ctx.signal`). Throwing a CoreError answers the peer with its code.
    */
   blocks(req: SyncRequest, ctx: ServeContext): AsyncIterable<Omit<SyncBlock, 't' | 'v'>>;
 }

@@ -40,7 +40,8 @@ const genesisDoc: ConsortiumGenesis = {
   }))
 } as ConsortiumGenesis;
 
-const dirs = authorities.map(() => mkdtempSync(join(tmpdir(), 'cc-driver-')));
+// Four validators and a follower (index 4).
+const dirs = [...authorities, null].map(() => mkdtempSync(join(tmpdir(), 'cc-driver-')));
 const log = createLogger({}, (process.env.TEST_LOG as 'debug') ?? 'error');
 const drivers: (ChainDriver | undefined)[] = [];
 const storages: (NodeStorage | undefined)[] = [];
@@ -61,10 +62,10 @@ function transport(i: number): ChainTransport {
             // duplicate or refused: the sender's mempool still has it
           }
     },
-    async sync(from, count) {
+    async sync(from, count, waitMs, signal) {
       for (const d of others()) {
         const out = [];
-        for await (const b of d!.blocksFrom(from, count)) out.push(b);
+        for await (const b of d!.blocksFrom(from, count, waitMs, signal)) out.push(b);
         if (out.length) return out;
       }
       return [];
@@ -82,7 +83,7 @@ async function startNode(i: number) {
     params: () => ({ chainId: CONSORTIUM_CHAIN_ID, config: { kind: 'consortium' } }),
     stores: storage.chains.consortium,
     db: storage.db,
-    signer: authorities[i]!,
+    signer: authorities[i] ?? null,
     transport: transport(i),
     mempool: { maxTxs: 10_000, maxBytes: 64 * 1024 * 1024, txPerPeerPerSecond: 10_000 },
     timeouts: { proposeMs: 400, prevoteMs: 200, precommitMs: 200, roundDeltaMs: 100 },
@@ -205,6 +206,44 @@ describe('consensus driver (4 validators, real LevelDB, in-memory links)', () =>
     // relayed in one gossip batch: every running node holds them committed (node 2 was stopped above)
     const top = Math.max(...heights.map((c) => c.height));
     await waitFor(() => drivers.every((d) => !d || d.height >= top));
+  }, 30_000);
+
+  it('answers a long poll as soon as the block it waits for commits, an idle one after its wait', async () => {
+    const d0 = drivers[0]!;
+    const next = d0.height + 1;
+    let answered = false;
+    const t0 = Date.now();
+    const polled = (async () => {
+      const out = [];
+      for await (const b of d0.blocksFrom(next, 4, 20_000)) out.push(b);
+      answered = true;
+      return out;
+    })();
+    await new Promise((r) => setTimeout(r, 100));
+    expect(answered).toBe(false); // waiting: the block is not there yet
+    await drivers[1]!.submitAndWait(batch(1), 'client', 10_000);
+    const got = await polled;
+    expect(got[0]!.height).toBe(next);
+    expect(Date.now() - t0).toBeLessThan(10_000); // at the commit, not at the end of the 20 s wait
+
+    const t1 = Date.now();
+    const none = [];
+    for await (const b of d0.blocksFrom(d0.height + 100, 1, 300)) none.push(b);
+    expect(none).toEqual([]);
+    expect(Date.now() - t1).toBeGreaterThanOrEqual(290);
+  }, 30_000);
+
+  it('a follower (no key) catches up, then hears of each new block through its long poll', async () => {
+    const f = await startNode(4);
+    expect(f.isValidator).toBe(false);
+    await waitFor(() => f.height === drivers[0]!.height, 15_000);
+    const c = await drivers[0]!.submitAndWait(batch(0), 'client', 10_000);
+    await waitFor(() => f.height >= c.height, 10_000);
+    expect(toHex(f.headHash)).toBe(toHex(drivers[0]!.headHash));
+    // Stopping it ends the poll it has waiting at a peer at once.
+    const t0 = Date.now();
+    await stopNode(4);
+    expect(Date.now() - t0).toBeLessThan(2_000);
   }, 30_000);
 
   it('refuses invalid and duplicate txs with named errors', () => {

@@ -78,8 +78,12 @@ export interface ChainTransport {
   broadcast(items: GossipItem[]): void;
   /** Hand admitted client transactions to the other validators (so any proposer can batch them). */
   relay(txs: Uint8Array[]): void;
-  /** Committed blocks from `from` (at most `count`), from any peer that has them; [] if none. */
-  sync(from: number, count: number): Promise<SyncedBlock[]>;
+  /**
+   * Committed blocks from `from` (at most `count`), from any peer that has them; [] if none. With
+   * `waitMs`, the peer asked may hold the answer that long for `from` to commit (a long poll);
+   * `signal` gives up on it.
+   */
+  sync(from: number, count: number, waitMs?: number, signal?: AbortSignal): Promise<SyncedBlock[]>;
 }
 
 export interface ChainDriverOptions {
@@ -104,11 +108,22 @@ export interface ChainDriverOptions {
   snapshotEveryBlocks?: number;
   /** Re-send own and relayed votes this often while a height is open (covers lost messages). */
   regossipMs?: number;
-  /** Poll peers for blocks this often (followers rely on it; validators use it to catch up). */
+  /**
+   * Poll peers for blocks this often (validators use it to catch up; a follower's poll is a long
+   * poll, so this is at most the pause between two of them).
+   */
   syncMs?: number;
   log: Logger;
   now?: () => number;
 }
+
+/**
+ * A follower hears of new blocks only by asking: it asks one peer at a time to answer as soon as the
+ * next block commits, or after this long with nothing. Blocks reach it as they commit, and an idle
+ * chain costs a request every few seconds. Validators learn of heights from consensus gossip and poll
+ * without waiting (a wait would hold their catch-up behind one peer).
+ */
+export const FOLLOWER_SYNC_WAIT_MS = 5_000;
 
 /** Blocks never shrink below this many transactions when the host is slow (progress over pace). */
 const MIN_BLOCK_TXS = 64;
@@ -185,6 +200,8 @@ export class ChainDriver {
   private signalled = false;
   private stopped = false;
   private syncing = false;
+  /** Aborted on stop: a follower's long poll must not hold the node open. */
+  private readonly stopping = new AbortController();
   /** Engine events waiting or running on the queue; admission yields to them (see `admissionTurn`). */
   private queued = 0;
   /** Recent wall-clock cost of building a block, per transaction (sizes the next proposal). */
@@ -269,6 +286,7 @@ export class ChainDriver {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.stopping.abort();
     for (const t of this.timers) clearTimeout(t);
     for (const i of this.intervals) clearInterval(i);
     this.timers.clear();
@@ -779,6 +797,28 @@ export class ChainDriver {
     );
   }
 
+  /**
+   * Resolves once `height` is committed here, after `waitMs` at most, when `signal` aborts (the asker
+   * went) or when this node stops.
+   */
+  private committed(height: number, waitMs: number, signal?: AbortSignal): Promise<void> {
+    const signals = [this.stopping.signal, ...(signal ? [signal] : [])];
+    return new Promise<void>((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        off();
+        for (const s of signals) s.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, waitMs);
+      const off = this.onCommit((c) => {
+        if (c.height >= height) done();
+      });
+      for (const s of signals) s.addEventListener('abort', done, { once: true });
+      if (signals.some((s) => s.aborted)) done();
+    });
+  }
+
   private finishCommit(block: Block, hash: Uint8Array) {
     this.maybeSnapshot();
     this.commits++;
@@ -815,9 +855,13 @@ export class ChainDriver {
     this.syncing = true;
     let applied = 0;
     try {
+      // A follower's first request of a pass waits at its peer for the next block; a pass that is
+      // catching up asks again at once.
+      let waitMs = this.isValidator ? 0 : FOLLOWER_SYNC_WAIT_MS;
       for (;;) {
-        const got = await this.o.transport.sync(this.height + 1, 32);
-        if (got.length === 0) break;
+        const got = await this.o.transport.sync(this.height + 1, 32, waitMs, this.stopping.signal);
+        waitMs = 0;
+        if (got.length === 0 || this.stopped) break;
         let progressed = false;
         await this.enqueue(async () => {
           for (const sb of got) {
@@ -859,7 +903,13 @@ export class ChainDriver {
    * the transactions against the header's txRoot) first: a block damaged on disk since it was written
    * is never served; the node says so and serves nothing from there on.
    */
-  async *blocksFrom(from: number, count: number): AsyncIterable<SyncedBlock> {
+  async *blocksFrom(
+    from: number,
+    count: number,
+    waitMs = 0,
+    signal?: AbortSignal
+  ): AsyncIterable<SyncedBlock> {
+    if (waitMs > 0 && this.height < from) await this.committed(from, waitMs, signal);
     const end = Math.min(this.height, from + count - 1);
     for (let h = from; h <= end; h++) {
       const e = await this.o.stores.blocks.get(h);
