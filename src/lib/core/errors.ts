@@ -80,6 +80,7 @@ export const ERROR_CODES = {
   // node (src/node: hospital node process)
   'node/bad-config': 'The node configuration file is missing, unreadable or invalid.',
   'node/bad-keyfile': 'A key file is missing or malformed.',
+  'node/port-in-use': 'A port the node needs is already in use on this machine.',
   'node/storage-corrupt': 'Stored data failed its integrity check.',
   'node/mempool-full': 'The mempool is full; retry later.',
   'node/rate-limited': 'Too many requests from this peer; retry later.',

@@ -212,6 +212,10 @@ export const MESSAGES: Record<string, Sentence> = {
     'A hospital node cannot read its keys.',
     'একটি হাসপাতালের নোড তার চাবি পড়তে পারছে না।'
   ],
+  'node/port-in-use': [
+    'A hospital node cannot start: a port it needs is taken.',
+    'একটি হাসপাতালের নোড চালু হতে পারছে না: তার প্রয়োজনীয় একটি পোর্ট অন্য কিছু ব্যবহার করছে।'
+  ],
   'node/storage-corrupt': ['A hospital node’s storage is damaged.', 'একটি হাসপাতালের নোডের সংরক্ষণ ক্ষতিগ্রস্ত।'],
   'node/mempool-full': [
     'The hospital is busy; your action will be retried.',

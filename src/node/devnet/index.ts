@@ -11,6 +11,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { toHex, fromHex, utf8Bytes, seededRng } from '../../lib/core/crypto/index.js';
+import { CoreError } from '../../lib/core/errors.js';
 import type { Logger } from '../log.js';
 import {
   account,
@@ -22,6 +23,7 @@ import {
   CONSORTIUM_CHAIN_ID
 } from './actors.js';
 import { createLayout, type DevnetLayout } from './layout.js';
+import { firstTakenPort } from './ports.js';
 import { health, spawnNode, stopProcess, waitFor } from './process.js';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
@@ -78,6 +80,21 @@ export async function runDevnet(o: DevnetOptions): Promise<void> {
         devnet: true
       }) + '\n'
     );
+  const taken = await firstTakenPort(
+    nodes.flatMap((n) => [
+      { port: n.ports.tcp },
+      { port: n.ports.ws },
+      { port: n.ports.webrtcDirect, udp: true },
+      { port: n.ports.http }
+    ])
+  );
+  if (taken !== undefined)
+    throw new CoreError('node/port-in-use', {
+      port: taken,
+      detail:
+        `port ${taken} on 127.0.0.1 is taken. Is another devnet (or another program) still running? ` +
+        `Stop it first: this devnet uses ports ${nodes[0]!.ports.tcp}–${nodes.at(-1)!.ports.http}.`
+    });
   const children: ChildProcess[] = nodes.map((n) => spawnNode(n.configFile, join(n.dir, 'node.log')));
   let stopping = false;
   const stopAll = async () => {

@@ -1,7 +1,7 @@
 import { createSocket } from 'node:dgram';
 import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { EPHEMERAL_PORT_START, freePortBlock } from './ports.js';
+import { EPHEMERAL_PORT_START, firstTakenPort, freePortBlock } from './ports.js';
 
 describe('freePortBlock', () => {
   it('skips a block with a port taken for TCP or for UDP', async () => {
@@ -26,5 +26,24 @@ describe('freePortBlock', () => {
 
   it('refuses a range reaching into the ephemeral ports', async () => {
     await expect(freePortBlock(4, 32000, EPHEMERAL_PORT_START + 4)).rejects.toThrow(/below 32768/);
+  });
+});
+
+describe('firstTakenPort', () => {
+  it('names the first port taken, for TCP or for UDP as asked, and nothing when all are free', async () => {
+    const from = await freePortBlock(4, 29000, 30000);
+    const ports = [{ port: from }, { port: from + 1 }, { port: from + 2, udp: true }, { port: from + 3 }];
+    expect(await firstTakenPort(ports)).toBeUndefined();
+    const udp = createSocket('udp4');
+    await new Promise<void>((r) => udp.bind(from + 2, '127.0.0.1', r));
+    const tcp = createServer();
+    await new Promise<void>((r) => tcp.listen({ port: from + 3, host: '127.0.0.1' }, r));
+    try {
+      expect(await firstTakenPort(ports)).toBe(from + 2);
+      expect(await firstTakenPort(ports.filter((p) => !p.udp))).toBe(from + 3);
+    } finally {
+      await new Promise<void>((r) => udp.close(() => r()));
+      await new Promise((r) => tcp.close(r));
+    }
   });
 });

@@ -47,3 +47,14 @@ export async function freePortBlock(count: number, from: number, to: number): Pr
   }
   throw new Error(`no ${count} free consecutive ports in ${from}–${to} after ${FREE_BLOCK_ATTEMPTS} tries`);
 }
+
+/**
+ * The first of `ports` already taken on 127.0.0.1 (`udp` ones for UDP, the rest for TCP), or
+ * undefined. A devnet checks its ports before starting its nodes: were another devnet still running on
+ * them, its nodes would answer the health checks, and the first dial would fail on a peer id that
+ * does not match instead of saying what is wrong.
+ */
+export async function firstTakenPort(ports: { port: number; udp?: boolean }[]): Promise<number | undefined> {
+  for (const { port, udp } of ports) if (!(await (udp ? udpFree(port) : tcpFree(port)))) return port;
+  return undefined;
+}
