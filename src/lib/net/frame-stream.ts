@@ -21,7 +21,7 @@ import {
   admitInboundStream,
   asCoreError,
   closeOrReset,
-  LIBP2P_STREAM_BACKSTOP,
+  libp2pStreamLimits,
   type DialTarget,
   type NetHost,
   type ServeContext,
@@ -61,10 +61,7 @@ export async function serveFrames<Req>(
     protocol,
     (stream: Stream, connection: Connection) =>
       serveFrameStream(stream, connection, protocol, codec, limits, onFrame, opts),
-    {
-      maxInboundStreams: limits.maxInboundStreams * LIBP2P_STREAM_BACKSTOP,
-      maxOutboundStreams: limits.maxOutboundStreams
-    }
+    libp2pStreamLimits(limits)
   );
 }
 

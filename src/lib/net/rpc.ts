@@ -132,7 +132,21 @@ export async function closeOrReset(stream: Stream, ms: number): Promise<void> {
 }
 
 /** libp2p's per-connection stream limit, as a multiple of the one enforced (and counted) here. */
-export const LIBP2P_STREAM_BACKSTOP = 2;
+const LIBP2P_STREAM_BACKSTOP = 2;
+
+/**
+ * The stream limits a protocol registers with libp2p: its own inbound limit, counted and enforced by
+ * `admitInboundStream`, times the backstop (so libp2p refuses only what got past that count).
+ */
+export function libp2pStreamLimits(limits: { maxInboundStreams: number; maxOutboundStreams: number }): {
+  maxInboundStreams: number;
+  maxOutboundStreams: number;
+} {
+  return {
+    maxInboundStreams: limits.maxInboundStreams * LIBP2P_STREAM_BACKSTOP,
+    maxOutboundStreams: limits.maxOutboundStreams
+  };
+}
 
 /**
  * Admits one inbound stream of `protocol`: at most `maxInbound` open on its connection (this one
@@ -167,10 +181,7 @@ export async function serve<Req, Res>(
     protocol,
     (stream: Stream, connection: Connection) =>
       serveStream(stream, connection, protocol, reqCodec, resCodec, limits, respond, opts),
-    {
-      maxInboundStreams: limits.maxInboundStreams * LIBP2P_STREAM_BACKSTOP,
-      maxOutboundStreams: limits.maxOutboundStreams
-    }
+    libp2pStreamLimits(limits)
   );
 }
 
