@@ -20,6 +20,9 @@ const USAGE = `usage:
   carechain status [--url <http://127.0.0.1:8080>]
   carechain devnet [--fresh] [--dir <.devnet>] [--hospitals <3>]`;
 
+/** Longest a node that failed on its storage spends stopping before it exits anyway. */
+const STOP_AFTER_FAILURE_MS = 10_000;
+
 async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   const log = createLogger({ cmd });
@@ -34,8 +37,16 @@ async function main(argv: string[]): Promise<number> {
       const { loadConfig } = await import('./config.js');
       const { runNode } = await import('./run.js');
       const config = loadConfig(values.config);
-      const node = await runNode(config, createLogger({ node: `${config.hospital}/${config.name}` }));
-      await untilSignal();
+      const nodeLog = createLogger({ node: `${config.hospital}/${config.name}` });
+      const node = await runNode(config, nodeLog);
+      const failure = await Promise.race([untilSignal().then(() => null), node.failed]);
+      if (failure) {
+        // Stopped by its own storage: say why in plain words, shut down what still runs, exit non-zero
+        // so a supervisor (systemd, the devnet) sees it.
+        nodeLog.error(`node stopped: ${failure.message}`, { code: failure.code });
+        await Promise.race([node.stop(), new Promise((r) => setTimeout(r, STOP_AFTER_FAILURE_MS))]);
+        return 1;
+      }
       await node.stop();
       return 0;
     }

@@ -36,6 +36,7 @@ import { NodeStorage } from './storage/index.js';
 import { libp2pTransport } from './transport.js';
 import { requestMirror } from '../lib/net/mirror.js';
 import { TAGS } from '../lib/core/constants.js';
+import type { CoreError } from '../lib/core/errors.js';
 import { attestationCodec } from '../lib/core/chain/tx/attestation.js';
 import { blockCodec } from '../lib/core/chain/block.js';
 
@@ -49,6 +50,14 @@ const HOSPITAL_BLOCK_TXS = CHAIN_LIMITS.maxIndexEntries;
 /** Mirrors re-check committed records against their disk this often (and once at start). */
 const REPAIR_INTERVAL_MS = 30_000;
 
+/**
+ * Below this much free disk the node warns in its log (every DISK_CHECK_MS) and says so in /health:
+ * at a few hundred bytes a record, it is hours of a busy hospital's blocks and blobs, time to act
+ * before the disk fills and the node has to stop.
+ */
+export const LOW_DISK_BYTES = 512 * 1024 * 1024;
+const DISK_CHECK_MS = 30_000;
+
 export interface RunningNode {
   config: NodeConfig;
   peerId: string;
@@ -57,6 +66,11 @@ export interface RunningNode {
   consortium: ChainDriver;
   storage: NodeStorage;
   multiaddrs(): string[];
+  /**
+   * Settles with the storage failure (disk full, I/O error) that stopped a chain, if one ever does:
+   * the process should then stop, and started again it resumes from what is durable.
+   */
+  failed: Promise<CoreError>;
   stop(): Promise<void>;
 }
 
@@ -98,6 +112,8 @@ export async function runNode(config: NodeConfig, log: Logger): Promise<RunningN
   const timeouts = config.timeouts;
   const hChainId = hospitalChainId(config.hospital);
 
+  let onFatal: (e: CoreError) => void = () => {};
+  const failed = new Promise<CoreError>((r) => (onFatal = r));
   const headers = new HeaderView(config.hospital);
   const consortium: ChainDriver = new ChainDriver({
     name: 'consortium',
@@ -114,7 +130,8 @@ export async function runNode(config: NodeConfig, log: Logger): Promise<RunningN
     transport: libp2pTransport(host.libp2p, CONSORTIUM_CHAIN_ID, config.peers.consortium, log),
     mempool,
     timeouts,
-    log
+    log,
+    onFatal
   });
   const hospital: ChainDriver = new ChainDriver({
     name: 'hospital',
@@ -137,7 +154,8 @@ export async function runNode(config: NodeConfig, log: Logger): Promise<RunningN
     timeouts,
     // One block's records must fit one consortium index batch (checkpoints advance per batch).
     maxBlockTxs: HOSPITAL_BLOCK_TXS,
-    log
+    log,
+    onFatal
   });
 
   const hospitalPeerIds = new Set(config.peers.hospital.map(peerIdOf).filter((p): p is string => !!p));
@@ -295,6 +313,18 @@ export async function runNode(config: NodeConfig, log: Logger): Promise<RunningN
     );
   }
 
+  const checkDisk = () => {
+    const free = storage.freeBytes();
+    if (free < LOW_DISK_BYTES)
+      log.warn('disk space low: free some before the disk fills, or the node will have to stop', {
+        freeBytes: free,
+        dir: storage.db.dir
+      });
+  };
+  checkDisk();
+  const diskTimer = setInterval(checkDisk, DISK_CHECK_MS);
+  diskTimer.unref();
+
   const chainHealth = (d: ChainDriver) => ({
     chainId: d.chainId,
     height: d.height,
@@ -347,6 +377,12 @@ export async function runNode(config: NodeConfig, log: Logger): Promise<RunningN
         samples: [{ value: storage.diskBytes() }]
       },
       {
+        name: 'carechain_disk_free_bytes',
+        help: 'Free bytes on the filesystem holding the node data.',
+        type: 'gauge',
+        samples: [{ value: storage.freeBytes() }]
+      },
+      {
         name: 'carechain_blobs',
         help: 'Record blobs held (mirrors).',
         type: 'gauge',
@@ -365,18 +401,23 @@ export async function runNode(config: NodeConfig, log: Logger): Promise<RunningN
   if (config.listen.http !== undefined) {
     http = await startHttp(
       {
-        health: () => ({
-          ok: true,
-          hospital: config.hospital,
-          name: config.name,
-          roles: config.roles,
-          consortiumAuthority: config.consortiumAuthority,
-          peerId,
-          peers: host.libp2p.getConnections().length,
-          chains: { hospital: chainHealth(hospital), consortium: chainHealth(consortium) },
-          blobs: storage.blobs.count,
-          storageBytes: storage.diskBytes()
-        }),
+        health: () => {
+          const diskFreeBytes = storage.freeBytes();
+          return {
+            ok: true,
+            hospital: config.hospital,
+            name: config.name,
+            roles: config.roles,
+            consortiumAuthority: config.consortiumAuthority,
+            peerId,
+            peers: host.libp2p.getConnections().length,
+            chains: { hospital: chainHealth(hospital), consortium: chainHealth(consortium) },
+            blobs: storage.blobs.count,
+            storageBytes: storage.diskBytes(),
+            diskFreeBytes,
+            diskLow: diskFreeBytes < LOW_DISK_BYTES
+          };
+        },
         metrics,
         addrs: () => host.multiaddrs(),
         genesis: () => genesisFile
@@ -402,7 +443,9 @@ export async function runNode(config: NodeConfig, log: Logger): Promise<RunningN
     consortium,
     storage,
     multiaddrs: () => host.multiaddrs(),
+    failed,
     async stop() {
+      clearInterval(diskTimer);
       if (repairTimer) clearInterval(repairTimer);
       indexer?.stop();
       if (http) await new Promise<void>((r) => http!.server.close(() => r()));

@@ -82,6 +82,8 @@ export const ERROR_CODES = {
   'node/bad-keyfile': 'A key file is missing or malformed.',
   'node/port-in-use': 'A port the node needs is already in use on this machine.',
   'node/storage-corrupt': 'Stored data failed its integrity check.',
+  'node/disk-full': 'The disk holding the node’s data is full.',
+  'node/storage-failed': 'The node could not read or write its data on disk.',
   'node/mempool-full': 'The mempool is full; retry later.',
   'node/rate-limited': 'Too many requests from this peer; retry later.',
   'node/duplicate-tx': 'The transaction is already pending or committed.',

@@ -217,6 +217,14 @@ export const MESSAGES: Record<string, Sentence> = {
     'একটি হাসপাতালের নোড চালু হতে পারছে না: তার প্রয়োজনীয় একটি পোর্ট অন্য কিছু ব্যবহার করছে।'
   ],
   'node/storage-corrupt': ['A hospital node’s storage is damaged.', 'একটি হাসপাতালের নোডের সংরক্ষণ ক্ষতিগ্রস্ত।'],
+  'node/disk-full': [
+    'A hospital node’s disk is full; it stopped until space is freed.',
+    'একটি হাসপাতালের নোডের ডিস্ক পূর্ণ; জায়গা খালি না হওয়া পর্যন্ত এটি বন্ধ থাকবে।'
+  ],
+  'node/storage-failed': [
+    'A hospital node could not use its disk; it stopped.',
+    'একটি হাসপাতালের নোড তার ডিস্ক ব্যবহার করতে পারেনি; এটি বন্ধ হয়ে গেছে।'
+  ],
   'node/mempool-full': [
     'The hospital is busy; your action will be retried.',
     'হাসপাতাল ব্যস্ত; আপনার কাজ আবার চেষ্টা করা হবে।'

@@ -106,7 +106,12 @@ export async function runDevnet(o: DevnetOptions): Promise<void> {
   children.forEach((c, i) =>
     c.once('exit', (code, signal) => {
       if (!stopping)
-        log.error('node exited', { node: `${nodes[i]!.hospital}/${nodes[i]!.name}`, code, signal });
+        log.error('node exited; its log says why', {
+          node: `${nodes[i]!.hospital}/${nodes[i]!.name}`,
+          code,
+          signal,
+          log: join(nodes[i]!.dir, 'node.log')
+        });
     })
   );
   const done = new Promise<void>((ok) => {

@@ -57,6 +57,7 @@ import { CoreError, OK, isCoreError } from '../../lib/core/errors.js';
 import type { NodeKey } from '../keys.js';
 import type { Logger } from '../log.js';
 import { Histogram } from '../metrics.js';
+import { isStorageFailure } from '../storage/db.js';
 import type { ChainStores, NodeDb, Op, StoredBlock } from '../storage/index.js';
 import { Mempool, type Committed, type MempoolLimits } from './mempool.js';
 
@@ -115,6 +116,12 @@ export interface ChainDriverOptions {
   syncMs?: number;
   log: Logger;
   now?: () => number;
+  /**
+   * Called once if the node's storage fails under a step (disk full, an I/O error, damage): the engine
+   * may already have moved past what is on disk, so the driver stops stepping and the node must stop
+   * too; started again, it resumes from what is durable and catches up from peers.
+   */
+  onFatal?: (e: CoreError) => void;
 }
 
 /**
@@ -562,6 +569,13 @@ export class ChainDriver {
       }
     });
     this.queue = p.catch((e: unknown) => {
+      if (isStorageFailure(e)) {
+        if (this.stopped) return;
+        this.stopped = true;
+        this.log.error('storage failed: this chain stops here', { code: e.code, ...e.data });
+        this.o.onFatal?.(e);
+        return;
+      }
       this.log.error('driver step failed', {
         error: e instanceof Error ? (e.stack ?? e.message) : String(e)
       });

@@ -62,6 +62,10 @@ export class NodeStorage {
     return this.db.diskBytes();
   }
 
+  freeBytes(): number {
+    return this.db.freeBytes();
+  }
+
   close(): Promise<void> {
     return this.db.close();
   }

@@ -203,6 +203,27 @@ describe('damaged database', () => {
     expect(err?.message).toMatch(/Corruption.*move it away to resync from peers/);
     expect(err?.message).not.toContain('\n');
   });
+
+  it('a data directory another process holds is node/storage-failed, saying so', async () => {
+    const dir = fresh();
+    await openStore(dir);
+    const err = await NodeStorage.open(dir, sha256, 0).then(
+      () => undefined,
+      (e: unknown) => e as Error & { code?: string }
+    );
+    expect(err?.code).toBe('node/storage-failed');
+    expect(err?.message).toMatch(/in use by another process/);
+  });
+
+  it('a write that fails is node/storage-failed: what was being written must not be acknowledged', async () => {
+    const s = await openStore(fresh());
+    await s.close();
+    const err = await s.db.write([{ type: 'put', key: 'a', value: new Uint8Array(1) }]).then(
+      () => undefined,
+      (e: unknown) => e as Error & { code?: string }
+    );
+    expect(err?.code).toBe('node/storage-failed');
+  });
 });
 
 describe('blob store', () => {

@@ -1,0 +1,192 @@
+/**
+ * Scenario — a validator's disk fills up under load. Its data directory is put on a small tmpfs that
+ * the test then fills to the last byte. The node must stop by itself, saying in its log that the disk
+ * is full (node/disk-full), rather than carry on with its memory ahead of its disk; the other three go
+ * on committing every record. Restarted while the disk is still full, it must not get further than
+ * saying so. Once space is freed and it is started again, it resumes from what it stored, catches up
+ * from its peers, and holds every acknowledged record with the same block ids as everyone else.
+ *
+ * Needs root's `mount` (a tmpfs is the one way to get a really full disk without filling the
+ * machine's); where that is not allowed, the scenario is skipped and reports why.
+ */
+import { execFileSync } from 'node:child_process';
+import { closeSync, cpSync, mkdirSync, mkdtempSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DevnetNode } from '../../src/node/devnet/layout.js';
+import {
+  compareChains,
+  health,
+  hospitalChainId,
+  Net,
+  setupActors,
+  waitFor,
+  writeRecord,
+  type Actors
+} from './harness.js';
+import { report } from './results.js';
+
+/** Room for the victim's data so far (a few hundred KiB) and a little more, then filled to the end. */
+const TMPFS_SIZE = '32m';
+const LOAD_WHILE_FULL = 12;
+
+function mountTmpfs(dir: string, size: string): void {
+  execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', dir], { stdio: 'pipe' });
+}
+
+/** Whether this process may mount a tmpfs (root in a container that allows it). */
+function canMount(): boolean {
+  const probe = mkdtempSync(join(tmpdir(), 'cc-mount-probe-'));
+  try {
+    mountTmpfs(probe, '1m');
+    execFileSync('umount', [probe]);
+    return true;
+  } catch {
+    return false;
+  } finally {
+    rmSync(probe, { recursive: true, force: true });
+  }
+}
+
+/** Write a file until the filesystem refuses another byte. */
+function fill(dir: string): string {
+  const file = join(dir, 'filler');
+  const fd = openSync(file, 'w');
+  try {
+    for (const chunk of [1 << 16, 512, 1])
+      for (;;)
+        try {
+          writeSync(fd, Buffer.alloc(chunk, 1));
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code !== 'ENOSPC') throw e;
+          break;
+        }
+  } finally {
+    closeSync(fd);
+  }
+  return file;
+}
+
+const mountable = canMount();
+let net: Net;
+let a: Actors;
+let mounted: string | undefined;
+const acked: Uint8Array[] = [];
+const figures: Record<string, number | string | null> = {};
+
+async function load(n: number, via: DevnetNode[]): Promise<void> {
+  const mirrors = via.filter((x) => x.roles.includes('mirror'));
+  for (let i = 0; i < n; i++) {
+    const r = await writeRecord(net, a, via[i % via.length]!, 600, mirrors);
+    expect(r.acked, r.error).toBe(true);
+    acked.push(r.mhrHash);
+  }
+}
+
+/** Every log line of `n` from byte `from` on that names `code`. */
+const linesNaming = (n: DevnetNode, from: number, code: string) =>
+  net.logSince(n, from).filter((l) => l.code === code);
+
+beforeAll(async () => {
+  if (!mountable) return;
+  net = await Net.start({ name: 'diskfull' });
+  a = await setupActors(net);
+  await load(4, net.h1);
+}, 240_000);
+
+afterAll(async () => {
+  report(
+    'disk-full',
+    mountable
+      ? { ...figures, crashes: net?.crashes.length ?? null }
+      : { skipped: 'mounting a tmpfs is not permitted here' }
+  );
+  // Stop the victim before unmounting its data, and unmount before the network removes its files.
+  if (mounted) {
+    await net.stop(net.h1[3]!);
+    execFileSync('umount', ['-l', mounted]);
+  }
+  await net?.close();
+}, 60_000);
+
+describe.skipIf(!mountable)('disk full', () => {
+  it('a validator whose disk fills stops by itself, names the cause, and resumes once space is freed', async () => {
+    const victim = net.h1[3]!;
+    const others = net.h1.filter((n) => n !== victim);
+    expect(victim.roles).toEqual(['validator']);
+
+    // Move its data onto a small tmpfs, and start it again there.
+    await net.stop(victim);
+    const data = join(victim.dir, 'data');
+    renameSync(data, `${data}.disk`);
+    mkdirSync(data);
+    mountTmpfs(data, TMPFS_SIZE);
+    mounted = data;
+    cpSync(`${data}.disk`, data, { recursive: true });
+    rmSync(`${data}.disk`, { recursive: true, force: true });
+    net.start(victim);
+    await net.waitHealthy(victim);
+    const h = (await health(victim.httpUrl)) as { diskFreeBytes: number; diskLow: boolean };
+    expect(h.diskFreeBytes).toBeGreaterThan(0);
+    expect(h.diskLow, '32 MiB free is below the low-disk mark').toBe(true);
+
+    const from = net.logSize(victim);
+    const filler = fill(data);
+    const t0 = Date.now();
+    // The others keep the chain going: every record is acknowledged by 3 of 4.
+    await load(LOAD_WHILE_FULL, others);
+    const p = net.procs.get(victim)!;
+    await waitFor(
+      'the victim stops on its own',
+      async () => p.exitCode !== null || p.signalCode !== null,
+      60_000
+    );
+    figures.stopped_after_s = Math.round((Date.now() - t0) / 100) / 10;
+    expect(p.exitCode, 'a node that stops on a full disk exits non-zero').toBe(1);
+    expect(linesNaming(victim, from, 'node/disk-full').length, 'its log names the full disk').toBeGreaterThan(
+      0
+    );
+    net.forgetExits(victim);
+    expect((await net.heads(others[0]!))!.hospital.height).toBeGreaterThan(0);
+
+    // Still full: started again, it must stop again naming the disk (or, if LevelDB needs no new
+    // byte to open, come up and stop at its first write); either way it never runs on.
+    const again = net.logSize(victim);
+    const q = net.start(victim);
+    await waitFor(
+      'the restart on a full disk stops',
+      async () => q.exitCode !== null || q.signalCode !== null,
+      60_000
+    );
+    expect(q.exitCode).toBe(1);
+    expect(linesNaming(victim, again, 'node/disk-full').length).toBeGreaterThan(0);
+    net.forgetExits(victim);
+
+    // Space freed: it resumes from its disk and catches up.
+    rmSync(filler);
+    const t1 = Date.now();
+    net.start(victim);
+    await net.waitHealthy(victim, 90_000);
+    await load(3, others);
+    const target = (await net.heads(others[0]!))!.hospital.height;
+    await waitFor(
+      `${victim.name} catches up to ${target}`,
+      async () => ((await net.heads(victim))?.hospital.height ?? 0) >= target,
+      30_000
+    );
+    figures.back_and_caught_up_s = Math.round((Date.now() - t1) / 100) / 10;
+
+    const c = await compareChains(net, net.h1, hospitalChainId('H1'));
+    figures.forks = c.forks.length;
+    expect(c.forks).toEqual([]);
+    let lost = 0;
+    for (const n of net.h1) for (const m of acked) if (!(await net.hasRecord(n, 'H1', m))) lost++;
+    figures.acked_records_lost = lost;
+    expect(lost).toBe(0);
+  });
+
+  it('no node crashed on its own', () => {
+    expect(net.crashes).toEqual([]);
+  });
+});
