@@ -306,11 +306,35 @@ export async function runNode(config: NodeConfig, log: Logger): Promise<RunningN
       const r = await mirror.repair(fresh, others, log.child({ part: 'mirror' }));
       missing = r.missing;
     };
-    void pass().catch((e) => log.warn('mirror repair failed', { error: (e as Error).message }));
-    repairTimer = setInterval(
-      () => void pass().catch((e) => log.warn('mirror repair failed', { error: (e as Error).message })),
-      REPAIR_INTERVAL_MS
-    );
+    // One pass at a time; a request during a pass runs one more after it.
+    let running = false;
+    let again = false;
+    const repair = (): void => {
+      if (running) {
+        again = true;
+        return;
+      }
+      running = true;
+      void pass()
+        .catch((e) => log.warn('mirror repair failed', { error: (e as Error).message }))
+        .finally(() => {
+          running = false;
+          if (again) {
+            again = false;
+            repair();
+          }
+        });
+    };
+    repair();
+    repairTimer = setInterval(repair, REPAIR_INTERVAL_MS);
+    // Blocks that arrive by block sync were committed while this mirror was away: their blobs are
+    // fetched as soon as they arrive, not at the next timed pass.
+    let synced = hospital.syncedBlocks;
+    hospital.onCommit(() => {
+      if (hospital.syncedBlocks === synced) return;
+      synced = hospital.syncedBlocks;
+      repair();
+    });
   }
 
   const checkDisk = () => {

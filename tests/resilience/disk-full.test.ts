@@ -6,6 +6,9 @@
  * saying so. Once space is freed and it is started again, it resumes from what it stored, catches up
  * from its peers, and holds every acknowledged record with the same block ids as everyone else.
  *
+ * A mirror whose disk fills refuses an upload with node/disk-full (and attests nothing), stops at its
+ * next write, and once back repairs from the other mirrors every blob it missed.
+ *
  * Needs root's `mount` (a tmpfs is the one way to get a really full disk without filling the
  * machine's); where that is not allowed, the scenario is skipped and reports why.
  */
@@ -15,6 +18,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DevnetNode } from '../../src/node/devnet/layout.js';
+import { multiaddr } from '@multiformats/multiaddr';
+import { TAGS } from '../../src/lib/core/constants.js';
+import { sha256 } from '../../src/lib/core/crypto/index.js';
+import { isCoreError } from '../../src/lib/core/errors.js';
+import { requestMirror } from '../../src/lib/net/mirror.js';
 import {
   compareChains,
   health,
@@ -23,7 +31,8 @@ import {
   setupActors,
   waitFor,
   writeRecord,
-  type Actors
+  type Actors,
+  type RecordResult
 } from './harness.js';
 import { report } from './results.js';
 
@@ -71,8 +80,9 @@ function fill(dir: string): string {
 const mountable = canMount();
 let net: Net;
 let a: Actors;
-let mounted: string | undefined;
-const acked: Uint8Array[] = [];
+/** Victims whose data is on a tmpfs of ours, and the mount point. */
+const mounted: { node: DevnetNode; dir: string }[] = [];
+const acked: RecordResult[] = [];
 const figures: Record<string, number | string | null> = {};
 
 async function load(n: number, via: DevnetNode[]): Promise<void> {
@@ -80,8 +90,31 @@ async function load(n: number, via: DevnetNode[]): Promise<void> {
   for (let i = 0; i < n; i++) {
     const r = await writeRecord(net, a, via[i % via.length]!, 600, mirrors);
     expect(r.acked, r.error).toBe(true);
-    acked.push(r.mhrHash);
+    acked.push(r);
   }
+}
+
+/** Stop `n`, move its data onto a small tmpfs, start it there; returns the mount point. */
+async function moveToTmpfs(n: DevnetNode): Promise<string> {
+  await net.stop(n);
+  const data = join(n.dir, 'data');
+  renameSync(data, `${data}.disk`);
+  mkdirSync(data);
+  mountTmpfs(data, TMPFS_SIZE);
+  mounted.push({ node: n, dir: data });
+  cpSync(`${data}.disk`, data, { recursive: true });
+  rmSync(`${data}.disk`, { recursive: true, force: true });
+  net.start(n);
+  await net.waitHealthy(n);
+  return data;
+}
+
+/** Resolves with the exit code once `n`'s current process has exited by itself. */
+async function exitOf(n: DevnetNode, what: string): Promise<number | null> {
+  const p = net.procs.get(n)!;
+  await waitFor(what, async () => p.exitCode !== null || p.signalCode !== null, 60_000);
+  net.forgetExits(n);
+  return p.exitCode;
 }
 
 /** Every log line of `n` from byte `from` on that names `code`. */
@@ -102,10 +135,10 @@ afterAll(async () => {
       ? { ...figures, crashes: net?.crashes.length ?? null }
       : { skipped: 'mounting a tmpfs is not permitted here' }
   );
-  // Stop the victim before unmounting its data, and unmount before the network removes its files.
-  if (mounted) {
-    await net.stop(net.h1[3]!);
-    execFileSync('umount', ['-l', mounted]);
+  // Stop each victim before unmounting its data, and unmount before the network removes its files.
+  for (const m of mounted) {
+    await net.stop(m.node);
+    execFileSync('umount', ['-l', m.dir]);
   }
   await net?.close();
 }, 60_000);
@@ -116,17 +149,7 @@ describe.skipIf(!mountable)('disk full', () => {
     const others = net.h1.filter((n) => n !== victim);
     expect(victim.roles).toEqual(['validator']);
 
-    // Move its data onto a small tmpfs, and start it again there.
-    await net.stop(victim);
-    const data = join(victim.dir, 'data');
-    renameSync(data, `${data}.disk`);
-    mkdirSync(data);
-    mountTmpfs(data, TMPFS_SIZE);
-    mounted = data;
-    cpSync(`${data}.disk`, data, { recursive: true });
-    rmSync(`${data}.disk`, { recursive: true, force: true });
-    net.start(victim);
-    await net.waitHealthy(victim);
+    const data = await moveToTmpfs(victim);
     const h = (await health(victim.httpUrl)) as { diskFreeBytes: number; diskLow: boolean };
     expect(h.diskFreeBytes).toBeGreaterThan(0);
     expect(h.diskLow, '32 MiB free is below the low-disk mark').toBe(true);
@@ -181,9 +204,64 @@ describe.skipIf(!mountable)('disk full', () => {
     figures.forks = c.forks.length;
     expect(c.forks).toEqual([]);
     let lost = 0;
-    for (const n of net.h1) for (const m of acked) if (!(await net.hasRecord(n, 'H1', m))) lost++;
+    for (const n of net.h1) for (const r of acked) if (!(await net.hasRecord(n, 'H1', r.mhrHash))) lost++;
     figures.acked_records_lost = lost;
     expect(lost).toBe(0);
+  });
+
+  it('a mirror whose disk fills refuses the blob by name, stops, and repairs what it missed on return', async () => {
+    const victim = net.h1[2]!;
+    const others = net.h1.filter((n) => n !== victim);
+    expect(victim.roles).toContain('mirror');
+    const data = await moveToTmpfs(victim);
+    const from = net.logSize(victim);
+    const filler = fill(data);
+
+    // An upload straight to it is refused with the reason, and it signs nothing.
+    const blob = net.rng(600);
+    const refused = await requestMirror(net.client, multiaddr(victim.addr), {
+      t: TAGS.netMirrorRequest,
+      v: 1,
+      op: 'store',
+      hash: sha256(blob) as never,
+      blob: blob as never
+    }).then(
+      () => undefined,
+      (e: unknown) => e
+    );
+    expect(isCoreError(refused, 'node/disk-full'), String(refused)).toBe(true);
+
+    // Records go on with the two other mirrors; the full one stops at its first commit.
+    const before = acked.length;
+    await load(LOAD_WHILE_FULL, others);
+    expect(await exitOf(victim, 'the mirror stops on its own')).toBe(1);
+    expect(linesNaming(victim, from, 'node/disk-full').length).toBeGreaterThan(0);
+
+    // Freed: it comes back and fetches from the other mirrors every blob it missed.
+    rmSync(filler);
+    net.start(victim);
+    await net.waitHealthy(victim, 90_000);
+    const missed = acked.slice(before);
+    const t1 = Date.now();
+    await waitFor(
+      `${victim.name} holds the ${missed.length} blobs it missed`,
+      async () => {
+        for (const r of missed)
+          try {
+            await requestMirror(net.client, multiaddr(victim.addr), {
+              t: TAGS.netMirrorRequest,
+              v: 1,
+              op: 'attest',
+              hash: sha256(r.blob) as never
+            });
+          } catch {
+            return false;
+          }
+        return true;
+      },
+      60_000
+    );
+    figures.mirror_repaired_s = Math.round((Date.now() - t1) / 100) / 10;
   });
 
   it('no node crashed on its own', () => {

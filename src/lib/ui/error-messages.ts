@@ -218,8 +218,8 @@ export const MESSAGES: Record<string, Sentence> = {
   ],
   'node/storage-corrupt': ['A hospital node’s storage is damaged.', 'একটি হাসপাতালের নোডের সংরক্ষণ ক্ষতিগ্রস্ত।'],
   'node/disk-full': [
-    'A hospital node’s disk is full; it stopped until space is freed.',
-    'একটি হাসপাতালের নোডের ডিস্ক পূর্ণ; জায়গা খালি না হওয়া পর্যন্ত এটি বন্ধ থাকবে।'
+    'A hospital node has run out of disk space; another node will be used.',
+    'একটি হাসপাতালের নোডের ডিস্কে আর জায়গা নেই; অন্য একটি নোড ব্যবহার করা হবে।'
   ],
   'node/storage-failed': [
     'A hospital node could not use its disk; it stopped.',

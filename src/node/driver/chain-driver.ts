@@ -889,8 +889,8 @@ export class ChainDriver {
               ]
             );
             this.executed.clear();
+            this.syncedBlocks++; // before finishCommit: its listeners may ask how the block came
             this.finishCommit(ex.block, ex.hash);
-            this.syncedBlocks++;
             applied++;
             progressed = true;
           }
