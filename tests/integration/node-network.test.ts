@@ -20,6 +20,7 @@ import { accessLogCodec } from '../../src/lib/core/chain/tx/access-log.js';
 import { makeRevokeTx, revokeTxCodec } from '../../src/lib/core/chain/tx/consent.js';
 import { createRevocation } from '../../src/lib/core/consent/revocation.js';
 import { TAGS } from '../../src/lib/core/constants.js';
+import { isCoreError } from '../../src/lib/core/errors.js';
 import {
   fromHex,
   recordPublicKey,
@@ -33,6 +34,7 @@ import { diabetesVisit } from '../../src/lib/core/records/test-fixtures.js';
 import type { RecordAnswer } from '../../src/lib/net/record-fetch.js';
 import { stateKey } from '../../src/lib/core/state/smt.js';
 import { requestStateProof } from '../../src/lib/net/state-proof.js';
+import { BLOCK_SYNC_LIMITS, MAX_SYNC_WAIT_MS, requestBlockSync } from '../../src/lib/net/block-sync.js';
 import {
   account,
   breakGlassTx,
@@ -432,6 +434,73 @@ describe('hospital network over libp2p', () => {
     );
     expect(page.entries.length).toBe(served);
   }, 30_000);
+});
+
+describe('long polls', () => {
+  /** A consortium block-sync long poll for a height far ahead: it would wait the whole MAX wait. */
+  const poll = (from: Libp2p, signal?: AbortSignal) =>
+    requestBlockSync(
+      from,
+      multiaddr(H2[1]!.addr),
+      {
+        t: TAGS.netSyncRequest,
+        v: 1,
+        chainId: CONSORTIUM_CHAIN_ID,
+        from: 1_000_000,
+        count: 1,
+        waitMs: MAX_SYNC_WAIT_MS
+      },
+      signal ? { signal } : {}
+    ).then(
+      () => 'answered',
+      (e: unknown) => (isCoreError(e) ? e.code : String(e))
+    );
+
+  it('a peer holding its long polls is refused one more by name; others are served; an abandoned poll frees its stream at once', async () => {
+    const limit = BLOCK_SYNC_LIMITS.maxInboundStreams;
+    const held = new AbortController();
+    const started = Date.now();
+    // limit + 1 polls on one connection, all within the wait: exactly one is refused, whatever the order.
+    const polls = Array.from({ length: limit + 1 }, () => poll(client, held.signal));
+    const first = await Promise.race(polls);
+    expect(first).toBe('net/too-many-streams');
+
+    // Another peer is served at once meanwhile.
+    const other = await createClient();
+    try {
+      const t0 = Date.now();
+      const got = await requestBlockSync(other, multiaddr(H2[1]!.addr), {
+        t: TAGS.netSyncRequest,
+        v: 1,
+        chainId: CONSORTIUM_CHAIN_ID,
+        from: 1,
+        count: 1
+      });
+      expect(got[0]!.height).toBe(1);
+      expect(Date.now() - t0).toBeLessThan(MAX_SYNC_WAIT_MS / 2);
+    } finally {
+      await other.stop();
+    }
+
+    // The asker gives up: the node ends those waits and frees their streams before the waits would
+    // have run out, so the same connection may poll again (a refusal comes back within a second).
+    held.abort();
+    const ends = await Promise.all(polls);
+    expect(ends.filter((e) => e === 'net/too-many-streams')).toHaveLength(1);
+    await waitFor(
+      'a new poll is admitted on the same connection',
+      async () => {
+        const probe = new AbortController();
+        const r = poll(client, probe.signal);
+        const early = await Promise.race([r, new Promise((ok) => setTimeout(() => ok('waiting'), 1000))]);
+        probe.abort();
+        await r;
+        return early === 'waiting';
+      },
+      MAX_SYNC_WAIT_MS
+    );
+    expect(Date.now() - started, 'freed before the abandoned waits ran out').toBeLessThan(MAX_SYNC_WAIT_MS);
+  }, 60_000);
 });
 
 describe('crashes', () => {

@@ -149,20 +149,39 @@ export function libp2pStreamLimits(limits: { maxInboundStreams: number; maxOutbo
 }
 
 /**
- * Admits one inbound stream of `protocol`: at most `maxInbound` open on its connection (this one
- * included; libp2p's own limit is only the backstop), and one of the peer's streams from the shared
- * guard. Returns the guard's release, throws `net/too-many-streams`.
+ * Inbound streams admitted and not yet released, per connection and protocol. Counted here rather
+ * than read off `connection.streams`: there a burst of streams all show up before any is admitted or
+ * refused, and counting them would refuse the whole burst instead of just what is over the limit.
+ */
+const admitted = new WeakMap<Connection, Map<string, number>>();
+
+/**
+ * Admits one inbound stream of `protocol`: at most `maxInbound` admitted at once on its connection
+ * (libp2p's own limit is only the backstop), and one of the peer's streams from the shared guard.
+ * Returns the release, which the caller calls once when the stream is done; throws
+ * `net/too-many-streams`.
  */
 export function admitInboundStream(
   connection: Connection,
   protocol: string,
   maxInbound: number,
   guard: NetGuard | undefined
-): (() => void) | undefined {
-  let n = 0;
-  for (const s of connection.streams) if (s.direction === 'inbound' && s.protocol === protocol) n++;
-  if (n > maxInbound) throw new CoreError('net/too-many-streams', { protocol, limit: maxInbound }, 'ignore');
-  return guard?.streams.acquire(connection.remotePeer.toString(), protocol);
+): () => void {
+  let counts = admitted.get(connection);
+  if (!counts) admitted.set(connection, (counts = new Map()));
+  const n = counts.get(protocol) ?? 0;
+  if (n >= maxInbound) throw new CoreError('net/too-many-streams', { protocol, limit: maxInbound }, 'ignore');
+  const releaseGuard = guard?.streams.acquire(connection.remotePeer.toString(), protocol);
+  counts.set(protocol, n + 1);
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    const left = (counts.get(protocol) ?? 1) - 1;
+    if (left > 0) counts.set(protocol, left);
+    else counts.delete(protocol);
+    releaseGuard?.();
+  };
 }
 
 export type Responder<Req, Res> = (req: Req, ctx: ServeContext) => Promise<Res> | AsyncIterable<Res>;
