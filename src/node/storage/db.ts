@@ -45,7 +45,7 @@ function named(e: unknown, dir: string, op: 'open' | 'read' | 'write'): unknown 
       detail: `the disk holding ${dir} is full; free space on it, then start the node again: it resumes from what it stored`
     });
   if (op === 'read') return e;
-  if (op === 'open' && /LOCK|lock/.test(text))
+  if (op === 'open' && /\block\b/i.test(text))
     return new CoreError('node/storage-failed', {
       dir,
       detail: `${dir} is in use by another process (is this node already running?); stop it first`
