@@ -33,7 +33,15 @@ describe('node config', () => {
     expect(c.dataDir).toBe('/base/data');
     expect(c.genesis.consortium).toBe('/abs/c.json');
     expect(c.listen.host).toBe('127.0.0.1');
-    expect(c.limits.mempoolSize).toBe(20_000);
+    expect(c.limits).toEqual({
+      maxConnections: 300,
+      mempoolSize: 20_000,
+      txPerPeerPerSecond: 5_000,
+      readsPerPeerPerSecond: 50,
+      maxMemoryMb: 1024,
+      mirrorReserveMb: 256
+    });
+    expect(parseConfig({ ...good, limits: { mirrorReserveMb: 0 } }, '/base').limits.mirrorReserveMb).toBe(0);
     expect(c.consortiumAuthority).toBe(false);
   });
 
@@ -45,6 +53,7 @@ describe('node config', () => {
     expect(badField({ ...good, listen: { tcp: 70000 } })).toBe('listen.tcp');
     expect(badField({ ...good, peers: { hospital: ['not-a-multiaddr'] } })).toBe('peers.hospital.0');
     expect(badField({ ...good, limits: { mempoolSize: 0 } })).toBe('limits.mempoolSize');
+    expect(badField({ ...good, limits: { mirrorReserveMb: -1 } })).toBe('limits.mirrorReserveMb');
     expect(badField({ ...good, extra: 1 })).toBe('extra');
     expect(badField({ ...good, consortiumAuthority: true })).toBe('keys.authority');
     const authority = { ...good, consortiumAuthority: true, keys: { ...good.keys, authority: 'a.json' } };

@@ -25,10 +25,19 @@ const LimitsSchema = v.strictObject({
   mempoolSize: v.optional(positive(10_000_000), 20_000),
   /** Transactions per second accepted from one peer (token bucket refill). */
   txPerPeerPerSecond: v.optional(positive(1_000_000), 5_000),
-  /** Blob and proof requests per second from one peer. */
-  readsPerPeerPerSecond: v.optional(positive(1_000_000), 200),
+  /**
+   * Requests per second from one client peer (header, proof, blob, record and submit requests alike),
+   * burst of twice that: 50 lets a light client sync headers and proofs while a flood from one peer
+   * is cut off.
+   */
+  readsPerPeerPerSecond: v.optional(positive(1_000_000), 50),
   /** Heap ceiling in MiB: the node sheds load (rejects new txs) above it instead of being OOM-killed. */
-  maxMemoryMb: v.optional(positive(1_000_000), 1024)
+  maxMemoryMb: v.optional(positive(1_000_000), 1024),
+  /**
+   * Free disk in MiB a mirror leaves to its chains: below it, it takes no new blobs (records go to the
+   * hospital's other mirrors) rather than fill the disk and stop the node. 0 turns the reserve off.
+   */
+  mirrorReserveMb: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(1_000_000)), 256)
 });
 
 const ConfigObject = v.strictObject({

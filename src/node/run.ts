@@ -13,7 +13,7 @@ import { checkpointOf } from '../lib/core/chain/rules/index-batch.js';
 import { CHAIN_LIMITS } from '../lib/core/constants.js';
 import { setEd25519Backend, setSha256Backend, sha256 } from '../lib/core/crypto/index.js';
 import { nodeSha256 } from '../lib/core/crypto/hash.node.js';
-import { createGuard } from '../lib/net/rate-limit.js';
+import { createGuard, DEFAULT_RATE_LIMITS } from '../lib/net/rate-limit.js';
 import type { NodeConfig } from './config.js';
 import { ChainDriver } from './driver/chain-driver.js';
 import { readGenesisFile } from './genesis-file.js';
@@ -25,6 +25,7 @@ import { account } from '../lib/core/chain/rules/lookup.js';
 import { bytesEqual } from '../lib/core/encoding/cbor.js';
 import type { Logger } from './log.js';
 import type { MetricFamily } from './metrics.js';
+import { startMemoryGuard } from './memory-guard.js';
 import { Mirror, type MirrorClient } from './mirror/mirror.js';
 import { createNodeHost } from './p2p/host.js';
 import { cachingBackend } from './verify-cache.js';
@@ -58,6 +59,7 @@ const REPAIR_INTERVAL_MS = 30_000;
  */
 export const LOW_DISK_BYTES = 512 * 1024 * 1024;
 const DISK_CHECK_MS = 30_000;
+const MIB = 1024 * 1024;
 
 export interface RunningNode {
   config: NodeConfig;
@@ -99,16 +101,27 @@ export async function runNode(config: NodeConfig, log: Logger): Promise<RunningN
     listen: config.listen,
     peers: [...config.peers.hospital, ...config.peers.consortium],
     allowPrivateAddresses: config.allowPrivateAddresses,
-    limits: { maxConnections: config.limits.maxConnections },
+    limits: {
+      maxConnections: config.limits.maxConnections,
+      rate: {
+        ...DEFAULT_RATE_LIMITS,
+        requests: {
+          ratePerSec: config.limits.readsPerPeerPerSecond,
+          burst: 2 * config.limits.readsPerPeerPerSecond
+        }
+      }
+    },
     onBan: (ip, peer) => log.warn('banned an address for flooding', { ip, peer })
   });
   const peerId = host.peerId.toString();
   phase('libp2p');
   log = log.child({ peer: peerId.slice(-8) });
+  const memory = startMemoryGuard(config.limits.maxMemoryMb * MIB, log);
   const mempool = {
     maxTxs: config.limits.mempoolSize,
     maxBytes: config.limits.mempoolSize * 16 * 1024,
-    txPerPeerPerSecond: config.limits.txPerPeerPerSecond
+    txPerPeerPerSecond: config.limits.txPerPeerPerSecond,
+    overloaded: memory.overloaded
   };
   const timeouts = config.timeouts;
   const hChainId = hospitalChainId(config.hospital);
@@ -165,7 +178,11 @@ export async function runNode(config: NodeConfig, log: Logger): Promise<RunningN
     hospital: new ChainHistory(hospital, storage.chains.hospital.blocks),
     consortium: new ChainHistory(consortium, storage.chains.consortium.blocks)
   };
-  const mirror = config.roles.includes('mirror') ? new Mirror(config.hospital, key, storage.blobs) : null;
+  const mirror = config.roles.includes('mirror')
+    ? new Mirror(config.hospital, key, storage.blobs, {
+        disk: { freeBytes: () => storage.freeBytes(), reserveBytes: config.limits.mirrorReserveMb * MIB }
+      })
+    : null;
   let reads = 0;
 
   // Consortium first: hospital-chain rules read the consortium state it follows.
@@ -345,6 +362,8 @@ export async function runNode(config: NodeConfig, log: Logger): Promise<RunningN
         freeBytes: free,
         dir: storage.db.dir
       });
+    const full = mirror?.overReserve(0);
+    if (full) log.warn('mirror below its disk reserve: taking no new blobs until space is freed', full.data);
   };
   checkDisk();
   const diskTimer = setInterval(checkDisk, DISK_CHECK_MS);
@@ -408,6 +427,12 @@ export async function runNode(config: NodeConfig, log: Logger): Promise<RunningN
         samples: [{ value: storage.freeBytes() }]
       },
       {
+        name: 'carechain_heap_used_bytes',
+        help: 'V8 heap in use; above limits.maxMemoryMb the node refuses new transactions.',
+        type: 'gauge',
+        samples: [{ value: memory.heapUsed() }]
+      },
+      {
         name: 'carechain_blobs',
         help: 'Record blobs held (mirrors).',
         type: 'gauge',
@@ -440,7 +465,10 @@ export async function runNode(config: NodeConfig, log: Logger): Promise<RunningN
             blobs: storage.blobs.count,
             storageBytes: storage.diskBytes(),
             diskFreeBytes,
-            diskLow: diskFreeBytes < LOW_DISK_BYTES
+            diskLow: diskFreeBytes < LOW_DISK_BYTES,
+            heapUsedBytes: memory.heapUsed(),
+            memoryHigh: memory.overloaded(),
+            ...(mirror ? { mirrorFull: mirror.overReserve(0) !== undefined } : {})
           };
         },
         metrics,
@@ -471,6 +499,7 @@ export async function runNode(config: NodeConfig, log: Logger): Promise<RunningN
     failed,
     async stop() {
       clearInterval(diskTimer);
+      memory.stop();
       if (repairTimer) clearInterval(repairTimer);
       indexer?.stop();
       if (http) await new Promise<void>((r) => http!.server.close(() => r()));

@@ -6,14 +6,28 @@
  * saying so. Once space is freed and it is started again, it resumes from what it stored, catches up
  * from its peers, and holds every acknowledged record with the same block ids as everyone else.
  *
- * A mirror whose disk fills refuses an upload with node/disk-full (and attests nothing), stops at its
- * next write, and once back repairs from the other mirrors every blob it missed.
+ * A mirror keeps a reserve of free disk for its chains. Below it, it refuses new blobs with
+ * node/disk-full (and attests nothing) but goes on following and validating its chains; records go to
+ * the other mirrors. If the disk fills all the same, it stops at its next write; once back, it repairs
+ * from the other mirrors every blob it missed.
  *
  * Needs root's `mount` (a tmpfs is the one way to get a really full disk without filling the
  * machine's); where that is not allowed, the scenario is skipped and reports why.
  */
 import { execFileSync } from 'node:child_process';
-import { closeSync, cpSync, mkdirSync, mkdtempSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statfsSync,
+  writeFileSync,
+  writeSync
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -39,6 +53,9 @@ import { report } from './results.js';
 /** Room for the victim's data so far (a few hundred KiB) and a little more, then filled to the end. */
 const TMPFS_SIZE = '32m';
 const LOAD_WHILE_FULL = 12;
+/** The mirror victim's disk reserve (config limits.mirrorReserveMb), well inside the tmpfs. */
+const RESERVE_MB = 8;
+const MIB = 1024 * 1024;
 
 function mountTmpfs(dir: string, size: string): void {
   execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', dir], { stdio: 'pipe' });
@@ -58,15 +75,19 @@ function canMount(): boolean {
   }
 }
 
-/** Write a file until the filesystem refuses another byte. */
-function fill(dir: string): string {
+/** Grow a filler file until `leave` bytes are free on the filesystem, or (by default) none at all. */
+function fill(dir: string, leave = 0): string {
   const file = join(dir, 'filler');
-  const fd = openSync(file, 'w');
+  const free = () => {
+    const s = statfsSync(dir);
+    return s.bavail * s.bsize;
+  };
+  const fd = openSync(file, 'a');
   try {
     for (const chunk of [1 << 16, 512, 1])
-      for (;;)
+      while (free() > leave)
         try {
-          writeSync(fd, Buffer.alloc(chunk, 1));
+          writeSync(fd, Buffer.alloc(Math.min(chunk, Math.max(1, free() - leave)), 1));
         } catch (e) {
           if ((e as NodeJS.ErrnoException).code !== 'ENOSPC') throw e;
           break;
@@ -75,6 +96,13 @@ function fill(dir: string): string {
     closeSync(fd);
   }
   return file;
+}
+
+/** Set `limits` in `n`'s config (read at its next start). */
+function setLimits(n: DevnetNode, limits: Record<string, number>): void {
+  const config = JSON.parse(readFileSync(n.configFile, 'utf8')) as { limits?: Record<string, number> };
+  config.limits = { ...config.limits, ...limits };
+  writeFileSync(n.configFile, JSON.stringify(config, null, 2));
 }
 
 const mountable = canMount();
@@ -195,31 +223,49 @@ describe.skipIf(!mountable)('disk full', () => {
     expect(lost).toBe(0);
   });
 
-  it('a mirror whose disk fills refuses the blob by name, stops, and repairs what it missed on return', async () => {
+  it('a mirror below its disk reserve refuses new blobs by name and runs on; full, it stops; back, it repairs what it missed', async () => {
     const victim = net.h1[2]!;
     const others = net.h1.filter((n) => n !== victim);
     expect(victim.roles).toContain('mirror');
+    setLimits(victim, { mirrorReserveMb: RESERVE_MB });
     const data = await moveToTmpfs(victim);
     const from = net.logSize(victim);
-    const filler = fill(data);
+    const before = acked.length;
 
     // An upload straight to it is refused with the reason, and it signs nothing.
-    const blob = net.rng(600);
-    const refused = await requestMirror(net.client, multiaddr(victim.addr), {
-      t: TAGS.netMirrorRequest,
-      v: 1,
-      op: 'store',
-      hash: sha256(blob) as never,
-      blob: blob as never
-    }).then(
-      () => undefined,
-      (e: unknown) => e
-    );
-    expect(isCoreError(refused, 'node/disk-full'), String(refused)).toBe(true);
+    const upload = () => {
+      const blob = net.rng(600);
+      return requestMirror(net.client, multiaddr(victim.addr), {
+        t: TAGS.netMirrorRequest,
+        v: 1,
+        op: 'store',
+        hash: sha256(blob) as never,
+        blob: blob as never
+      }).then(
+        () => undefined,
+        (e: unknown) => e
+      );
+    };
 
-    // Records go on with the two other mirrors; the full one stops at its first commit.
-    const before = acked.length;
-    await load(LOAD_WHILE_FULL, others);
+    // Below the reserve, not full: no new blobs, but it keeps up with its chain.
+    const filler = fill(data, (RESERVE_MB / 2) * MIB);
+    let refused = await upload();
+    expect(isCoreError(refused, 'node/disk-full'), String(refused)).toBe(true);
+    expect(((await health(victim.httpUrl)) as { mirrorFull?: boolean }).mirrorFull).toBe(true);
+    await load(LOAD_WHILE_FULL / 2, others);
+    const target = (await net.heads(others[0]!))!.hospital.height;
+    await waitFor(
+      `${victim.name}, short of disk, still follows its chain to ${target}`,
+      async () => ((await net.heads(victim))?.hospital.height ?? 0) >= target,
+      30_000
+    );
+    expect(net.procs.get(victim)!.exitCode).toBeNull();
+
+    // Full all the same (something else took the disk): refused again, and it stops at its next write.
+    fill(data);
+    refused = await upload();
+    expect(isCoreError(refused, 'node/disk-full'), String(refused)).toBe(true);
+    await load(LOAD_WHILE_FULL / 2, others);
     expect(await exitOf(victim, 'the mirror stops on its own')).toBe(1);
     expect(linesNaming(victim, from, 'node/disk-full').length).toBeGreaterThan(0);
 
@@ -228,6 +274,7 @@ describe.skipIf(!mountable)('disk full', () => {
     net.start(victim);
     await net.waitHealthy(victim, 90_000);
     const missed = acked.slice(before);
+    expect(missed).toHaveLength(LOAD_WHILE_FULL);
     const t1 = Date.now();
     await waitFor(
       `${victim.name} holds the ${missed.length} blobs it missed`,

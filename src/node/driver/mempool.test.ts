@@ -33,6 +33,16 @@ describe('mempool', () => {
     expect(() => m.add(tx(6), 'p')).toThrow(/node\/mempool-full/);
   });
 
+  it('above the memory ceiling refuses every new tx with node/mempool-full, and takes them again after', () => {
+    let over = true;
+    const m = new Mempool({ ...limits, overloaded: () => over }, () => OK, sha256);
+    expect(() => m.add(tx(1), 'p')).toThrow(/node\/mempool-full/);
+    expect(m.size).toBe(0);
+    over = false;
+    m.add(tx(1), 'p');
+    expect(m.size).toBe(1);
+  });
+
   it('acks submitters on commit, drops now-invalid txs, remembers committed ids', async () => {
     const invalid = new Set<number>();
     const m = new Mempool(limits, (t) => (invalid.has(t[0]!) ? fail('consent/revoked') : OK), sha256);

@@ -18,6 +18,8 @@ export interface MempoolLimits {
   maxBytes: number;
   /** Transactions per second from one peer, burst of twice that. */
   txPerPeerPerSecond: number;
+  /** Whether the node is above its memory ceiling (memory-guard.ts): then no new tx is taken. */
+  overloaded?: () => boolean;
 }
 
 export interface Committed {
@@ -97,6 +99,8 @@ export class Mempool {
     if (!this.tryToken(peer)) throw new CoreError('node/rate-limited', { peer }, 'ignore');
     if (this.pending.size >= this.limits.maxTxs || this.bytes_ + tx.length > this.limits.maxBytes)
       throw new CoreError('node/mempool-full', { size: this.pending.size }, 'ignore');
+    if (this.limits.overloaded?.())
+      throw new CoreError('node/mempool-full', { detail: 'the node is above its memory ceiling' }, 'ignore');
     const verdict = this.admit(tx);
     if (!verdict.ok) throw verdict.error;
     this.pending.set(id, { id, tx, waiters: [] });

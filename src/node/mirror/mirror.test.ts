@@ -10,7 +10,8 @@ import {
 import { seededRng, sha256 } from '../../lib/core/crypto/index.js';
 import { nodeKeyFromSeed } from '../keys.js';
 import { NodeStorage } from '../storage/index.js';
-import { Mirror, readAny, replicate, type MirrorClient } from './mirror.js';
+import { isCoreError } from '../../lib/core/errors.js';
+import { Mirror, readAny, replicate, type MirrorClient, type MirrorDisk } from './mirror.js';
 
 const rng = seededRng(3);
 const stores: NodeStorage[] = [];
@@ -18,10 +19,10 @@ afterAll(async () => {
   for (const s of stores) await s.close();
 });
 
-async function mirror(name: string) {
+async function mirror(name: string, disk?: MirrorDisk) {
   const s = await NodeStorage.open(mkdtempSync(join(tmpdir(), `cc-mirror-${name}-`)), sha256);
   stores.push(s);
-  return new Mirror('H1', nodeKeyFromSeed(rng(32)), s.blobs, () => 1000);
+  return new Mirror('H1', nodeKeyFromSeed(rng(32)), s.blobs, { now: () => 1000, ...(disk ? { disk } : {}) });
 }
 
 /** A mirror that is down: every call fails, as a refused connection would. */
@@ -96,5 +97,42 @@ describe('mirror store', () => {
     expect(r.missing).toEqual([sha256(new Uint8Array([9]))]);
     for (const x of blobs) expect(await c.fetch(sha256(x))).toEqual(x);
     expect((await c.repair(committed.slice(0, 3), [])).repaired).toBe(0);
+  });
+
+  it('below its disk reserve takes no new blob (node/disk-full) and pauses repair, but attests what it holds', async () => {
+    let free = 10_000;
+    const m = await mirror('reserve', { freeBytes: () => free, reserveBytes: 4_000 });
+    const held = rng(5_000);
+    await m.store(held); // 10,000 - 5,000 ≥ 4,000
+    free = 5_000;
+    const fresh = rng(2_000);
+    const refused = await m.store(fresh).then(
+      () => undefined,
+      (e: unknown) => e
+    );
+    expect(isCoreError(refused, 'node/disk-full'), String(refused)).toBe(true);
+    expect(await m.fetch(sha256(fresh))).toBeUndefined();
+    // A blob already on disk costs nothing more: storing it again is attested as before.
+    expect(attestationSignatureValid(await m.store(held))).toBe(true);
+    expect(m.overReserve(0)).toBeUndefined(); // 5,000 free: room left, but not for 2,000 more
+
+    const peer = await mirror('reserve-peer');
+    const small = rng(500);
+    const big = rng(1_500);
+    await peer.store(small);
+    await peer.store(big);
+    // 1,500 would cross the reserve, 500 would not: repair takes what fits, keeps the rest for later.
+    let r = await m.repair([sha256(small), sha256(big)], [peer.asClient()]);
+    expect(r.repaired).toBe(1);
+    expect(r.missing).toEqual([sha256(big)]);
+    free = 3_000; // below the reserve: nothing is even fetched
+    let fetched = 0;
+    const counting: MirrorClient = { ...peer.asClient(), fetch: (h) => (fetched++, peer.fetch(h)) };
+    r = await m.repair([sha256(big)], [counting]);
+    expect([r.repaired, r.missing.length, fetched]).toEqual([0, 1, 0]);
+    free = 100_000; // space freed: the next pass completes
+    r = await m.repair(r.missing, [counting]);
+    expect([r.repaired, r.missing.length]).toEqual([1, 0]);
+    expect(await m.fetch(sha256(big))).toEqual(big);
   });
 });

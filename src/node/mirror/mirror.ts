@@ -7,6 +7,10 @@
  * Reads go to any mirror holding the blob. A mirror that was down catches up by `repair`: it walks the
  * records committed on the hospital chain (the authoritative list of what must exist) and fetches each
  * blob it lacks from the other mirrors, checking the hash before storing.
+ *
+ * A mirror keeps a reserve of free disk for its chains: below it, it refuses new blobs (and pauses
+ * repair) with node/disk-full instead of filling the disk, which would stop the whole node — its
+ * votes and its reads with it. Records then go to the hospital's other mirrors.
  */
 import { CHAIN_LIMITS } from '../../lib/core/constants.js';
 import {
@@ -39,6 +43,19 @@ export interface MirrorClient {
  */
 export const ATTEST_WINDOW_MS = 20;
 
+/** What a mirror needs to know of its disk: free bytes now, and how many to leave to the chains. */
+export interface MirrorDisk {
+  freeBytes(): number;
+  readonly reserveBytes: number;
+}
+
+export interface MirrorOptions {
+  now?: () => number;
+  windowMs?: number;
+  /** Without one (tests), the mirror writes until the disk itself refuses. */
+  disk?: MirrorDisk;
+}
+
 interface Waiting {
   mhrHash: Uint8Array;
   size: number;
@@ -50,23 +67,47 @@ export class Mirror {
   /** Blobs durably stored and waiting for their batch's signature (at most ATTEST_BATCH_MAX). */
   private waiting: Waiting[] = [];
   private timer: ReturnType<typeof setTimeout> | undefined;
+  private readonly now: () => number;
+  private readonly windowMs: number;
+  private readonly disk: MirrorDisk | undefined;
 
   constructor(
     private readonly hospital: string,
     private readonly key: NodeKey,
     readonly blobs: BlobStore,
-    private readonly now: () => number = Date.now,
-    private readonly windowMs: number = ATTEST_WINDOW_MS
-  ) {}
+    opts: MirrorOptions = {}
+  ) {
+    this.now = opts.now ?? Date.now;
+    this.windowMs = opts.windowMs ?? ATTEST_WINDOW_MS;
+    this.disk = opts.disk;
+  }
 
   /**
    * Store durably, then attest (group-committed: see attestation.ts). The attestation is never signed
-   * for bytes not yet on disk: a blob joins a batch only after its write.
+   * for bytes not yet on disk: a blob joins a batch only after its write. Below the disk reserve a
+   * blob this mirror does not already hold is refused.
    */
   async store(blob: Uint8Array): Promise<Attestation> {
     const mhrHash = mhrHashOf(blob);
-    await this.blobs.put(mhrHash, blob);
+    const full = this.overReserve(blob.length);
+    if (full) {
+      if (!(await this.blobs.has(mhrHash))) throw full;
+    } else await this.blobs.put(mhrHash, blob);
     return this.join(mhrHash, blob.length);
+  }
+
+  /** The refusal if writing `bytes` more would eat into the disk reserve, else undefined. */
+  overReserve(bytes: number): CoreError | undefined {
+    if (!this.disk) return undefined;
+    const free = this.disk.freeBytes();
+    if (free - bytes >= this.disk.reserveBytes) return undefined;
+    return new CoreError('node/disk-full', {
+      freeBytes: free,
+      reserveBytes: this.disk.reserveBytes,
+      detail:
+        'this mirror keeps its last free disk space for its chains and takes no new blobs; ' +
+        'records go to the other mirrors until space is freed'
+    });
   }
 
   /**
@@ -116,7 +157,8 @@ export class Mirror {
 
   /**
    * Fetch every committed blob this mirror lacks from `peers`. Returns what was repaired and what no
-   * peer could supply (kept for the next pass: a peer may be down too).
+   * peer could supply (kept for the next pass: a peer may be down too), or what did not fit above the
+   * disk reserve.
    */
   async repair(
     committed: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
@@ -125,13 +167,24 @@ export class Mirror {
   ): Promise<{ repaired: number; missing: Uint8Array[] }> {
     let repaired = 0;
     const missing: Uint8Array[] = [];
+    let paused = false;
     for await (const hash of committed) {
       if (await this.blobs.has(hash)) continue;
+      // Out of room: keep the rest for a later pass rather than fill the disk.
+      paused ||= this.overReserve(0) !== undefined;
+      if (paused) {
+        missing.push(hash);
+        continue;
+      }
       let got = false;
       for (const p of peers) {
         try {
           const blob = await p.fetch(hash);
           if (blob && bytesEqual(mhrHashOf(blob), hash)) {
+            if (this.overReserve(blob.length)) {
+              paused = true;
+              break;
+            }
             await this.blobs.put(hash, blob);
             got = true;
             break;
@@ -144,6 +197,8 @@ export class Mirror {
       if (got) repaired++;
       else missing.push(hash);
     }
+    if (paused)
+      log?.warn('mirror repair paused: free disk is below the reserve', { missing: missing.length });
     if (repaired || missing.length) log?.info('mirror repair pass', { repaired, missing: missing.length });
     return { repaired, missing };
   }
