@@ -70,7 +70,3 @@ export function loadNodeKey(file: string): NodeKey {
     throw bad('publicKey does not match seed');
   return key;
 }
-
-export function loadOrCreateNodeKey(file: string, rng: Rng = systemRng): NodeKey {
-  return existsSync(file) ? loadNodeKey(file) : generateNodeKey(file, rng);
-}

@@ -12,7 +12,7 @@
  * only the reader's secret opens), so an emergency doctor can open again offline what they opened.
  */
 import { LIMITS, PROTOCOL_VERSION, TAGS } from '../core/constants.js';
-import { CoreError, isCoreError } from '../core/errors.js';
+import { isCoreError } from '../core/errors.js';
 import { defineCodec } from '../core/encoding/codec.js';
 import { bytesMax, hash32, header, id, list, uint, v } from '../core/encoding/schema.js';
 import { sha256, toHex } from '../core/crypto/hash.js';
@@ -41,10 +41,6 @@ export interface Proven<T> {
   /** The verified height the answer was proven at (consortium, or the hospital block for a record). */
   height: number;
   cached: boolean;
-}
-
-export function hasAnswers<S extends object>(store: S): store is S & AnswerStore {
-  return 'loadAnswer' in store && 'saveAnswer' in store;
 }
 
 /**
@@ -182,11 +178,4 @@ export function decodeRecordAnswer(bytes: Uint8Array): RecordAnswer | undefined 
   } catch {
     return undefined;
   }
-}
-
-/** The error an offline read without a cached answer gives: the outage itself, named. */
-export function noCachedAnswer(cause: unknown): unknown {
-  return isCoreError(cause)
-    ? cause
-    : new CoreError('light/no-peers', { detail: 'no node reachable' }, 'ignore');
 }

@@ -16,9 +16,3 @@ export const fixedBytes = (len: number) =>
 export const key32 = fixedBytes(32);
 export const hash32 = fixedBytes(32);
 export const sig64 = fixedBytes(64);
-
-export const bytesUpTo = (max: number) =>
-  v.pipe(
-    anyBytes,
-    v.check((b) => b.length <= max, `at most ${max} bytes`)
-  );

@@ -167,15 +167,6 @@ export function signProposal(unsigned: UnsignedProposal, signer: Signer): Propos
   return { ...unsigned, sig: asBytes(signer.sign(signBytes(unsigned))) };
 }
 
-/** Checks the signature only (fields are already schema-valid when decoded by the codec). */
-export function verifyVoteSignature(vote: Vote): boolean {
-  return verifySignature(vote.validator, signable(vote), vote.sig);
-}
-
-export function verifyProposalSignature(p: Proposal): boolean {
-  return verifySignature(p.proposer, signable(p), p.sig);
-}
-
 // ---------------------------------------------------------------------------------------------
 // Commit certificates
 

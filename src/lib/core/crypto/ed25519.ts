@@ -37,10 +37,6 @@ export function setEd25519Backend(b: Ed25519Backend): void {
   backend = b;
 }
 
-export function currentEd25519Backend(): Ed25519Backend {
-  return backend;
-}
-
 // Group order L, little-endian, for the canonical-S check.
 const L = [
   0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14, 0, 0, 0, 0,

@@ -15,10 +15,6 @@ const RANGES = CATEGORIES.map((c) => {
   return { code: c.code, from: from!, to: to! };
 });
 
-export function isIcd10Code(code: string): boolean {
-  return ICD10.test(code);
-}
-
 /** The category (chapter code) an ICD-10 code falls in, or undefined if it is not a code in any chapter. */
 export function categoryForIcd10(code: string): string | undefined {
   if (!ICD10.test(code)) return undefined;

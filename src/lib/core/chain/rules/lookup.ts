@@ -1,5 +1,4 @@
 /** Reads of consortium state that both chains' rules need. */
-import { bytesEqual } from '../../encoding/cbor.js';
 import { concatBytes } from '../../crypto/hash.js';
 import { fail, OK, type Verdict } from '../../errors.js';
 import { makeValidatorSet, type ValidatorSet } from '../../consensus/types.js';
@@ -111,10 +110,6 @@ export function activeAccount(
   if (!roles.includes(a.role))
     return { ok: false, verdict: fail('account/wrong-role', { role: a.role, needed: roles }) };
   return { ok: true, account: a };
-}
-
-export function sameKey(a: Uint8Array, b: Uint8Array): boolean {
-  return bytesEqual(a, b);
 }
 
 export { OK };

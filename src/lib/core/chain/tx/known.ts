@@ -91,9 +91,6 @@ export const knownConsortium = (bytes: Uint8Array): Known<ConsortiumTx> =>
 /** decodeHospitalTx, remembered (same result, same errors). */
 export const knownHospitalTx = (bytes: Uint8Array): HospitalTx => knownHospital(bytes).tx;
 
-/** decodeConsortiumTx, remembered (same result, same errors). */
-export const knownConsortiumTx = (bytes: Uint8Array): ConsortiumTx => knownConsortium(bytes).tx;
-
 /** Whether every signature of `tx` was already found valid (on this very decoded object). */
 export const signaturesChecked = (tx: object): boolean => signed.has(tx);
 
