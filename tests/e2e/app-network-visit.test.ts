@@ -200,6 +200,13 @@ test('(b) a doctor at another hospital with a one-category grant finds that cate
   await docB.getByRole('tab', { name: 'Patient history' }).click();
   // Only the granted category can even be asked for.
   await expect(docB.locator('#doc-cat option')).toHaveText(['All', /Endocrine/]);
+  // The doctor finds the category by the condition's everyday name; one not shared says so.
+  await docB.getByLabel('Look up by condition').fill('asthma');
+  await expect(docB.locator('#doc-find-result')).toHaveText(/Respiratory.*has not given you access/);
+  await expect(docB.locator('#doc-cat')).toHaveValue('');
+  await docB.getByLabel('Look up by condition').fill('diabetes');
+  await expect(docB.locator('#doc-find-result')).toHaveText(/Matches: .*Endocrine/);
+  await expect(docB.locator('#doc-cat')).toHaveValue('IV');
   await docB.getByRole('button', { name: 'Find records' }).click();
   const cards = docB.locator('article');
   await expect(cards).toHaveCount(1, NET);

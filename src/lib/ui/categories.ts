@@ -1,5 +1,5 @@
 /** Category names in the current language, from core's ICD-10 chapter table. */
-import { CATEGORIES } from '../core/records/categories.js';
+import { CATEGORIES, findCategories } from '../core/records/categories.js';
 import { i18n } from './i18n/index.svelte.js';
 
 export function categoryName(code: string): string {
@@ -8,4 +8,4 @@ export function categoryName(code: string): string {
   return `${i18n.lang === 'bn' ? c.bn : c.en} (${c.code})`;
 }
 
-export { CATEGORIES };
+export { CATEGORIES, findCategories };

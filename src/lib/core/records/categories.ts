@@ -2,7 +2,8 @@
  * The category code system for the secure index: the 22 chapters of ICD-10, so a patient can grant
  * "diabetes" (chapter IV) without granting "mental health" (chapter V). Codes are the chapter's Roman
  * numeral — short, because a grant QR code carries them. Names in English and Bangla for the app;
- * `keywords` let the doctor search by everyday words ("diabetes") as the thesis's scenario 3 does.
+ * `keywords`, in English and Bangla, let the doctor find a category by everyday words ("diabetes",
+ * "ডায়াবেটিস") as the thesis's scenario 3 does.
  */
 
 export interface Category {
@@ -19,7 +20,19 @@ export const CATEGORIES: readonly Category[] = [
     range: 'A00–B99',
     en: 'Infectious and parasitic diseases',
     bn: 'সংক্রামক ও পরজীবীজনিত রোগ',
-    keywords: ['infection', 'tuberculosis', 'dengue', 'hepatitis', 'hiv', 'malaria', 'cholera']
+    keywords: [
+      'infection',
+      'tuberculosis',
+      'dengue',
+      'hepatitis',
+      'hiv',
+      'malaria',
+      'cholera',
+      'যক্ষ্মা',
+      'ডেঙ্গু',
+      'ম্যালেরিয়া',
+      'কলেরা'
+    ]
   },
   {
     code: 'II',
@@ -40,14 +53,23 @@ export const CATEGORIES: readonly Category[] = [
     range: 'E00–E90',
     en: 'Endocrine, nutritional and metabolic diseases',
     bn: 'অন্তঃক্ষরা, পুষ্টি ও বিপাকজনিত রোগ',
-    keywords: ['diabetes', 'thyroid', 'obesity', 'malnutrition', 'cholesterol']
+    keywords: [
+      'diabetes',
+      'thyroid',
+      'obesity',
+      'malnutrition',
+      'cholesterol',
+      'ডায়াবেটিস',
+      'থাইরয়েড',
+      'অপুষ্টি'
+    ]
   },
   {
     code: 'V',
     range: 'F00–F99',
     en: 'Mental and behavioural disorders',
     bn: 'মানসিক ও আচরণগত রোগ',
-    keywords: ['depression', 'anxiety', 'mental', 'psychiatric']
+    keywords: ['depression', 'anxiety', 'mental', 'psychiatric', 'বিষণ্নতা', 'উদ্বেগ']
   },
   {
     code: 'VI',
@@ -69,14 +91,14 @@ export const CATEGORIES: readonly Category[] = [
     range: 'I00–I99',
     en: 'Heart and circulation',
     bn: 'হৃদ্‌যন্ত্র ও রক্তসংবহনতন্ত্রের রোগ',
-    keywords: ['heart', 'hypertension', 'blood pressure', 'stroke', 'cardiac']
+    keywords: ['heart', 'hypertension', 'blood pressure', 'stroke', 'cardiac', 'হৃদরোগ', 'উচ্চ রক্তচাপ', 'স্ট্রোক']
   },
   {
     code: 'X',
     range: 'J00–J99',
     en: 'Respiratory system',
     bn: 'শ্বসনতন্ত্রের রোগ',
-    keywords: ['asthma', 'pneumonia', 'copd', 'lung', 'cough']
+    keywords: ['asthma', 'pneumonia', 'copd', 'lung', 'cough', 'হাঁপানি', 'নিউমোনিয়া', 'কাশি']
   },
   {
     code: 'XI',
@@ -91,7 +113,7 @@ export const CATEGORIES: readonly Category[] = [
     range: 'M00–M99',
     en: 'Muscles, bones and joints',
     bn: 'পেশি, অস্থি ও সন্ধির রোগ',
-    keywords: ['arthritis', 'back pain', 'osteoporosis', 'joint']
+    keywords: ['arthritis', 'back pain', 'osteoporosis', 'joint', 'বাত', 'কোমর ব্যথা']
   },
   {
     code: 'XIV',
@@ -105,7 +127,7 @@ export const CATEGORIES: readonly Category[] = [
     range: 'O00–O99',
     en: 'Pregnancy and childbirth',
     bn: 'গর্ভধারণ ও প্রসব',
-    keywords: ['pregnancy', 'antenatal', 'childbirth', 'delivery']
+    keywords: ['pregnancy', 'antenatal', 'childbirth', 'delivery', 'গর্ভাবস্থা', 'প্রসব']
   },
   {
     code: 'XVI',
@@ -147,7 +169,7 @@ export const CATEGORIES: readonly Category[] = [
     range: 'Z00–Z99',
     en: 'Check-ups, blood group and health status',
     bn: 'স্বাস্থ্য পরীক্ষা, রক্তের গ্রুপ ও স্বাস্থ্য অবস্থা',
-    keywords: ['checkup', 'blood group', 'vaccination', 'screening']
+    keywords: ['checkup', 'blood group', 'vaccination', 'screening', 'টিকা']
   },
   {
     code: 'XXII',
@@ -166,19 +188,22 @@ export function isCategoryCode(code: unknown): code is string {
   return typeof code === 'string' && BY_CODE.has(code);
 }
 
-export function categoryByCode(code: string): Category | undefined {
-  return BY_CODE.get(code);
-}
-
-/** Categories whose name, code, range or keywords match the query (case-insensitive). */
+/**
+ * Categories whose code, name or keywords match the query (case-insensitive; a part of a word will
+ * do). A chapter whose code is the query comes first: "iv" is chapter IV before "hiv" or "liver".
+ */
 export function findCategories(query: string): Category[] {
   const q = query.trim().toLowerCase();
   if (!q) return [];
-  return CATEGORIES.filter(
+  const found = CATEGORIES.filter(
     (c) =>
       c.code.toLowerCase() === q ||
       c.en.toLowerCase().includes(q) ||
       c.bn.includes(query.trim()) ||
       c.keywords.some((k) => k.includes(q))
   );
+  return [
+    ...found.filter((c) => c.code.toLowerCase() === q),
+    ...found.filter((c) => c.code.toLowerCase() !== q)
+  ];
 }
