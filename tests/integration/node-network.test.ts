@@ -437,21 +437,24 @@ describe('hospital network over libp2p', () => {
 });
 
 describe('long polls', () => {
-  /** A consortium block-sync long poll for a height far ahead: it would wait the whole MAX wait. */
-  const poll = (from: Libp2p, signal?: AbortSignal) =>
+  /** One consortium block from `height` on, waiting up to `waitMs` for it to commit. */
+  const sync = (client: Libp2p, height: number, waitMs?: number, signal?: AbortSignal) =>
     requestBlockSync(
-      from,
+      client,
       multiaddr(H2[1]!.addr),
       {
         t: TAGS.netSyncRequest,
         v: 1,
         chainId: CONSORTIUM_CHAIN_ID,
-        from: 1_000_000,
+        from: height,
         count: 1,
-        waitMs: MAX_SYNC_WAIT_MS
+        ...(waitMs === undefined ? {} : { waitMs })
       },
       signal ? { signal } : {}
-    ).then(
+    );
+  /** A long poll for a height far ahead: it would wait the whole MAX wait. */
+  const poll = (from: Libp2p, signal?: AbortSignal) =>
+    sync(from, 1_000_000, MAX_SYNC_WAIT_MS, signal).then(
       () => 'answered',
       (e: unknown) => (isCoreError(e) ? e.code : String(e))
     );
@@ -469,13 +472,7 @@ describe('long polls', () => {
     const other = await createClient();
     try {
       const t0 = Date.now();
-      const got = await requestBlockSync(other, multiaddr(H2[1]!.addr), {
-        t: TAGS.netSyncRequest,
-        v: 1,
-        chainId: CONSORTIUM_CHAIN_ID,
-        from: 1,
-        count: 1
-      });
+      const got = await sync(other, 1);
       expect(got[0]!.height).toBe(1);
       expect(Date.now() - t0).toBeLessThan(MAX_SYNC_WAIT_MS / 2);
     } finally {
