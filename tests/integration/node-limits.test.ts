@@ -15,11 +15,17 @@ import { multiaddr } from '@multiformats/multiaddr';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONSORTIUM_CHAIN_ID } from '../../src/lib/core/chain/header.js';
 import { TAGS } from '../../src/lib/core/constants.js';
-import { fromHex, seededRng, sha256, utf8Bytes } from '../../src/lib/core/crypto/index.js';
+import { fromHex, seededRng, utf8Bytes } from '../../src/lib/core/crypto/index.js';
 import { isCoreError } from '../../src/lib/core/errors.js';
 import { requestHeader } from '../../src/lib/net/header.js';
-import { requestMirror } from '../../src/lib/net/mirror.js';
-import { account, createClient, patientFields, registerTx, submit } from '../../src/node/devnet/actors.js';
+import {
+  account,
+  createClient,
+  patientFields,
+  registerTx,
+  storeOnMirror,
+  submit
+} from '../../src/node/devnet/actors.js';
 import { createLayout, type DevnetNode } from '../../src/node/devnet/layout.js';
 import { freePortBlock } from '../../src/node/devnet/ports.js';
 import { health, spawnNode, stopProcess, waitHealthy } from '../../src/node/devnet/process.js';
@@ -106,14 +112,7 @@ describe('config limits on a running node', () => {
   });
 
   it('below its disk reserve its mirror refuses a new blob with node/disk-full, and the node runs on', async () => {
-    const blob = rng(600);
-    const refused = await requestMirror(await client(), multiaddr(node.addr), {
-      t: TAGS.netMirrorRequest,
-      v: 1,
-      op: 'store',
-      hash: sha256(blob) as never,
-      blob: blob as never
-    }).then(
+    const refused = await storeOnMirror(await client(), node.addr, rng(600)).then(
       () => undefined,
       (e: unknown) => e
     );

@@ -37,6 +37,7 @@ import { TAGS } from '../../src/lib/core/constants.js';
 import { sha256 } from '../../src/lib/core/crypto/index.js';
 import { isCoreError } from '../../src/lib/core/errors.js';
 import { requestMirror } from '../../src/lib/net/mirror.js';
+import { storeOnMirror } from '../../src/node/devnet/actors.js';
 import {
   compareChains,
   health,
@@ -233,19 +234,11 @@ describe.skipIf(!mountable)('disk full', () => {
     const before = acked.length;
 
     // An upload straight to it is refused with the reason, and it signs nothing.
-    const upload = () => {
-      const blob = net.rng(600);
-      return requestMirror(net.client, multiaddr(victim.addr), {
-        t: TAGS.netMirrorRequest,
-        v: 1,
-        op: 'store',
-        hash: sha256(blob) as never,
-        blob: blob as never
-      }).then(
+    const upload = () =>
+      storeOnMirror(net.client, victim.addr, net.rng(600)).then(
         () => undefined,
         (e: unknown) => e
       );
-    };
 
     // Below the reserve, not full: no new blobs, but it keeps up with its chain.
     const filler = fill(data, (RESERVE_MB / 2) * MIB);

@@ -173,6 +173,19 @@ export function grantTx(
   return { grant, id: grantId(grant), tx, epoch, categories: scope.categories };
 }
 
+/** Store on one mirror over the mirror protocol; throws its named refusal (node/disk-full …). */
+export async function storeOnMirror(client: Libp2p, mirror: string, blob: Uint8Array): Promise<Attestation> {
+  const r = await requestMirror(client, multiaddr(mirror), {
+    t: TAGS.netMirrorRequest,
+    v: 1,
+    op: 'store',
+    hash: sha256(blob) as never,
+    blob: blob as never
+  });
+  if (r.op !== 'attestation') throw new Error(`mirror answered ${r.op} to a store`);
+  return attestationCodec.decode(r.attestation);
+}
+
 /** Store on mirrors over the mirror protocol; returns the first `min` attestations. */
 export async function storeOnMirrors(
   client: Libp2p,
@@ -180,20 +193,12 @@ export async function storeOnMirrors(
   blob: Uint8Array,
   min = 2
 ): Promise<Attestation[]> {
-  const hash = sha256(blob);
   const got: Attestation[] = [];
   const errors: string[] = [];
   await Promise.all(
     mirrors.map(async (m) => {
       try {
-        const r = await requestMirror(client, multiaddr(m), {
-          t: TAGS.netMirrorRequest,
-          v: 1,
-          op: 'store',
-          hash: hash as never,
-          blob: blob as never
-        });
-        if (r.op === 'attestation') got.push(attestationCodec.decode(r.attestation));
+        got.push(await storeOnMirror(client, m, blob));
       } catch (e) {
         errors.push((e as Error).message);
       }
