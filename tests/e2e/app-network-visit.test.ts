@@ -146,8 +146,12 @@ test('(a) a doctor writes a diagnosis under a QR grant and the patient sees it v
   qrToY4m(link, video);
   const doc = await scan(docA, doctorA);
   await doc.getByRole('tab', { name: 'Write record' }).click();
-  await doc.getByLabel('Category').selectOption('IV');
+  // The diagnosis code picks the category; a code of a chapter the patient did not share says so.
+  await doc.locator('#w-code').fill('J45');
+  await expect(doc.locator('#w-code-hint')).toHaveText(/Respiratory.*has not shared/);
   await doc.locator('#w-code').fill('E11');
+  await expect(doc.getByLabel('Category')).toHaveValue('IV');
+  await expect(doc.locator('#w-code-hint')).toHaveText(/Filed under Endocrine/);
   await doc.getByLabel('Diagnosis (condition)').fill('Type 2 diabetes mellitus');
   await doc.getByRole('button', { name: 'Sign and save record' }).click();
   t0 = Date.now();

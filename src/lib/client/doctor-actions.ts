@@ -17,6 +17,7 @@ import { deriveAccountKeys, fromHex, systemRng, toHex, x25519PublicKey } from '.
 import { CoreError } from '../core/errors.js';
 import { buildVisitBundle, type VisitInput } from '../core/records/visit.js';
 import { sealRecord } from '../core/records/envelope.js';
+import { checkConditionsCategory } from '../core/records/icd10.js';
 import { indexTagFromCapability } from '../core/records/index-tag.js';
 import { writeOpening } from '../core/chain/commit.js';
 import { breakGlassCodec, createBreakGlass } from '../core/chain/tx/break-glass.js';
@@ -98,6 +99,10 @@ export function prepareRecord(
   const grant = grantCodec.decode(fromHex(scanned.grant));
   if (!grant.scope.write || !scopeCategories(grant.scope).includes(category))
     throw new CoreError('consent/out-of-scope', { category });
+  checkConditionsCategory(
+    category,
+    (visit.conditions ?? []).map((c) => c.code)
+  );
   const keys = deriveAccountKeys(seed);
   const caps = openGrantCaps(grant, keys.encryptionSecret);
   const secret = caps.recordSecrets.get(category);

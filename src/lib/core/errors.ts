@@ -24,6 +24,7 @@ export const ERROR_CODES = {
   'record/unknown-category': 'The category code is not in the category system.',
   'record/hash-mismatch': 'The record bytes do not match the hash they were published with.',
   'record/no-key': 'No key in the envelope opens this record for this reader.',
+  'record/category-mismatch': 'A diagnosis code of the record belongs to another category than the record’s.',
   // consent
   'consent/bad-signature': 'The consent token signature does not verify.',
   'consent/expired': 'The grant has expired.',

@@ -88,6 +88,10 @@ export const MESSAGES: Record<string, Sentence> = {
     'সতর্কতা: রেকর্ডটি প্রকাশের সময়কার আঙুলছাপের সাথে মেলে না। এটি হয়তো বদলানো হয়েছে।'
   ],
   'record/no-key': ['You do not hold a key that opens this record.', 'এই রেকর্ড খোলার চাবি আপনার কাছে নেই।'],
+  'record/category-mismatch': [
+    'The diagnosis code belongs to another category. Choose that category, or check the code.',
+    'রোগনির্ণয়ের কোডটি অন্য বিভাগের। সেই বিভাগটি বেছে নিন, অথবা কোডটি আবার দেখুন।'
+  ],
   // consent
   'consent/bad-signature': [
     'This access code was not signed by the patient.',

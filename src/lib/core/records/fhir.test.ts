@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { isCoreError } from '../errors.js';
+import { isCoreError, type CoreError } from '../errors.js';
 import { seededRng, toHex } from '../crypto/index.js';
 import { FUZZ_RUNS } from '../test-support.js';
 import { bytesEqual } from '../encoding/cbor.js';
@@ -8,7 +8,7 @@ import { amendedRecord, parseRecordBundle, resourcesOf } from './fhir.js';
 import { canonicalJsonBytes, parseCanonicalJson } from './canonical-json.js';
 import { summarizeBundle } from './summary.js';
 import { buildVisitBundle } from './visit.js';
-import { categoryForIcd10 } from './icd10.js';
+import { categoryForIcd10, checkConditionsCategory } from './icd10.js';
 import { diabetesVisit, visitArb } from './test-fixtures.js';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
@@ -201,6 +201,18 @@ describe('FHIR record bundle', () => {
     expect(categoryForIcd10('D49')).toBeUndefined();
     expect(categoryForIcd10('e11')).toBeUndefined();
     expect(categoryForIcd10('E1')).toBeUndefined();
+  });
+
+  it('refuses a record filed under another chapter than its diagnosis codes, naming both', () => {
+    expect(() => checkConditionsCategory('IV', ['E11', ' e11.9 ', undefined, '', 'not-icd'])).not.toThrow();
+    let thrown: unknown;
+    try {
+      checkConditionsCategory('XII', ['L20', 'E11']);
+    } catch (e) {
+      thrown = e;
+    }
+    expect(isCoreError(thrown, 'record/category-mismatch')).toBe(true);
+    expect((thrown as CoreError).data).toMatchObject({ code: 'E11', chapter: 'IV', category: 'XII' });
   });
 
   it('builds bundles deterministically from the same rng', () => {
