@@ -24,19 +24,18 @@ export function startMemoryGuard(
   heapUsed: () => number = () => process.memoryUsage().heapUsed,
   everyMs: number = MEMORY_CHECK_MS
 ): MemoryGuard {
-  let used = heapUsed();
+  let used = 0;
   let over = false;
   const sample = () => {
     used = heapUsed();
     const now = used > maxBytes;
-    if (now !== over)
-      if (now)
-        log.warn('memory above the ceiling: refusing new transactions until it drains', {
-          heapBytes: used,
-          maxBytes
-        });
-      else
-        log.info('memory back under the ceiling: taking transactions again', { heapBytes: used, maxBytes });
+    if (now && !over)
+      log.warn('memory above the ceiling: refusing new transactions until it drains', {
+        heapBytes: used,
+        maxBytes
+      });
+    else if (!now && over)
+      log.info('memory back under the ceiling: taking transactions again', { heapBytes: used, maxBytes });
     over = now;
   };
   sample();
