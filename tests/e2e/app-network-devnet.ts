@@ -15,15 +15,8 @@ import { join } from 'node:path';
 import type { Page } from '@playwright/test';
 import type { Libp2p } from 'libp2p';
 import { CONSORTIUM_CHAIN_ID } from '../../src/lib/core/chain/header.js';
-import {
-  deriveAccountKeys,
-  fromHex,
-  sealWithPassphrase,
-  seededRng,
-  toHex,
-  utf8Bytes
-} from '../../src/lib/core/crypto/index.js';
-import { backupFile, type Role, type StoredAccount } from '../../src/lib/client/keystore.js';
+import { fromHex, seededRng, toHex, utf8Bytes } from '../../src/lib/core/crypto/index.js';
+import type { Role } from '../../src/lib/client/keystore.js';
 import {
   account,
   createClient,
@@ -33,13 +26,11 @@ import {
   submitOk,
   type Account
 } from '../../src/node/devnet/actors.js';
+import { DEMO_PASSPHRASE, demoBackupText } from '../../src/node/devnet/demo-backups.js';
 import { createLayout, type DevnetLayout, type DevnetNode } from '../../src/node/devnet/layout.js';
 import { freePortBlock } from '../../src/node/devnet/ports.js';
 import { spawnNode, stopProcess, waitHealthy } from '../../src/node/devnet/process.js';
 import { BUILD_DIR, ensureBuilt } from './app-support.js';
-
-/** scrypt at its lowest accepted cost, so test backups open fast; the app itself uses OWASP parameters. */
-const FAST_SCRYPT = { N: 2 ** 10, r: 8, p: 1 };
 
 export interface AppUser {
   actor: Account;
@@ -99,19 +90,15 @@ export async function startAppDevnet(dir: string, label: string): Promise<AppDev
   }
   const managers = layout.managers.map((m) => account(m.name, fromHex(m.seed)));
   const rng = seededRng(utf8Bytes(`${label}/users`));
-  const backupOf = async (role: Role, name: string, seed: Uint8Array, actor: Account): Promise<AppUser> => {
-    const passphrase = `passphrase for ${name}`;
-    const keys = deriveAccountKeys(seed);
-    const stored: StoredAccount = {
+  const backupOf = async (role: Role, name: string, actor: Account, pseudonym?: Uint8Array) => {
+    const demo = {
       role,
-      label: name,
-      signingPublic: keys.signingPublic,
-      encryptionPublic: keys.encryptionPublic,
-      ...(role === 'patient' ? { pseudonym: rng(16) } : {}),
-      box: await sealWithPassphrase(passphrase, seed, rng, FAST_SCRYPT),
-      createdAt: Date.now()
+      name,
+      seed: toHex(actor.seed),
+      ...(pseudonym ? { pseudonym: toHex(pseudonym) } : {})
     };
-    return { actor, name, role, passphrase, backup: backupFile(stored), id: toHex(keys.signingPublic) };
+    const backup = await demoBackupText(demo);
+    return { actor, name, role, passphrase: DEMO_PASSPHRASE, backup, id: toHex(actor.keys.signingPublic) };
   };
   return {
     layout,
@@ -124,11 +111,11 @@ export async function startAppDevnet(dir: string, label: string): Promise<AppDev
       const fields =
         role === 'patient' ? patientFields(rng) : doctorFields(name, hospital, rank, 'Endocrinology');
       await submitOk(client!, nodes[0]!.addr, CONSORTIUM_CHAIN_ID, registerTx(actor, fields, managers));
-      return backupOf(role, name, seed, actor);
+      return backupOf(role, name, actor, 'pseudonym' in fields ? fields.pseudonym : undefined);
     },
     manager(i) {
       const m = layout.managers[i]!;
-      return backupOf('manager', m.name, fromHex(m.seed), managers[i]!);
+      return backupOf('manager', m.name, managers[i]!);
     },
     stop
   };

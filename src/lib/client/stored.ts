@@ -2,22 +2,13 @@
  * The shapes of what the client keeps in IndexedDB, in one file that imports nothing from the client,
  * so db.ts (which declares the stores) and the modules that fill them do not import each other.
  */
-import type { PassphraseBox } from '../core/crypto/index.js';
+import { USER_ROLES, type AccountBackup, type UserRole } from '../core/accounts/account-backup.js';
 
-export type Role = 'patient' | 'doctor' | 'manager';
-export const ROLES: readonly Role[] = ['patient', 'doctor', 'manager'];
+export type Role = UserRole;
+export const ROLES: readonly Role[] = USER_ROLES;
 
-export interface StoredAccount {
-  role: Role;
-  /** A name the user gave this device's account; shown on the lock screen, never sent anywhere. */
-  label: string;
-  signingPublic: Uint8Array;
-  encryptionPublic: Uint8Array;
-  /** Patients: the random pseudonym registered for them, their handle on both chains (not secret, not derivable). */
-  pseudonym?: Uint8Array;
-  box: PassphraseBox;
-  createdAt: number;
-}
+/** The account as IndexedDB keeps it: exactly what a backup file holds (the seed sealed). */
+export type StoredAccount = AccountBackup;
 
 export type OutboxKind =
   | 'registration'

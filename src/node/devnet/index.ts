@@ -2,8 +2,9 @@
  * `npm start` = `carechain devnet`: a whole local network on this machine. On first start it writes
  * keys, genesis and configs to `.devnet/` (3 hospitals × 4 node processes, 2 of them storage mirrors,
  * every node a hospital-chain validator, node1 of each hospital its consortium authority), builds the
- * PWA if `build/` is missing, starts every node as its own process, registers demo managers' patients
- * and doctors through real consortium transactions with manager approvals, and prints where to go.
+ * PWA if `build/` is missing, starts every node as its own process, registers demo patients and
+ * doctors through real consortium transactions with manager approvals, writes every demo account
+ * (managers too) as a backup file the app imports (demo-backups.ts), and prints where to go.
  * A second start resumes from disk; `--fresh` wipes `.devnet/` first. Ctrl-C stops every child.
  */
 import { spawnSync, type ChildProcess } from 'node:child_process';
@@ -22,6 +23,7 @@ import {
   submit,
   CONSORTIUM_CHAIN_ID
 } from './actors.js';
+import { DEMO_PASSPHRASE, demoBackupName, writeDemoBackups, type DemoAccount } from './demo-backups.js';
 import { createLayout, type DevnetLayout } from './layout.js';
 import { firstTakenPort } from './ports.js';
 import { health, spawnNode, stopProcess, waitFor } from './process.js';
@@ -42,6 +44,8 @@ const DEMO_DOCTORS = [
   { name: 'Dr. Tanvir Ahmed', rank: 'intern', speciality: 'Emergency medicine' }
 ] as const;
 const DEMO_PATIENTS = ['Rahim Uddin', 'Fatema Begum', 'Sadia Islam'];
+/** Under the devnet directory: one account backup file per demo account (demo-backups.ts). */
+const DEMO_DIR = 'demo-accounts';
 
 export async function runDevnet(o: DevnetOptions): Promise<void> {
   const log = o.log.child({ part: 'devnet' });
@@ -131,20 +135,13 @@ export async function runDevnet(o: DevnetOptions): Promise<void> {
 
   try {
     const accounts = await registerDemoAccounts(layout, log);
+    await writeDemoBackups(join(layout.dir, DEMO_DIR), accounts);
     printWelcome(layout, accounts);
   } catch (e) {
     await stopAll();
     throw e;
   }
   await done;
-}
-
-interface DemoAccount {
-  role: string;
-  name: string;
-  hospital?: string;
-  rank?: string;
-  seed: string;
 }
 
 async function registerDemoAccounts(layout: DevnetLayout, log: Logger): Promise<DemoAccount[]> {
@@ -156,9 +153,10 @@ async function registerDemoAccounts(layout: DevnetLayout, log: Logger): Promise<
   const txs: { acct: DemoAccount; tx: Uint8Array }[] = [];
   for (const name of DEMO_PATIENTS) {
     const a = account(name, rng(32));
+    const fields = patientFields(rng);
     txs.push({
-      acct: { role: 'patient', name, seed: toHex(a.seed) },
-      tx: registerTx(a, patientFields(rng), managers)
+      acct: { role: 'patient', name, seed: toHex(a.seed), pseudonym: toHex(fields.pseudonym) },
+      tx: registerTx(a, fields, managers)
     });
   }
   layout.hospitals.forEach((h, hi) => {
@@ -202,10 +200,13 @@ function printWelcome(layout: DevnetLayout, accounts: DemoAccount[]) {
   for (const h of layout.hospitals)
     for (const n of h.nodes)
       lines.push(`    ${h.id}/${n.name.padEnd(6)} ${n.roles.join('+').padEnd(17)} ${n.httpUrl}/health`);
-  lines.push('  Demo accounts (account seed — import it in the app; devnet only):');
+  lines.push(
+    `  Demo accounts: backup files in ${join(layout.dir, DEMO_DIR)}/, passphrase "${DEMO_PASSPHRASE}" (devnet only).`,
+    '  In the app: Account → "Use my account on this device" → choose the file, type the passphrase.'
+  );
   for (const a of accounts)
     lines.push(
-      `    ${a.role.padEnd(8)} ${a.name.padEnd(34)} ${(a.hospital ? `${a.hospital} ${a.rank}` : '').padEnd(18)} ${a.seed}`
+      `    ${a.role.padEnd(8)} ${a.name.padEnd(26)} ${(a.hospital ? `${a.hospital} ${a.rank}` : '').padEnd(15)} ${demoBackupName(a)}`
     );
   lines.push(
     `  Data: ${layout.dir}  (npm start resumes; npm start -- --fresh starts over)`,

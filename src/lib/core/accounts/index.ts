@@ -5,3 +5,4 @@ export * from './registration.js';
 export * from './approval.js';
 export * from './recovery.js';
 export * from './seed-backup.js';
+export * from './account-backup.js';
