@@ -16,6 +16,7 @@ import type { Page } from '@playwright/test';
 import type { Libp2p } from 'libp2p';
 import { CONSORTIUM_CHAIN_ID } from '../../src/lib/core/chain/header.js';
 import { fromHex, seededRng, toHex, utf8Bytes } from '../../src/lib/core/crypto/index.js';
+import type { Rank } from '../../src/lib/core/accounts/index.js';
 import type { Role } from '../../src/lib/client/keystore.js';
 import {
   account,
@@ -48,7 +49,7 @@ export interface AppDevnet {
   procs: Map<DevnetNode, ChildProcess>;
   /** The app as a node serves it. */
   appUrl: string;
-  user(role: Role, name: string, hospital?: string, rank?: 'consultant' | 'registrar'): Promise<AppUser>;
+  user(role: Role, name: string, hospital?: string, rank?: Rank): Promise<AppUser>;
   /** A system manager of the genesis (no registration: managers enter through genesis), as a backup. */
   manager(i: number): Promise<AppUser>;
   stop(): Promise<void>;

@@ -42,7 +42,8 @@ test.beforeAll(async () => {
   net = await startAppDevnet(dir, 'app-network-visit');
   patient = await net.user('patient', 'Rahim Uddin');
   doctorA = await net.user('doctor', 'Dr. Ayesha Rahman', 'H1');
-  doctorB = await net.user('doctor', 'Dr. Karim Hossain', 'H2');
+  // An intern: below a validator's stake, so only the hospital's doctor roster lists them.
+  doctorB = await net.user('doctor', 'Dr. Karim Hossain', 'H2', 'intern');
   // Launched here, not in a test: a browser launched inside a test is closed when that test ends, and the
   // patient's phone and the doctors' PCs live across the three tests. Chromium opens the fake camera's
   // file when the camera starts, so the QR videos are written later, before each scan.
@@ -102,7 +103,7 @@ async function waitSent(page: Page, kind: string) {
 async function grant(page: Page, doctor: AppUser, hospitalName: string, categories: RegExp[]) {
   await nav(page, 'Patient');
   await page.getByRole('tab', { name: 'Doctors' }).click();
-  // The directory comes from the chain: the doctors of every hospital's validator set, each profile
+  // The directory comes from the chain: every doctor on each hospital's roster, each profile
   // (name, speciality, degree) believed because it hashes to the registration the account holds.
   await expect(page.getByText(/doctors? available offline/)).toBeVisible(NET);
   const choose = page.getByRole('button', { name: 'Choose this doctor' });

@@ -15,6 +15,7 @@ import { deriveAccountKeys, fromHex, recordSecret, sha256, systemRng, toHex } fr
 import { CONSORTIUM_CHAIN_ID, hospitalChainId } from '../core/chain/header.js';
 import { consortiumGenesisCodec, type ConsortiumGenesis } from '../core/chain/genesis.js';
 import { NS, pageId } from '../core/chain/store.js';
+import { rosterId } from '../core/chain/rules/roster.js';
 import {
   hospitalEntryCodec,
   managersEntryCodec,
@@ -119,6 +120,11 @@ interface Target {
 
 /** Pages of the access log read per record: 32 reads each; a busier record shows its first 4,096 reads. */
 const MAX_ACCESS_PAGES = 128;
+/**
+ * Pages of each hospital's doctor roster the directory reads: 32 keys each, so its first 512 doctors.
+ * Each listed doctor costs one proven account lookup, which bounds a directory refresh too.
+ */
+const MAX_ROSTER_PAGES = 16;
 
 /** Refusals every honest node gives alike: the user's consent or account, shown as they are. */
 function isFinalRefusal(e: unknown): e is CoreError {
@@ -433,10 +439,13 @@ export async function createLightNetwork(o: LightNetworkOptions): Promise<LightN
   async function directory(): Promise<DirectoryEntry[]> {
     const cached = new Map((await cachedDirectory(o.db)).map((d) => [d.id, d]));
     const keys = new Set(cached.keys());
-    const sets = await Promise.all(
-      genesis!.hospitals.map((h) => entry(CONSORTIUM_CHAIN_ID, NS.hospitalSet, h.id, validatorsEntryCodec))
+    // Every doctor registered at a hospital is on its roster, whatever their rank (rules/roster.ts).
+    const rosters = await Promise.all(
+      genesis!.hospitals.map((h) =>
+        listEntries(CONSORTIUM_CHAIN_ID, NS.roster, rosterId(h.id), MAX_ROSTER_PAGES)
+      )
     );
-    for (const s of sets) for (const val of s?.validators ?? []) keys.add(toHex(val.key));
+    for (const r of rosters) for (const key of r) keys.add(toHex(key));
     const doctors: AccountEntry[] = [];
     for (const id of keys) {
       const acct = await queries.account(fromHex(id));
@@ -739,10 +748,15 @@ export async function createLightNetwork(o: LightNetworkOptions): Promise<LightN
     };
   }
 
-  /** A paged state list (store.ts), proven page by page until the one marked last, at most MAX_ACCESS_PAGES. */
-  async function listEntries(chainId: string, ns: string, listId: Uint8Array): Promise<Uint8Array[]> {
+  /** A paged state list (store.ts), proven page by page until the one marked last, at most `maxPages`. */
+  async function listEntries(
+    chainId: string,
+    ns: string,
+    listId: Uint8Array,
+    maxPages = MAX_ACCESS_PAGES
+  ): Promise<Uint8Array[]> {
     const out: Uint8Array[] = [];
-    for (let n = 0; n < MAX_ACCESS_PAGES; n++) {
+    for (let n = 0; n < maxPages; n++) {
       const page = await entry(chainId, ns, pageId(listId, n), pageCodec);
       if (!page) break;
       out.push(...page.entries);

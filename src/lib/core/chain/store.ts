@@ -30,7 +30,8 @@ export const NS = {
   validator: 'validator',
   hospitalSet: 'hospital-set',
   breakGlass: 'break-glass',
-  access: 'access'
+  access: 'access',
+  roster: 'roster'
 } as const;
 export type Namespace = (typeof NS)[keyof typeof NS];
 

@@ -4,7 +4,8 @@
  * from then on (status 'rotated'); managers set a doctor's rank and so their stake; managers add and
  * remove hospitals, which changes the consortium's authority (validator) set from the next block.
  * Registration, recovery and rank change also keep each hospital chain's validator set up to date
- * (hospital-set.ts), which the hospital chain then adopts.
+ * (hospital-set.ts), which the hospital chain then adopts; registration and recovery of a doctor add
+ * the doctor's key to the hospital's roster (roster.ts), where patients find every doctor.
  */
 import { PROTOCOL_VERSION, TAGS } from '../../constants.js';
 import { fail, type Verdict } from '../../errors.js';
@@ -31,6 +32,7 @@ import {
 import { TX_FUTURE_SKEW_MS, type TxContext } from './context.js';
 import { account, activeAccount, hospital, managers, validatorSetOf } from './lookup.js';
 import { hospitalSetFull, refreshMember, SERVER_NODE_STAKE } from './hospital-set.js';
+import { addToRoster, rosterHasRoom } from './roster.js';
 
 const ZERO = new Uint8Array(32) as AccountEntry['rotatedTo'];
 
@@ -48,8 +50,11 @@ export function verifyRegister(state: ChainState, tx: RegisterTx, _ctx: TxContex
   if (account(state, req.signingPublic) !== null) return fail('account/exists');
   const hid = req.role === 'doctor' ? req.profile.hospitalId : req.role === 'node' ? req.hospitalId : null;
   if (hid !== null && !hospital(state, hid)?.active) return fail('chain/unknown-hospital', { hospital: hid });
-  if (hospitalSetFull(state, registeredEntry(tx)))
+  const entry = registeredEntry(tx);
+  if (hospitalSetFull(state, entry))
     return fail('chain/list-full', { detail: 'hospital validator set', hospital: hid });
+  if (!rosterHasRoom(state, entry))
+    return fail('chain/list-full', { detail: 'hospital doctor roster', hospital: hid });
   return checkMajority(tx.approvals, managers(state), registrationSubject(req));
 }
 
@@ -79,7 +84,7 @@ function registeredEntry(tx: RegisterTx): AccountEntry {
 
 export function applyRegister(state: ChainState, tx: RegisterTx): ChainState {
   const e = registeredEntry(tx);
-  return refreshMember(putAccount(state, e), e.key);
+  return addToRoster(refreshMember(putAccount(state, e), e.key), e);
 }
 
 export function verifyRecover(state: ChainState, tx: RecoverTx, _ctx: TxContext): Verdict {
@@ -89,21 +94,25 @@ export function verifyRecover(state: ChainState, tx: RecoverTx, _ctx: TxContext)
   const old = activeAccount(state, r.account, ['patient', 'doctor', 'node']);
   if (!old.ok) return old.verdict;
   if (account(state, r.newSigningPublic) !== null) return fail('account/exists');
+  if (!rosterHasRoom(state, old.account))
+    return fail('chain/list-full', { detail: 'hospital doctor roster', hospital: old.account.hospital });
   return checkMajority(tx.approvals, managers(state), recoverySubject(r));
 }
 
 export function applyRecover(state: ChainState, tx: RecoverTx): ChainState {
   const r = tx.recovery;
   const old = account(state, r.account)!;
-  let s = putAccount(state, { ...old, status: 'rotated', rotatedTo: r.newSigningPublic });
-  s = putAccount(s, {
+  const rotated: AccountEntry = {
     ...old,
     key: r.newSigningPublic,
     encryptionKey: r.newEncryptionPublic,
     request: recoverySubject(r) as AccountEntry['request']
-  });
-  // The new key takes the old one's place in its hospital's validator set (same weight).
-  return refreshMember(refreshMember(s, r.account), r.newSigningPublic);
+  };
+  let s = putAccount(state, { ...old, status: 'rotated', rotatedTo: r.newSigningPublic });
+  s = putAccount(s, rotated);
+  // The new key takes the old one's place in its hospital's validator set (same weight) and joins
+  // its roster; the old key stays on the roster, rotated, and the directory skips it.
+  return addToRoster(refreshMember(refreshMember(s, r.account), r.newSigningPublic), rotated);
 }
 
 export function verifyRankChange(state: ChainState, tx: RankChange, ctx: TxContext): Verdict {
