@@ -412,6 +412,10 @@ test('the account restored from its backup on a new device sees the same records
     await expect(page.getByTestId('verified-badge')).toHaveAttribute('data-state', 'verified', NET);
     await page.getByRole('button', { name: /Back to records/ }).click();
   }
+  // This device never saw the old one's consent numbers; its first grant must still be new to the
+  // chain (not refused as a replay of the old device's first one).
+  await grant(page, doctorA, 'Dhaka Medical College Hospital', [/Endocrine/]);
+  await waitSent(page, 'grant');
 });
 
 /** A new user on their own device: keys made in the app, the signed request posted to the nodes' mailbox. */

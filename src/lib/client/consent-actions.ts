@@ -2,7 +2,7 @@
  * The patient's consent actions as the app performs them: core signs the grant or revocation, the
  * signed bytes go to the outbox (so they work offline), and the patient's own list of grants is kept
  * in the encrypted cache so "who has access" and "revoke" work with no network. The per-patient
- * sequence counter and record-key epoch live in settings and only ever grow.
+ * sequence number and record-key epoch live in settings and only ever grow (`nextCounter`).
  */
 import {
   createGrant,
@@ -35,17 +35,38 @@ export interface LocalGrant {
 
 const GRANT_PREFIX = 'grant:';
 
-/** Takes the next sequence number in one IndexedDB transaction, so two tabs never reuse one. */
-export async function nextSeq(db: Db): Promise<number> {
-  const tx = db.transaction('settings', 'readwrite');
-  const current = ((await tx.store.get('seq')) as number | undefined) ?? 0;
-  await tx.store.put(current + 1, 'seq');
-  await tx.done;
-  return current + 1;
+/**
+ * The next value of a consent sequence number or record-key epoch. Both belong to the patient, but
+ * each device keeps its own, and a device the account was just imported to knows nothing of the old
+ * one's. So both follow the clock (ms) and never fall behind it: a new device never reuses a sequence
+ * number the chain has seen (the chain would refuse its grants as consent/replayed), never re-enters
+ * an epoch whose record keys a revoked doctor holds, and between two devices a later action carries
+ * the larger number, which is what "a later revocation wins" means to a patient. A clock that goes
+ * back changes nothing: the value still grows by one.
+ */
+export function nextCounter(current: number | undefined, now: number): number {
+  return Math.max((current ?? 0) + 1, now);
 }
 
-export async function currentEpoch(db: Db): Promise<number> {
-  return ((await db.get('settings', 'epoch')) as number | undefined) ?? 0;
+/** Takes the next sequence number in one IndexedDB transaction, so two tabs never reuse one. */
+export async function nextSeq(db: Db, now: number): Promise<number> {
+  const tx = db.transaction('settings', 'readwrite');
+  const next = nextCounter((await tx.store.get('seq')) as number | undefined, now);
+  await tx.store.put(next, 'seq');
+  await tx.done;
+  return next;
+}
+
+/** The record-key epoch new grants use; a device's first one is taken from the clock. */
+export async function currentEpoch(db: Db, now: number): Promise<number> {
+  const tx = db.transaction('settings', 'readwrite');
+  let epoch = (await tx.store.get('epoch')) as number | undefined;
+  if (epoch === undefined) {
+    epoch = now;
+    await tx.store.put(epoch, 'epoch');
+  }
+  await tx.done;
+  return epoch;
 }
 
 export interface GrantContext {
@@ -63,14 +84,14 @@ export async function makeGrant(
   scope: ScopeInput,
   durationMs: number
 ): Promise<LocalGrant> {
-  const epoch = await currentEpoch(ctx.db);
+  const epoch = await currentEpoch(ctx.db, ctx.now);
   const grant = createGrant({
     seed: ctx.seed,
     doctor: { signingPublic: fromHex(doctor.id), encryptionPublic: fromHex(doctor.encryptionPublic) },
     scope,
     notBefore: ctx.now,
     expiry: ctx.now + durationMs,
-    seq: await nextSeq(ctx.db),
+    seq: await nextSeq(ctx.db, ctx.now),
     epoch,
     rng: systemRng
   });
@@ -112,7 +133,7 @@ export async function revokeGrant(ctx: Omit<GrantContext, 'origin'>, grant: Loca
   const rev = createRevocation({
     seed: ctx.seed,
     target: { grant: fromHex(grant.id) },
-    seq: await nextSeq(ctx.db),
+    seq: await nextSeq(ctx.db, ctx.now),
     time: ctx.now
   });
   await ctx.outbox.enqueue(
@@ -123,6 +144,6 @@ export async function revokeGrant(ctx: Omit<GrantContext, 'origin'>, grant: Loca
     },
     ctx.now
   );
-  await ctx.db.put('settings', (await currentEpoch(ctx.db)) + 1, 'epoch');
+  await ctx.db.put('settings', nextCounter(await currentEpoch(ctx.db, ctx.now), ctx.now), 'epoch');
   await ctx.cache.put(GRANT_PREFIX + grant.id, { ...grant, revokedAt: ctx.now });
 }
