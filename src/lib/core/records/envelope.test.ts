@@ -90,7 +90,8 @@ describe('record envelope', () => {
       }),
       { numRuns: 1000 }
     );
-  });
+    // About 14 s alone on a 2-core machine; several times that beside the integration tests' nodes.
+  }, 240_000);
 
   it('break-glass: only the writing hospital can release a key, only to that reader, for only that blob', () => {
     const a = sealed('IV', 0, 1).blob;

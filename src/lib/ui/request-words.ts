@@ -1,0 +1,29 @@
+/**
+ * The words the manager and onboarding screens use for what a request says — its field names and a
+ * doctor's rank — in the user's language, instead of the identifiers the chain stores
+ * ("medical-officer", "hospitalId").
+ */
+import { RANKS, stakeForRank, type Rank } from '../core/accounts/index.js';
+import { t, type MessageKey } from './i18n/index.svelte.js';
+
+const FIELD: Record<string, MessageKey> = {
+  account: 'mgr.detailAccount',
+  key: 'onb.publicKey',
+  name: 'onb.fullName',
+  speciality: 'onb.speciality',
+  degree: 'onb.degree',
+  hospitalId: 'onb.hospital',
+  rank: 'mgr.rankValue'
+};
+
+const isRank = (v: string): v is Rank => (RANKS as readonly string[]).includes(v);
+
+export const rankName = (r: Rank): string => t(`rank.${r}` as MessageKey);
+
+/** "Consultant (stake 5)": managers set a rank to set a stake. */
+export const rankWithStake = (r: Rank): string =>
+  t('mgr.rankOption', { rank: rankName(r), stake: stakeForRank(r) });
+
+export const fieldLabel = (k: string): string => (k in FIELD ? t(FIELD[k]!) : k);
+
+export const fieldValue = (k: string, v: string): string => (k === 'rank' && isRank(v) ? rankName(v) : v);
