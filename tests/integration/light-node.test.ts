@@ -14,7 +14,15 @@ import type { Libp2p } from 'libp2p';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONSORTIUM_CHAIN_ID, hospitalChainId } from '../../src/lib/core/chain/header.js';
 import type { ConsortiumGenesis } from '../../src/lib/core/chain/genesis.js';
-import { recordSecret, systemRng, toHex } from '../../src/lib/core/crypto/index.js';
+import {
+  fromHex,
+  recordSecret,
+  seededRng,
+  systemRng,
+  toHex,
+  utf8Bytes
+} from '../../src/lib/core/crypto/index.js';
+import { indexTag } from '../../src/lib/core/records/index-tag.js';
 import { setEd25519Backend } from '../../src/lib/core/crypto/ed25519.js';
 import { nodeEd25519 } from '../../src/lib/core/crypto/ed25519.node.js';
 import { isCoreError } from '../../src/lib/core/errors.js';
@@ -29,9 +37,19 @@ import { fetchAddrs } from '../../src/lib/light/addresses.js';
 import { createLightHost, NODE_TRANSPORTS } from '../../src/lib/light/host.node.js';
 import { LightQueries } from '../../src/lib/light/queries.js';
 import { fetchRecords, readRecords } from '../../src/lib/light/read.js';
-import { capabilityFor, type Account, type GrantBundle } from '../../src/node/devnet/actors.js';
+import {
+  account,
+  capabilityFor,
+  createClient,
+  patientFields,
+  registerTx,
+  submitOk,
+  type Account,
+  type GrantBundle
+} from '../../src/node/devnet/actors.js';
+import { writeDemoHistory, type DemoHistory } from '../../src/node/devnet/demo-history.js';
 import type { DevnetNode } from '../../src/node/devnet/layout.js';
-import { health, killHard } from '../../src/node/devnet/process.js';
+import { health, killHard, waitFor } from '../../src/node/devnet/process.js';
 import { CATEGORY, startLightDevnet, type LightDevnet } from './light-devnet.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'light-node-'));
@@ -146,6 +164,56 @@ describe('light client against real nodes', () => {
     );
     expect(refused.c.dropped.size).toBe(0);
   }, 90_000);
+
+  it('the devnet’s demo history: a record at each hospital, found and decrypted by the patient, the grants revoked', async () => {
+    const managers = net.layout.managers.map((m) => account(m.name, fromHex(m.seed)));
+    const demo = account('Demo patient', seededRng(utf8Bytes('light-node/demo'))(32));
+    const fields = patientFields(systemRng);
+    const client = await createClient();
+    let history: DemoHistory;
+    try {
+      await submitOk(client, H1[0]!.addr, CONSORTIUM_CHAIN_ID, registerTx(demo, fields, managers));
+      history = await writeDemoHistory(
+        client,
+        net.layout,
+        { ...demo, pseudonym: toHex(fields.pseudonym) },
+        new Map([
+          ['H1', net.doctor1],
+          ['H2', net.doctor2]
+        ])
+      );
+    } finally {
+      await client.stop();
+    }
+    expect(history.records).toBe(2);
+    const { c } = await lightClient([H1[1]!, H2[1]!], demo);
+    const read = (category: string) =>
+      readRecords(
+        c,
+        indexTag(demo.keys.indexKey, category),
+        { capability: capabilityFor(demo, category), grantId: null },
+        { recordSecret: recordSecret(demo.seed, category, history.epoch) }
+      );
+    for (const [category, hospital, code] of [
+      ['IV', 'H1', 'E11.9'],
+      ['IX', 'H2', 'I10']
+    ] as const) {
+      // Indexed on the consortium a few hundred ms after the hospital block commits: follow its head.
+      const got = await waitFor(
+        `the ${category} record indexed`,
+        async () => {
+          await c.sync(CONSORTIUM_CHAIN_ID);
+          const r = await read(category);
+          return r.length > 0 && r;
+        },
+        30_000
+      );
+      expect(got.map((r) => r.entry.hospital)).toEqual([hospital]);
+      expect(JSON.stringify(got[0]!.bundle)).toContain(`"code":"${code}"`);
+    }
+    const q = new LightQueries(c);
+    for (const id of history.grants) expect((await q.grantStatus(id))?.revoked).toBe(true);
+  }, 180_000);
 
   it('a mirror killed (-9) mid-read is failed over to the other mirror', async () => {
     // H1 node2 is a mirror and a validator but not H1's consortium authority: both chains go on.

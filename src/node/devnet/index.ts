@@ -17,6 +17,7 @@ import type { Logger } from '../log.js';
 import {
   account,
   createClient,
+  type Account,
   doctorFields,
   patientFields,
   registerTx,
@@ -24,6 +25,7 @@ import {
   CONSORTIUM_CHAIN_ID
 } from './actors.js';
 import { DEMO_PASSPHRASE, demoBackupName, writeDemoBackups, type DemoAccount } from './demo-backups.js';
+import { DEMO_HISTORY_PATIENT, writeDemoHistory } from './demo-history.js';
 import { createLayout, type DevnetLayout } from './layout.js';
 import { firstTakenPort } from './ports.js';
 import { health, spawnNode, stopProcess, waitFor } from './process.js';
@@ -46,6 +48,8 @@ const DEMO_DOCTORS = [
 const DEMO_PATIENTS = ['Rahim Uddin', 'Fatema Begum', 'Sadia Islam'];
 /** Under the devnet directory: one account backup file per demo account (demo-backups.ts). */
 const DEMO_DIR = 'demo-accounts';
+/** Under the devnet directory: there once the demo patient's history is written (demo-history.ts). */
+const HISTORY_MARKER = 'demo-history.done';
 
 export async function runDevnet(o: DevnetOptions): Promise<void> {
   const log = o.log.child({ part: 'devnet' });
@@ -136,6 +140,7 @@ export async function runDevnet(o: DevnetOptions): Promise<void> {
   try {
     const accounts = await registerDemoAccounts(layout, log);
     await writeDemoBackups(join(layout.dir, DEMO_DIR), accounts);
+    await demoHistory(layout, accounts, log);
     printWelcome(layout, accounts);
   } catch (e) {
     await stopAll();
@@ -188,6 +193,37 @@ async function registerDemoAccounts(layout: DevnetLayout, log: Logger): Promise<
   return demo;
 }
 
+/** Writes the demo patient's history once (a marker file says it is done); a failure only warns. */
+async function demoHistory(layout: DevnetLayout, accounts: DemoAccount[], log: Logger): Promise<void> {
+  const marker = join(layout.dir, HISTORY_MARKER);
+  const patient = accounts.find((a) => a.name === DEMO_HISTORY_PATIENT && a.pseudonym);
+  if (existsSync(marker) || !patient) return;
+  log.info("writing the demo patient's history", { patient: patient.name });
+  // A diabetologist at H1 and a cardiologist at H2 (DEMO_DOCTORS).
+  const doctorAt = new Map<string, Account>();
+  for (const [hospital, name] of [
+    ['H1', 'Dr. Ayesha Rahman'],
+    ['H2', 'Dr. Karim Hossain (H2)']
+  ] as const) {
+    const d = accounts.find((a) => a.name === name);
+    if (d) doctorAt.set(hospital, account(d.name, fromHex(d.seed)));
+  }
+  const client = await createClient();
+  try {
+    const { records } = await writeDemoHistory(
+      client,
+      layout,
+      { ...account(patient.name, fromHex(patient.seed)), pseudonym: patient.pseudonym! },
+      doctorAt
+    );
+    writeFileSync(marker, `${records} records\n`);
+  } catch (e) {
+    log.warn('demo history not written; the devnet works without it', { error: (e as Error).message });
+  } finally {
+    await client.stop();
+  }
+}
+
 function printWelcome(layout: DevnetLayout, accounts: DemoAccount[]) {
   const first = layout.hospitals[0]!.nodes[0]!;
   const lines = [
@@ -207,6 +243,10 @@ function printWelcome(layout: DevnetLayout, accounts: DemoAccount[]) {
   for (const a of accounts)
     lines.push(
       `    ${a.role.padEnd(8)} ${a.name.padEnd(26)} ${(a.hospital ? `${a.hospital} ${a.rank}` : '').padEnd(15)} ${demoBackupName(a)}`
+    );
+  if (existsSync(join(layout.dir, HISTORY_MARKER)))
+    lines.push(
+      `  ${DEMO_HISTORY_PATIENT} already has a history: records written at two hospitals, access since revoked.`
     );
   lines.push(
     `  Data: ${layout.dir}  (npm start resumes; npm start -- --fresh starts over)`,
