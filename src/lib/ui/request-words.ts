@@ -1,7 +1,7 @@
 /**
- * The words the manager and onboarding screens use for what a request says — its field names and a
- * doctor's rank — in the user's language, instead of the identifiers the chain stores
- * ("medical-officer", "hospitalId").
+ * Words for what a registration says — its field names and a doctor's rank — in the user's language,
+ * instead of the identifiers the chain stores ("medical-officer", "hospitalId"): the manager's and
+ * onboarding screens, and the rank in the patient's doctor directory.
  */
 import { RANKS, stakeForRank, type Rank } from '../core/accounts/index.js';
 import { t, type MessageKey } from './i18n/index.svelte.js';

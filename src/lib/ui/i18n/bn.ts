@@ -273,6 +273,7 @@ export const bn: Dictionary = {
   'rank.registrar': 'রেজিস্ট্রার',
   'rank.consultant': 'কনসালট্যান্ট',
   'rank.professor': 'অধ্যাপক',
+  'mgr.hospitalLine': '{name} ({id}): {validators}টি যাচাইকারী, ব্লক {height}',
   'mgr.hospitalName': 'হাসপাতালের নাম',
   'mgr.hospitalId': 'হাসপাতালের আইডি',
   'mgr.hospitalAuthority': 'কর্তৃপক্ষের স্বাক্ষর চাবি (hex, হাসপাতালের নোড থেকে)',

@@ -276,6 +276,7 @@ export const en = {
   'rank.registrar': 'Registrar',
   'rank.consultant': 'Consultant',
   'rank.professor': 'Professor',
+  'mgr.hospitalLine': '{name} ({id}): {validators} validators, block {height}',
   'mgr.hospitalName': 'Hospital name',
   'mgr.hospitalId': 'Hospital id',
   'mgr.hospitalAuthority': 'Authority signing key (hex, from the hospital’s node)',
