@@ -6,7 +6,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import type { ErrorCode } from '../errors.js';
-import { approve, type Approval } from '../accounts/approval.js';
 import { signRecovery, recoverySubject } from '../accounts/recovery.js';
 import { registrationSubject, signRegistration, type Registration } from '../accounts/registration.js';
 import { validatorSetHash } from '../consensus/types.js';
@@ -21,6 +20,9 @@ import {
   PATIENT,
   T0,
   actor,
+  commitConsortiumTx,
+  CONSORTIUM_CTX,
+  managerApprovals,
   world,
   type Actor
 } from './fixtures.node.js';
@@ -38,7 +40,7 @@ import {
 import { createIndexBatch, indexBatchCodec, indexEntryCodec } from './tx/index-batch.js';
 import { breakGlassCodec, createBreakGlass } from './tx/break-glass.js';
 import { makeRevokeTx, revokeTxCodec } from './tx/consent.js';
-import { applyTx, buildBlock, verifyBlock, verifyTx, type ChainParams } from './rules/block.js';
+import { buildBlock, verifyBlock, verifyTx, type ChainParams } from './rules/block.js';
 import { account, validatorSetOf } from './rules/lookup.js';
 import { CONSORTIUM_CHAIN_ID } from './header.js';
 import { genesisHeader } from './genesis.js';
@@ -46,21 +48,12 @@ import { NS, readList, type ChainState } from './store.js';
 
 const W = world();
 const PARAMS: ChainParams = { chainId: CONSORTIUM_CHAIN_ID, config: { kind: 'consortium' } };
-const CTX = { ...PARAMS, height: 1, time: T0 + DAY, txIndex: 0 };
 const RUNS = 10;
 
 function code(s: ChainState, tx: Uint8Array): string {
-  const v = verifyTx(s, tx, CTX);
+  const v = verifyTx(s, tx, CONSORTIUM_CTX);
   return v.ok ? 'ok' : v.error.code;
 }
-function commit(s: ChainState, tx: Uint8Array): ChainState {
-  const v = verifyTx(s, tx, CTX);
-  if (!v.ok) throw v.error;
-  return applyTx(s, tx, CTX);
-}
-
-const approvals = (subject: Uint8Array, who: Actor[] = MANAGERS.slice(0, 2)): Approval[] =>
-  who.map((m) => approve(m.keys.signingSeed, subject));
 
 function doctorRequest(a: Actor, hospitalId = HOSPITAL): Registration {
   return signRegistration(
@@ -85,9 +78,9 @@ describe('registration', () => {
   it('a majority of managers registers a doctor with the stake of their rank', () => {
     const a = actor('new-doctor');
     const req = doctorRequest(a);
-    const s = commit(
+    const s = commitConsortiumTx(
       W.consortium,
-      registerTxCodec.encode(makeRegisterTx(req, approvals(registrationSubject(req))))
+      registerTxCodec.encode(makeRegisterTx(req, managerApprovals(registrationSubject(req))))
     );
     expect(account(s, a.keys.signingPublic)).toMatchObject({ role: 'doctor', hospital: HOSPITAL, stake: 3 });
   });
@@ -104,14 +97,14 @@ describe('registration', () => {
           const [m0, m1] = MANAGERS;
           const list =
             how === 'non-manager'
-              ? approvals(subj, [m0!, actor(`impostor:${label}`)])
+              ? managerApprovals(subj, [m0!, actor(`impostor:${label}`)])
               : how === 'one'
-                ? approvals(subj, [m1!])
+                ? managerApprovals(subj, [m1!])
                 : how === 'none'
                   ? []
                   : how === 'duplicate'
-                    ? approvals(subj, [m0!, m0!])
-                    : approvals(new Uint8Array(32), [m0!, m1!]);
+                    ? managerApprovals(subj, [m0!, m0!])
+                    : managerApprovals(new Uint8Array(32), [m0!, m1!]);
           const expected: Record<string, ErrorCode> = {
             'non-manager': 'account/not-manager',
             one: 'account/not-majority',
@@ -137,7 +130,7 @@ describe('registration', () => {
         expect(
           code(
             W.consortium,
-            registerTxCodec.encode(makeRegisterTx(forged, approvals(registrationSubject(forged))))
+            registerTxCodec.encode(makeRegisterTx(forged, managerApprovals(registrationSubject(forged))))
           )
         ).toBe('crypto/bad-signature');
       }),
@@ -145,13 +138,16 @@ describe('registration', () => {
     );
     const again = doctorRequest(DOCTOR);
     expect(
-      code(W.consortium, registerTxCodec.encode(makeRegisterTx(again, approvals(registrationSubject(again)))))
+      code(
+        W.consortium,
+        registerTxCodec.encode(makeRegisterTx(again, managerApprovals(registrationSubject(again))))
+      )
     ).toBe('account/exists');
     const nowhere = doctorRequest(actor('nowhere'), 'no-such-hospital');
     expect(
       code(
         W.consortium,
-        registerTxCodec.encode(makeRegisterTx(nowhere, approvals(registrationSubject(nowhere))))
+        registerTxCodec.encode(makeRegisterTx(nowhere, managerApprovals(registrationSubject(nowhere))))
       )
     ).toBe('chain/unknown-hospital');
   });
@@ -169,11 +165,11 @@ describe('recovery', () => {
       },
       fresh.keys.signingSeed
     );
-    const tooFew = makeRecoverTx(rec, approvals(recoverySubject(rec), MANAGERS.slice(0, 1)));
+    const tooFew = makeRecoverTx(rec, managerApprovals(recoverySubject(rec), MANAGERS.slice(0, 1)));
     expect(code(W.consortium, recoverTxCodec.encode(tooFew))).toBe('account/not-majority');
-    const s = commit(
+    const s = commitConsortiumTx(
       W.consortium,
-      recoverTxCodec.encode(makeRecoverTx(rec, approvals(recoverySubject(rec))))
+      recoverTxCodec.encode(makeRecoverTx(rec, managerApprovals(recoverySubject(rec))))
     );
     expect(account(s, PATIENT.keys.signingPublic)?.status).toBe('rotated');
     expect(account(s, fresh.keys.signingPublic)).toMatchObject({ status: 'active', role: 'patient' });
@@ -191,7 +187,7 @@ describe('recovery', () => {
     );
     expect(code(s, revokeTxCodec.encode(newRev))).toBe('ok');
     // A second recovery of the same old key is refused.
-    expect(code(s, recoverTxCodec.encode(makeRecoverTx(rec, approvals(recoverySubject(rec)))))).toBe(
+    expect(code(s, recoverTxCodec.encode(makeRecoverTx(rec, managerApprovals(recoverySubject(rec)))))).toBe(
       'chain/replayed-tx'
     );
   });
@@ -200,18 +196,18 @@ describe('recovery', () => {
 describe('rank and hospital changes', () => {
   it('a rank change needs a majority and sets the stake', () => {
     const body = rankChangeBody(DOCTOR.keys.signingPublic, 'professor', T0);
-    const ok = { ...body, approvals: approvals(changeSubject(body)) };
-    const s = commit(W.consortium, rankChangeCodec.encode(ok));
+    const ok = { ...body, approvals: managerApprovals(changeSubject(body)) };
+    const s = commitConsortiumTx(W.consortium, rankChangeCodec.encode(ok));
     expect(account(s, DOCTOR.keys.signingPublic)).toMatchObject({ rank: 'professor', stake: 8 });
     const few = {
       ...body,
       time: T0 + 1,
-      approvals: approvals(changeSubject({ ...body, time: T0 + 1 }), MANAGERS.slice(0, 1))
+      approvals: managerApprovals(changeSubject({ ...body, time: T0 + 1 }), MANAGERS.slice(0, 1))
     };
     expect(code(W.consortium, rankChangeCodec.encode(few))).toBe('account/not-majority');
     const outsider = {
       ...body,
-      approvals: approvals(changeSubject(body), [MANAGERS[0]!, actor('outsider')])
+      approvals: managerApprovals(changeSubject(body), [MANAGERS[0]!, actor('outsider')])
     };
     expect(code(W.consortium, rankChangeCodec.encode(outsider))).toBe('account/not-manager');
   });
@@ -226,7 +222,7 @@ describe('rank and hospital changes', () => {
       authorityEncryption: auth.keys.encryptionPublic,
       time: T0
     });
-    const tx = hospitalChangeCodec.encode({ ...body, approvals: approvals(changeSubject(body)) });
+    const tx = hospitalChangeCodec.encode({ ...body, approvals: managerApprovals(changeSubject(body)) });
     const { header } = genesisHeader(GENESIS);
     const prev = { ...header, stateRoot: W.consortium.root() as typeof header.stateRoot };
     const built = buildBlock(
@@ -243,7 +239,7 @@ describe('rank and hospital changes', () => {
     expect(built.block.header.nextValidatorsHash).not.toEqual(built.block.header.validatorsHash);
     expect(verifyBlock(prev, W.consortium, built.block, PARAMS)).toEqual({ ok: true });
 
-    const few = { ...body, approvals: approvals(changeSubject(body), MANAGERS.slice(2)) };
+    const few = { ...body, approvals: managerApprovals(changeSubject(body), MANAGERS.slice(2)) };
     expect(code(W.consortium, hospitalChangeCodec.encode(few))).toBe('account/not-majority');
     const rmBody = hospitalChangeBody({
       ...body,
@@ -254,7 +250,7 @@ describe('rank and hospital changes', () => {
     expect(
       code(
         W.consortium,
-        hospitalChangeCodec.encode({ ...rmBody, approvals: approvals(changeSubject(rmBody)) })
+        hospitalChangeCodec.encode({ ...rmBody, approvals: managerApprovals(changeSubject(rmBody)) })
       )
     ).toBe('chain/not-authority');
   });
@@ -287,7 +283,10 @@ describe('index batches', () => {
     );
 
   it('files entries under their tags and advances the checkpoint', () => {
-    const s = commit(commit(W.consortium, batch(auth, 5)), batch(auth, 9, [entry(7, 4)]));
+    const s = commitConsortiumTx(
+      commitConsortiumTx(W.consortium, batch(auth, 5)),
+      batch(auth, 9, [entry(7, 4)])
+    );
     expect(
       readList(s, NS.index, new Uint8Array(32).fill(1)).map((b) => indexEntryCodec.decode(b).txIndex)
     ).toEqual([1, 4]);
@@ -295,7 +294,7 @@ describe('index batches', () => {
   });
 
   it('refuses a non-authority, a checkpoint that does not advance, entries outside it, a bad signature', () => {
-    const s = commit(W.consortium, batch(auth, 5));
+    const s = commitConsortiumTx(W.consortium, batch(auth, 5));
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 4 }), (h) => {
         expect(code(s, batch(auth, h))).toBe('chain/bad-checkpoint');
@@ -340,7 +339,7 @@ describe('break-glass', () => {
         cosigner: other.keys.signingPublic
       })
     );
-    const s = commit(W.consortium, good);
+    const s = commitConsortiumTx(W.consortium, good);
     expect(readList(s, NS.breakGlass, PATIENT.keys.signingPublic)).toEqual([good]);
     const g = breakGlassCodec.decode(good);
     expect(code(W.consortium, breakGlassCodec.encode({ ...g, reason: 'curiosity' }))).toBe(

@@ -24,7 +24,9 @@ import { NS, putEntry, type ChainState } from './store.js';
 import { createAttestation, type Attestation } from './tx/attestation.js';
 import { createAppendRecord, type AppendRecord } from './tx/append-record.js';
 import { makeGrantTx, type GrantTx } from './tx/consent.js';
-import type { ChainParams } from './rules/block.js';
+import { applyTx, verifyTx, type ChainParams } from './rules/block.js';
+import type { TxContext } from './rules/context.js';
+import { approve, type Approval } from '../accounts/approval.js';
 import { applyGrantTx, verifyGrantTx } from './rules/consent.js';
 
 setEd25519Backend(nodeEd25519);
@@ -93,6 +95,26 @@ export function account(a: Actor, fields: Partial<AccountEntry> & Pick<AccountEn
     ...fields
   } as AccountEntry;
 }
+
+/** A consortium transaction's place: block 1, a day after T0. */
+export const CONSORTIUM_CTX: TxContext = {
+  chainId: CONSORTIUM_CHAIN_ID,
+  config: { kind: 'consortium' },
+  height: 1,
+  time: T0 + DAY,
+  txIndex: 0
+};
+
+/** Verifies `tx` as the consortium would at CONSORTIUM_CTX and applies it; throws its refusal. */
+export function commitConsortiumTx(s: ChainState, tx: Uint8Array): ChainState {
+  const v = verifyTx(s, tx, CONSORTIUM_CTX);
+  if (!v.ok) throw v.error;
+  return applyTx(s, tx, CONSORTIUM_CTX);
+}
+
+/** Approvals of `subject` by `who`: by default a majority (2 of 3) of the genesis managers. */
+export const managerApprovals = (subject: Uint8Array, who: Actor[] = MANAGERS.slice(0, 2)): Approval[] =>
+  who.map((m) => approve(m.keys.signingSeed, subject));
 
 /** Put an account straight into state (hospital-chain tests; registration has its own tests). */
 export function withAccount(s: ChainState, e: AccountEntry): ChainState {

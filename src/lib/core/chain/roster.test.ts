@@ -5,39 +5,30 @@
  */
 import { describe, expect, it } from 'vitest';
 import { CHAIN_LIMITS, PROTOCOL_VERSION, TAGS } from '../constants.js';
-import { approve } from '../accounts/approval.js';
 import type { Rank } from '../accounts/rank.js';
 import { recoverySubject, signRecovery } from '../accounts/recovery.js';
 import { registrationSubject, signRegistration, type Registration } from '../accounts/registration.js';
 import { isCoreError } from '../errors.js';
 import { toHex } from '../crypto/hash.js';
-import { CONSORTIUM_CHAIN_ID } from './header.js';
-import { DAY, HOSPITAL, MANAGERS, OTHER_HOSPITAL, T0, actor, world, type Actor } from './fixtures.node.js';
+import {
+  CONSORTIUM_CTX,
+  HOSPITAL,
+  OTHER_HOSPITAL,
+  T0,
+  actor,
+  commitConsortiumTx,
+  managerApprovals,
+  world,
+  type Actor
+} from './fixtures.node.js';
 import { makeRecoverTx, makeRegisterTx, recoverTxCodec, registerTxCodec } from './tx/accounts.js';
-import { applyTx, verifyTx } from './rules/block.js';
-import type { TxContext } from './rules/context.js';
+import { verifyTx } from './rules/block.js';
 import { rosterId } from './rules/roster.js';
 import { pageCodec } from './entries.js';
 import { NS, pageId, putEntry, readList, type ChainState } from './store.js';
 
-const CTX: TxContext = {
-  chainId: CONSORTIUM_CHAIN_ID,
-  config: { kind: 'consortium' },
-  height: 1,
-  time: T0 + DAY,
-  txIndex: 0
-};
-const approvals = (subject: Uint8Array) =>
-  MANAGERS.slice(0, 2).map((m) => approve(m.keys.signingSeed, subject));
-
-function commit(s: ChainState, tx: Uint8Array): ChainState {
-  const v = verifyTx(s, tx, CTX);
-  if (!v.ok) throw v.error;
-  return applyTx(s, tx, CTX);
-}
-
 const registerTx = (req: Registration) =>
-  registerTxCodec.encode(makeRegisterTx(req, approvals(registrationSubject(req))));
+  registerTxCodec.encode(makeRegisterTx(req, managerApprovals(registrationSubject(req))));
 
 const doctor = (a: Actor, rank: Rank, hospitalId = HOSPITAL) =>
   registerTx(
@@ -78,10 +69,10 @@ describe('the hospital doctor roster', () => {
     const elsewhere = actor('roster-other-hospital');
     const p = actor('roster-patient');
     let s = world().consortium;
-    s = commit(s, doctor(intern, 'intern'));
-    s = commit(s, patient(p));
-    s = commit(s, doctor(professor, 'professor'));
-    s = commit(s, doctor(elsewhere, 'registrar', OTHER_HOSPITAL));
+    s = commitConsortiumTx(s, doctor(intern, 'intern'));
+    s = commitConsortiumTx(s, patient(p));
+    s = commitConsortiumTx(s, doctor(professor, 'professor'));
+    s = commitConsortiumTx(s, doctor(elsewhere, 'registrar', OTHER_HOSPITAL));
     expect(roster(s)).toEqual([hex(intern), hex(professor)]);
     expect(roster(s, OTHER_HOSPITAL)).toEqual([hex(elsewhere)]);
   });
@@ -89,7 +80,7 @@ describe('the hospital doctor roster', () => {
   it('adds the new key after a recovery, and keeps the old one (its account says rotated)', () => {
     const intern = actor('roster-recovered');
     const fresh = actor('roster-recovered-new-device');
-    let s = commit(world().consortium, doctor(intern, 'intern'));
+    let s = commitConsortiumTx(world().consortium, doctor(intern, 'intern'));
     const rec = signRecovery(
       {
         account: intern.keys.signingPublic,
@@ -99,7 +90,10 @@ describe('the hospital doctor roster', () => {
       },
       fresh.keys.signingSeed
     );
-    s = commit(s, recoverTxCodec.encode(makeRecoverTx(rec, approvals(recoverySubject(rec)))));
+    s = commitConsortiumTx(
+      s,
+      recoverTxCodec.encode(makeRecoverTx(rec, managerApprovals(recoverySubject(rec))))
+    );
     expect(roster(s)).toEqual([hex(intern), hex(fresh)]);
   });
 
@@ -114,11 +108,13 @@ describe('the hospital doctor roster', () => {
         entries: (n === CHAIN_LIMITS.maxPages - 1 ? full : []) as never,
         more: n < CHAIN_LIMITS.maxPages - 1
       });
-    const v = verifyTx(s, doctor(actor('roster-one-too-many'), 'intern'), CTX);
+    const v = verifyTx(s, doctor(actor('roster-one-too-many'), 'intern'), CONSORTIUM_CTX);
     expect(v.ok).toBe(false);
     expect(!v.ok && isCoreError(v.error, 'chain/list-full')).toBe(true);
     // A patient, and a doctor of another hospital, still register.
-    expect(verifyTx(s, patient(actor('roster-patient-2')), CTX).ok).toBe(true);
-    expect(verifyTx(s, doctor(actor('roster-other'), 'intern', OTHER_HOSPITAL), CTX).ok).toBe(true);
+    expect(verifyTx(s, patient(actor('roster-patient-2')), CONSORTIUM_CTX).ok).toBe(true);
+    expect(verifyTx(s, doctor(actor('roster-other'), 'intern', OTHER_HOSPITAL), CONSORTIUM_CTX).ok).toBe(
+      true
+    );
   });
 });

@@ -7,7 +7,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { CHAIN_LIMITS } from '../constants.js';
-import { approve } from '../accounts/approval.js';
 import { MIN_VALIDATOR_STAKE, RANKS, stakeForRank, type Rank } from '../accounts/rank.js';
 import { recoverySubject, signRecovery } from '../accounts/recovery.js';
 import { registrationSubject, signRegistration, type Registration } from '../accounts/registration.js';
@@ -18,11 +17,13 @@ import {
   GENESIS,
   HOSPITAL,
   HOSPITALS,
-  MANAGERS,
   NODES,
   OTHER_HOSPITAL,
   T0,
   actor,
+  commitConsortiumTx,
+  CONSORTIUM_CTX,
+  managerApprovals,
   world,
   type Actor
 } from './fixtures.node.js';
@@ -38,7 +39,7 @@ import {
   changeSubject
 } from './tx/accounts.js';
 import { makeSyncValidators, syncValidatorsCodec } from './tx/sync-validators.js';
-import { CONSORTIUM_CHAIN_ID, type Header } from './header.js';
+import type { Header } from './header.js';
 import {
   applyCertifiedBlock,
   applyTx,
@@ -54,32 +55,22 @@ import type { TxContext } from './rules/context.js';
 
 const W = world();
 const PROPOSER = NODES[HOSPITAL]![3]!.keys.signingPublic;
-const C_CTX: TxContext = {
-  chainId: CONSORTIUM_CHAIN_ID,
-  config: { kind: 'consortium' },
-  height: 1,
-  time: T0 + DAY,
-  txIndex: 0
-};
 const RUNS = 12;
 let generated = 0;
 
-function commit(s: ChainState, tx: Uint8Array): ChainState {
-  const v = verifyTx(s, tx, C_CTX);
-  if (!v.ok) throw v.error;
-  return applyTx(s, tx, C_CTX);
-}
-
-const approvals = (subject: Uint8Array) =>
-  MANAGERS.slice(0, 2).map((m) => approve(m.keys.signingSeed, subject));
-
 function rankChange(s: ChainState, doctor: Actor, rank: Rank, time = T0): ChainState {
   const body = rankChangeBody(doctor.keys.signingPublic, rank, time);
-  return commit(s, rankChangeCodec.encode({ ...body, approvals: approvals(changeSubject(body)) }));
+  return commitConsortiumTx(
+    s,
+    rankChangeCodec.encode({ ...body, approvals: managerApprovals(changeSubject(body)) })
+  );
 }
 
 function register(s: ChainState, req: Registration): ChainState {
-  return commit(s, registerTxCodec.encode(makeRegisterTx(req, approvals(registrationSubject(req)))));
+  return commitConsortiumTx(
+    s,
+    registerTxCodec.encode(makeRegisterTx(req, managerApprovals(registrationSubject(req))))
+  );
 }
 
 const doctorReq = (a: Actor, rank: Rank, hospitalId = HOSPITAL) =>
@@ -190,8 +181,8 @@ describe('the consortium keeps each hospital chain validator set', () => {
     const req = doctorReq(actor('one-too-many'), 'consultant');
     const v = verifyTx(
       c,
-      registerTxCodec.encode(makeRegisterTx(req, approvals(registrationSubject(req)))),
-      C_CTX
+      registerTxCodec.encode(makeRegisterTx(req, managerApprovals(registrationSubject(req)))),
+      CONSORTIUM_CTX
     );
     generated++;
     expect(v.ok ? 'ok' : v.error.code).toBe('chain/list-full');
@@ -210,7 +201,10 @@ describe('the consortium keeps each hospital chain validator set', () => {
       },
       fresh.keys.signingSeed
     );
-    c = commit(c, recoverTxCodec.encode(makeRecoverTx(rec, approvals(recoverySubject(rec)))));
+    c = commitConsortiumTx(
+      c,
+      recoverTxCodec.encode(makeRecoverTx(rec, managerApprovals(recoverySubject(rec))))
+    );
     const set = hospitalSetOf(c, HOSPITAL);
     expect(weightIn(set, DOCTOR)).toBe(0);
     expect(weightIn(set, fresh)).toBe(8);

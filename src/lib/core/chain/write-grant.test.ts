@@ -10,24 +10,26 @@ import { seededRng } from '../crypto/random.js';
 import { createGrant, grantId, openGrantCaps, type ScopeInput } from '../consent/grant.js';
 import { decodeQrLink, encodeQrLink } from '../consent/qr.js';
 import { indexTag } from '../records/index-tag.js';
-import { DAY, DOCTOR, HOSPITAL, MIRRORS, PATIENT, T0, attest, world } from './fixtures.node.js';
+import {
+  CONSORTIUM_CTX,
+  DAY,
+  DOCTOR,
+  HOSPITAL,
+  MIRRORS,
+  PATIENT,
+  T0,
+  attest,
+  world
+} from './fixtures.node.js';
 import { compareBytes } from './bytes.js';
 import { grantTxCodec, makeGrantTx } from './tx/consent.js';
 import { appendRecordCodec, createAppendRecord } from './tx/append-record.js';
-import { CONSORTIUM_CHAIN_ID } from './header.js';
 import { applyTx, verifyTx, type ChainParams } from './rules/block.js';
 import type { TxContext } from './rules/context.js';
 import type { ChainState } from './store.js';
 import { sha256 } from '../crypto/hash.js';
 
 const W = world();
-const C_CTX: TxContext = {
-  chainId: CONSORTIUM_CHAIN_ID,
-  config: { kind: 'consortium' },
-  height: 1,
-  time: T0 + DAY,
-  txIndex: 0
-};
 let generated = 0;
 
 function grant(scope: ScopeInput, seq: number) {
@@ -43,7 +45,7 @@ function grant(scope: ScopeInput, seq: number) {
   });
 }
 
-function code(s: ChainState, tx: Uint8Array, c: TxContext = C_CTX): string {
+function code(s: ChainState, tx: Uint8Array, c: TxContext = CONSORTIUM_CTX): string {
   const v = verifyTx(s, tx, c);
   return v.ok ? 'ok' : v.error.code;
 }
@@ -60,7 +62,7 @@ describe('write-only grant from the QR alone', () => {
     expect(caps.recordSecrets.size).toBe(0);
     const gtx = grantTxCodec.encode(makeGrantTx(scanned, caps.writeCommits));
     expect(code(W.consortium, gtx)).toBe('ok');
-    const consortium = applyTx(W.consortium, gtx, C_CTX);
+    const consortium = applyTx(W.consortium, gtx, CONSORTIUM_CTX);
 
     const tag = caps.tags.get('IX')!;
     // the same tag the patient's own search computes
