@@ -38,7 +38,13 @@ import {
 } from '../../src/node/devnet/actors.js';
 import { createLayout, type DevnetLayout, type DevnetNode } from '../../src/node/devnet/layout.js';
 import { freePortBlock } from '../../src/node/devnet/ports.js';
-import { health, spawnNode, stopProcess, waitFor, waitHealthy } from '../../src/node/devnet/process.js';
+import {
+  spawnNode,
+  stopProcess,
+  waitConsortiumFollowed,
+  waitFor,
+  waitHealthy
+} from '../../src/node/devnet/process.js';
 
 export const CATEGORY = 'IV';
 
@@ -116,19 +122,7 @@ export async function startLightDevnet(dir: string, label: string): Promise<Ligh
     await submitOk(client, H1[0]!.addr, CONSORTIUM_CHAIN_ID, revokeTxCodec.encode(makeRevokeTx(rev)));
 
     // Each hospital's validators must see the grants (they follow the consortium) before records pass.
-    const consortiumHeight = async (n: DevnetNode) =>
-      ((await health(n.httpUrl)) as { chains: { consortium: { height: number } } } | undefined)?.chains
-        .consortium.height ?? -1;
-    const follows = async (nodes: DevnetNode[]) => {
-      const target = await consortiumHeight(nodes[0]!);
-      for (const n of nodes)
-        await waitFor(
-          `${n.hospital}/${n.name} follows`,
-          async () => (await consortiumHeight(n)) >= target,
-          30_000
-        );
-    };
-    await Promise.all([follows(H1), follows(H2)]);
+    await Promise.all([waitConsortiumFollowed(H1, 30_000), waitConsortiumFollowed(H2, 30_000)]);
 
     const written: LightDevnet['written'] = [];
     const write = async (doctor: Account, grant: GrantBundle, nodes: DevnetNode[], n: number) => {

@@ -62,7 +62,13 @@ import {
 } from '../../src/node/devnet/actors.js';
 import { createLayout, type DevnetLayout, type DevnetNode } from '../../src/node/devnet/layout.js';
 import { freePortBlock } from '../../src/node/devnet/ports.js';
-import { health, spawnNode, stopProcess, waitFor, waitHealthy } from '../../src/node/devnet/process.js';
+import {
+  spawnNode,
+  stopProcess,
+  waitConsortiumFollowed,
+  waitFor,
+  waitHealthy
+} from '../../src/node/devnet/process.js';
 import { loadOrCreatePeerKey } from '../../src/node/p2p/identity.js';
 
 const CATEGORY = 'IV';
@@ -143,17 +149,8 @@ async function addDoctorNode(l: DevnetLayout, doctor: Account, port: number): Pr
 const managerApprovals = (subject: Uint8Array) =>
   managers.slice(0, Math.floor(managers.length / 2) + 1).map((m) => approve(m.keys.signingSeed, subject));
 
-async function consortiumHeight(n: DevnetNode): Promise<number> {
-  const h = (await health(n.httpUrl)) as { chains?: { consortium?: { height: number } } } | undefined;
-  return h?.chains?.consortium?.height ?? -1;
-}
-
 /** Every node of the hospital has applied the consortium up to where the first one is now. */
-async function followed(): Promise<void> {
-  const target = await consortiumHeight(nodes[0]!);
-  for (const n of nodes)
-    await waitFor(`${n.name} follows`, async () => (await consortiumHeight(n)) >= target, 30_000);
-}
+const followed = () => waitConsortiumFollowed(nodes, 30_000);
 
 const written: string[] = [];
 let grant: ReturnType<typeof grantTx>;

@@ -3,7 +3,7 @@
  * instead of the identifiers the chain stores ("medical-officer", "hospitalId"): the manager's and
  * onboarding screens, and the rank in the patient's doctor directory.
  */
-import { RANKS, stakeForRank, type Rank } from '../core/accounts/index.js';
+import { isRank, stakeForRank, type Rank } from '../core/accounts/index.js';
 import { t, type MessageKey } from './i18n/index.svelte.js';
 
 const FIELD: Record<string, MessageKey> = {
@@ -15,8 +15,6 @@ const FIELD: Record<string, MessageKey> = {
   hospitalId: 'onb.hospital',
   rank: 'mgr.rankValue'
 };
-
-const isRank = (v: string): v is Rank => (RANKS as readonly string[]).includes(v);
 
 export const rankName = (r: Rank): string => t(`rank.${r}` as MessageKey);
 

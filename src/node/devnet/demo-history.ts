@@ -15,7 +15,7 @@ import { sealRecord } from '../../lib/core/records/envelope.js';
 import { buildVisitBundle, type VisitInput } from '../../lib/core/records/visit.js';
 import { grantTx, recordTx, storeOnMirrors, submitBatch, type Account, type GrantBundle } from './actors.js';
 import type { DevnetLayout } from './layout.js';
-import { health, waitFor } from './process.js';
+import { waitConsortiumFollowed, waitFor } from './process.js';
 
 const DAY = 86_400_000;
 /** A committed transaction is answered within a few blocks; this is far beyond that. */
@@ -63,10 +63,6 @@ async function commit(client: Libp2p, addr: string, chainId: string, tx: Uint8Ar
   if (!r?.accepted) throw new Error(`demo history: ${r?.code ?? 'no answer'}`);
   if (r.height === null) throw new Error('demo history: not committed in time');
 }
-
-const consortiumHeight = async (url: string): Promise<number> =>
-  ((await health(url)) as { chains?: { consortium?: { height: number } } } | undefined)?.chains?.consortium
-    ?.height ?? -1;
 
 export interface DemoHistory {
   records: number;
@@ -117,14 +113,11 @@ export async function writeDemoHistory(
     );
     grants.push(g);
   }
-  // A hospital's validators check the grant against their view of the consortium: wait until they have it.
-  const target = await consortiumHeight(consortiumNode.httpUrl);
-  for (const n of layout.hospitals.flatMap((h) => h.nodes))
-    await waitFor(
-      `${n.hospital}/${n.name} follows the consortium`,
-      async () => (await consortiumHeight(n.httpUrl)) >= target,
-      COMMIT_WAIT_MS
-    );
+  // The first node is the one the grants went to: every validator must see them before the records.
+  await waitConsortiumFollowed(
+    layout.hospitals.flatMap((h) => h.nodes),
+    COMMIT_WAIT_MS
+  );
 
   for (const [i, v] of visits.entries()) {
     const doctor = doctorAt.get(v.hospital)!;

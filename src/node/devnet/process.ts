@@ -35,6 +35,30 @@ export async function health(url: string): Promise<Record<string, unknown> | und
   }
 }
 
+/** The consortium height a node's /health reports, or -1 while it does not answer. */
+export async function consortiumHeight(url: string): Promise<number> {
+  const h = (await health(url)) as { chains?: { consortium?: { height: number } } } | undefined;
+  return h?.chains?.consortium?.height ?? -1;
+}
+
+/**
+ * Waits until each of `nodes` has applied the consortium up to where the first one is now. A
+ * hospital's validators check a record's grant against their own view of the consortium, so a record
+ * written right after its grant commits waits for this.
+ */
+export async function waitConsortiumFollowed(
+  nodes: readonly { hospital: string; name: string; httpUrl: string }[],
+  ms: number
+): Promise<void> {
+  const target = await consortiumHeight(nodes[0]!.httpUrl);
+  for (const n of nodes)
+    await waitFor(
+      `${n.hospital}/${n.name} follows the consortium`,
+      async () => (await consortiumHeight(n.httpUrl)) >= target,
+      ms
+    );
+}
+
 export async function waitFor<T>(
   what: string,
   fn: () => Promise<T | undefined | false>,
