@@ -47,7 +47,7 @@ async function freshDb(): Promise<NodeDb> {
 async function chain(perBlock: ('p1' | 'p2')[][], db?: NodeDb) {
   const W = world();
   const g2 = grantFor(PATIENT_2, DOCTOR, 2);
-  const consortium = applyGrantTx(W.consortium, g2);
+  const consortium = applyGrantTx(W.consortium, g2, T0);
   const params = { ...W.params, config: { ...W.params.config, consortium } } as typeof W.params;
   const grants = { p1: W.grantId, p2: grantId(g2.grant) };
   let header = W.hospitalHeader;

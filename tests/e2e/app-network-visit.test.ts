@@ -412,6 +412,27 @@ test('the account restored from its backup on a new device sees the same records
     await expect(page.getByTestId('verified-badge')).toHaveAttribute('data-state', 'verified', NET);
     await page.getByRole('button', { name: /Back to records/ }).click();
   }
+  // Who has access comes from the chain's proven grant list, so the old device's grants are here:
+  // doctor A's, still live; not doctor B's, revoked in (c). It is revoked from this device...
+  await page.getByRole('tab', { name: 'Who has access' }).click();
+  const holders = page.getByTestId('holders').locator('li');
+  await expect(holders.filter({ hasText: doctorA.name })).toHaveCount(1, NET);
+  await expect(holders.filter({ hasText: doctorB.name })).toHaveCount(0);
+  await holders.filter({ hasText: doctorA.name }).getByRole('button', { name: 'Revoke access' }).click();
+  await waitSent(page, 'revocation');
+  // ...and the old device, which made the grant, learns it was withdrawn.
+  await expect(async () => {
+    await nav(patientPage, 'Home');
+    await nav(patientPage, 'Patient');
+    await patientPage.getByRole('tab', { name: 'Access log' }).click();
+    const lost = patientPage.locator('ol.log li', { hasText: 'lost access' });
+    await expect(lost.filter({ hasText: doctorA.name })).toHaveCount(1, { timeout: 10_000 });
+  }).toPass(NET);
+  await patientPage.getByRole('tab', { name: 'Who has access' }).click();
+  await expect(patientPage.getByTestId('holders')).toHaveCount(0);
+  await docA.getByRole('button', { name: 'Find records' }).click();
+  await expect(docA.getByRole('alert')).toHaveAttribute('data-code', 'consent/revoked', NET);
+
   // This device never saw the old one's consent numbers; its first grant must still be new to the
   // chain (not refused as a replay of the old device's first one).
   await grant(page, doctorA, 'Dhaka Medical College Hospital', [/Endocrine/]);

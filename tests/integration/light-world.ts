@@ -176,7 +176,7 @@ export function buildWorld(o: WorldOptions): World {
   state = withAccount(state, account(patient, { role: 'patient' }));
   const live = grantFor(patient, doctor, 1, { categories: [CATEGORY], read: true, write: true });
   const revoked = grantFor(patient, doctor, 2, { categories: [CATEGORY], read: true, write: false });
-  state = applyGrantTx(applyGrantTx(state, live), revoked);
+  state = applyGrantTx(applyGrantTx(state, live, T0), revoked, T0);
 
   const tag = indexTag(patient.keys.indexKey, CATEGORY);
   const hospitals: HospitalChain[] = [];

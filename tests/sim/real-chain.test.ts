@@ -262,7 +262,7 @@ function hospitalWorkload(): Workload {
   const w = world();
   let consortium = w.consortium;
   const expired = grantFor(PATIENT_2, DOCTOR, 1, undefined, { notBefore: T0, expiry: T0 + DAY / 2 });
-  consortium = applyGrantTx(consortium, expired);
+  consortium = applyGrantTx(consortium, expired, T0);
   const params: ChainParams = {
     chainId: hospitalChainId(HOSPITAL),
     config: { kind: 'hospital', hospitalId: HOSPITAL, consortium }

@@ -20,6 +20,7 @@ import type { Db } from './db.js';
 import type { DirectoryEntry } from './directory.js';
 import type { CacheStore } from './cache-store.js';
 import type { Outbox } from './outbox.js';
+import type { AccessHolders } from './network.js';
 
 export interface LocalGrant {
   id: string;
@@ -29,6 +30,7 @@ export interface LocalGrant {
   write: boolean;
   notBefore: number;
   expiresAt: number;
+  /** The access code's link; '' for a grant made on another device (adoptChainGrants). */
   link: string;
   revokedAt?: number;
 }
@@ -122,6 +124,31 @@ export async function makeGrant(
 export async function localGrants(cache: CacheStore): Promise<LocalGrant[]> {
   const all = await cache.all<LocalGrant>();
   return all.filter((e) => e.id.startsWith(GRANT_PREFIX)).map((e) => e.value);
+}
+
+/**
+ * Brings this device's grants in line with what the chain proves: a grant made on another device
+ * (before the account was restored here) is added, so it can be revoked here — offline too, from then
+ * on — and a grant revoked on another device is marked revoked. Returns the device's grants.
+ */
+export async function adoptChainGrants(
+  cache: CacheStore,
+  chain: AccessHolders,
+  now: number
+): Promise<LocalGrant[]> {
+  const known = new Map((await localGrants(cache)).map((g) => [g.id, g]));
+  for (const h of chain.live) {
+    if (known.has(h.grantId)) continue;
+    const { grantId: id, doctor, categories, read, write, notBefore, expiresAt } = h;
+    // The access code itself was shown on the other device; only the doctor needed it.
+    const adopted: LocalGrant = { id, doctor, categories, read, write, notBefore, expiresAt, link: '' };
+    await cache.put(GRANT_PREFIX + id, adopted);
+  }
+  for (const id of chain.revoked) {
+    const g = known.get(id);
+    if (g && g.revokedAt === undefined) await cache.put(GRANT_PREFIX + id, { ...g, revokedAt: now });
+  }
+  return localGrants(cache);
 }
 
 /**

@@ -49,6 +49,7 @@ import { localGrants } from './consent-actions.js';
 import { discoverNodes, storeOnMirrors, submitTx, type NetHost, type NodeInfo } from '../light/submit.js';
 import type {
   AccessHolder,
+  AccessHolders,
   AccessLogEntry,
   AccountContext,
   CarechainNetwork,
@@ -464,22 +465,57 @@ export async function createLightNetwork(o: LightNetworkOptions): Promise<LightN
     return now() > st.grant.expiry ? 'expired' : 'live';
   }
 
-  async function accessHolders(account: AccountContext): Promise<AccessHolder[]> {
+  /**
+   * Who holds access, from the patient's proven grant list (queries.patientGrants), so a device the
+   * account was restored to lists grants made on the old one too, and this device learns of grants
+   * withdrawn elsewhere. Each listed grant's scope is read from its own proven entry.
+   */
+  async function accessHolders(account: AccountContext): Promise<AccessHolders> {
+    if (account.role !== 'patient') throw new CoreError('account/wrong-role', { role: account.role });
     await syncConsortium();
-    const grants = await localGrants(await cacheFor(account));
-    const out: AccessHolder[] = [];
-    for (const g of grants) {
-      if ((await grantLive(fromHex(g.id))) !== 'live') continue;
-      out.push({
-        grantId: g.id,
-        doctor: g.doctor,
-        categories: g.categories,
-        read: g.read,
-        write: g.write,
-        notBefore: g.notBefore,
-        expiresAt: g.expiresAt
+    const listed = (await queries.patientGrants(account.signingPublic)).filter((l) => l.expiry > now());
+    const doctors = await doctorsByKey(listed.map((l) => l.doctor));
+    const live: AccessHolder[] = [];
+    for (const l of listed) {
+      const entry = await queries.grant(l.id);
+      const doctor = doctors.get(toHex(l.doctor));
+      if (!entry || !doctor) continue;
+      const grant = grantCodec.decode(entry.grant);
+      live.push({
+        grantId: toHex(l.id),
+        doctor,
+        categories: grant.scope.categories,
+        read: entry.read,
+        write: entry.write,
+        notBefore: entry.notBefore,
+        expiresAt: entry.expiry
       });
     }
+    // This device's grants the list leaves out were revoked, have expired or are not committed yet.
+    const listedIds = new Set(listed.map((l) => toHex(l.id)));
+    const revoked: string[] = [];
+    for (const g of await localGrants(await cacheFor(account))) {
+      if (g.revokedAt !== undefined || g.expiresAt <= now() || listedIds.has(g.id)) continue;
+      if ((await grantLive(fromHex(g.id))) === 'revoked') revoked.push(g.id);
+    }
+    return { live, revoked };
+  }
+
+  /** Directory entries for doctor keys: the cached directory's, else proven from the chain now. */
+  async function doctorsByKey(keys: Uint8Array[]): Promise<Map<string, DirectoryEntry>> {
+    const cached = new Map((await cachedDirectory(o.db)).map((d) => [d.id, d]));
+    const out = new Map<string, DirectoryEntry>();
+    const missing: AccountEntry[] = [];
+    for (const id of new Set(keys.map(toHex))) {
+      const known = cached.get(id);
+      if (known) out.set(id, known);
+      else {
+        const acct = await queries.account(fromHex(id));
+        if (acct?.role === 'doctor') missing.push(acct);
+      }
+    }
+    const profiles = missing.length ? await provenProfiles(host, consortiumNodes(), missing) : new Map();
+    for (const a of missing) out.set(toHex(a.key), doctorEntry(a, profiles.get(toHex(a.key)), undefined));
     return out;
   }
 

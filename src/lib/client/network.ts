@@ -57,12 +57,20 @@ export interface HospitalInfo {
 export interface AccessHolder {
   /** Hex id of the grant. */
   grantId: string;
-  doctor: DirectoryEntry | { id: string };
+  doctor: DirectoryEntry;
   categories: readonly string[] | 'all';
   read: boolean;
   write: boolean;
   notBefore: number;
   expiresAt: number;
+}
+
+/** Patient: who holds access, as the chain proves it — whichever device gave or withdrew it. */
+export interface AccessHolders {
+  /** Every grant the patient's proven grant list holds that has not expired. */
+  live: AccessHolder[];
+  /** Hex ids of this device's grants the chain proves revoked (perhaps from another device). */
+  revoked: string[];
 }
 
 export interface GrantedPatient {
@@ -180,8 +188,8 @@ export interface CarechainNetwork {
   hospitals(): Promise<HospitalInfo[]>;
   /** The verified doctor directory (the app caches it for offline search). */
   directory(): Promise<DirectoryEntry[]>;
-  /** Patient: who holds access now (grants not revoked or expired). */
-  accessHolders(account: AccountContext): Promise<AccessHolder[]>;
+  /** Patient: who holds access now (grants not revoked or expired), from the chain's grant list. */
+  accessHolders(account: AccountContext): Promise<AccessHolders>;
   /** Doctor: patients whose grants to this doctor are live. */
   grantedPatients(account: AccountContext): Promise<GrantedPatient[]>;
   /** Patient (all categories) or doctor (categories granted): index entries across hospitals. */

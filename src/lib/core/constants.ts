@@ -80,6 +80,7 @@ export const TAGS = {
   stGrant: 'cc/st/grant',
   stConsent: 'cc/st/consent',
   stRevocation: 'cc/st/revocation',
+  stPatientGrants: 'cc/st/patient-grants',
   stPage: 'cc/st/page',
   stCheckpoint: 'cc/st/checkpoint',
   stRecord: 'cc/st/record',
@@ -154,6 +155,11 @@ export const CHAIN_LIMITS = {
   maxPages: 4096,
   /** Write commitments per grant: one per ICD-10 chapter at most. */
   maxWriteCommits: 32,
+  /**
+   * Unrevoked, unexpired grants one patient may hold at once (rules/patient-grants.ts): a doctor at
+   * every visit of a long illness, with room to spare; the list and its proof stay under 8 KiB.
+   */
+  maxPatientGrants: 64,
   /** Validators/authorities per set: a hospital's doctor nodes and servers, or the consortium's hospitals. */
   maxValidators: 256,
   /** Longest break-glass access: a day, after which the doctor needs a real grant. */

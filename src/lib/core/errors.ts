@@ -34,6 +34,7 @@ export const ERROR_CODES = {
   'consent/revoked': 'The grant was revoked.',
   'consent/replayed': 'This token was already used (sequence number not fresh).',
   'consent/malformed': 'The consent token or QR payload is malformed.',
+  'consent/too-many-grants': 'The patient already has as many doctors with access as one account may.',
   'consent/too-large': 'The QR payload is larger than its limit.',
   // accounts / registry
   'account/unknown': 'The account is not registered.',

@@ -16,9 +16,11 @@ import {
   consentEntryCodec,
   grantEntryCodec,
   pageCodec,
+  patientGrantsEntryCodec,
   revocationEntryCodec,
   type AccountEntry,
-  type GrantEntry
+  type GrantEntry,
+  type ListedGrant
 } from '../core/chain/entries.js';
 import { indexEntryCodec, type IndexEntry } from '../core/chain/tx/index-batch.js';
 import { stateKey } from '../core/state/smt.js';
@@ -72,6 +74,15 @@ export class LightQueries {
   /** A grant; with `offline`, the one last proven on this device when no node can be reached. */
   async grant(id: Uint8Array, offline = false): Promise<GrantEntry | null> {
     return (await this.provenEntry(NS.grant, id, grantEntryCodec, offline)).value;
+  }
+
+  /**
+   * The patient's grant list (core/chain/rules/patient-grants.ts): every grant of theirs that no
+   * revocation covers and that had not expired at their last grant, proven as one entry — a node can
+   * neither hide a grant that still gives a doctor access nor list one that was revoked.
+   */
+  async patientGrants(patient: Uint8Array): Promise<ListedGrant[]> {
+    return (await this.entry(NS.patientGrants, patient, patientGrantsEntryCodec))?.grants ?? [];
   }
 
   /**

@@ -113,6 +113,10 @@ export const MESSAGES: Record<string, Sentence> = {
   'consent/revoked': ['The patient has withdrawn this access.', 'রোগী এই অনুমতি প্রত্যাহার করেছেন।'],
   'consent/replayed': ['This access code was already used.', 'এই অনুমতির কোড আগেই ব্যবহার করা হয়েছে।'],
   'consent/malformed': ['This is not a valid carechain access code.', 'এটি বৈধ কেয়ারচেইন অনুমতির কোড নয়।'],
+  'consent/too-many-grants': [
+    'You have given access to as many doctors as an account may hold at once. Revoke one you no longer need, then try again.',
+    'একটি অ্যাকাউন্ট একসাথে যতজন ডাক্তারকে অনুমতি দিতে পারে, আপনি ততজনকেই দিয়েছেন। যার আর দরকার নেই তার অনুমতি প্রত্যাহার করে আবার চেষ্টা করুন।'
+  ],
   'consent/too-large': [
     'The access code is too long for one QR code.',
     'অনুমতির কোডটি একটি QR কোডের জন্য খুব লম্বা।'

@@ -109,6 +109,27 @@ export const revocationEntrySchema = v.strictObject({
 export type RevocationEntry = v.InferOutput<typeof revocationEntrySchema>;
 export const revocationEntryCodec = defineCodec('revocation-entry', revocationEntrySchema, ENTRY_MAX_BYTES);
 
+/** One grant as a patient's grant list holds it (rules/patient-grants.ts): what unlisting reads. */
+export const listedGrantSchema = v.strictObject({
+  id: hash32,
+  doctor: publicKey,
+  seq: uint(),
+  expiry: uint()
+});
+export type ListedGrant = v.InferOutput<typeof listedGrantSchema>;
+
+/** Per patient: their grants that are neither revoked nor expired, sorted by id (rules/patient-grants.ts). */
+export const patientGrantsEntrySchema = v.strictObject({
+  ...header(TAGS.stPatientGrants),
+  grants: list(listedGrantSchema, CHAIN_LIMITS.maxPatientGrants)
+});
+export type PatientGrantsEntry = v.InferOutput<typeof patientGrantsEntrySchema>;
+export const patientGrantsEntryCodec = defineCodec(
+  'patient-grants-entry',
+  patientGrantsEntrySchema,
+  ENTRY_MAX_BYTES
+);
+
 /** A page of a paged list; entries are encoded items (index entries, break-glass events). */
 export const pageSchema = v.strictObject({
   ...header(TAGS.stPage),

@@ -105,11 +105,12 @@ export const CONSORTIUM_CTX: TxContext = {
   txIndex: 0
 };
 
-/** Verifies `tx` as the consortium would at CONSORTIUM_CTX and applies it; throws its refusal. */
-export function commitConsortiumTx(s: ChainState, tx: Uint8Array): ChainState {
-  const v = verifyTx(s, tx, CONSORTIUM_CTX);
+/** Verifies `tx` as the consortium would at CONSORTIUM_CTX (or `time`) and applies it; throws its refusal. */
+export function commitConsortiumTx(s: ChainState, tx: Uint8Array, time = CONSORTIUM_CTX.time): ChainState {
+  const ctx = { ...CONSORTIUM_CTX, time };
+  const v = verifyTx(s, tx, ctx);
   if (!v.ok) throw v.error;
-  return applyTx(s, tx, CONSORTIUM_CTX);
+  return applyTx(s, tx, ctx);
 }
 
 /** Approvals of `subject` by `who`: by default a majority (2 of 3) of the genesis managers. */
@@ -170,9 +171,9 @@ export function world(): {
   c = withAccount(c, account(PATIENT, { role: 'patient' }));
   c = withAccount(c, account(PATIENT_2, { role: 'patient' }));
   const grant = grantFor(PATIENT, DOCTOR, 1);
-  const v = verifyGrantTx(c, grant);
+  const v = verifyGrantTx(c, grant, T0);
   if (!v.ok) throw v.error;
-  c = applyGrantTx(c, grant);
+  c = applyGrantTx(c, grant, T0);
   const g = genesisHeader(hospitalGenesisFrom(GENESIS, HOSPITAL));
   return {
     consortium: c,

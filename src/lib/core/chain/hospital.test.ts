@@ -122,7 +122,7 @@ describe('hospital chain: append-record', () => {
         count();
         let c = W.consortium;
         const g = grantFor(PATIENT, OTHER_DOCTOR, seq);
-        c = applyGrantTx(c, g);
+        c = applyGrantTx(c, g, T0);
         const tx = record(grantId(g.grant), { author: OTHER_DOCTOR });
         expectCode(
           W.hospitalState,
@@ -162,7 +162,7 @@ describe('hospital chain: append-record', () => {
       fc.property(fc.integer({ min: 2, max: 1000 }), (seq) => {
         count();
         const g = grantFor(PATIENT, LOW_DOCTOR, seq);
-        const c = applyGrantTx(W.consortium, g);
+        const c = applyGrantTx(W.consortium, g, T0);
         const tx = record(grantId(g.grant), { author: LOW_DOCTOR });
         expectCode(W.hospitalState, appendRecordCodec.encode(tx), 'chain/low-stake', ctx(withConsortium(c)));
       }),
@@ -182,7 +182,7 @@ describe('hospital chain: append-record', () => {
       fc.property(fc.integer({ min: 2, max: 1000 }), (seq) => {
         count();
         const g = grantFor(PATIENT, OTHER_DOCTOR, seq);
-        const c = applyGrantTx(W.consortium, g);
+        const c = applyGrantTx(W.consortium, g, T0);
         expectCode(
           W.hospitalState,
           appendRecordCodec.encode(record(grantId(g.grant))),
@@ -241,7 +241,7 @@ describe('hospital chain: append-record', () => {
       fc.property(fc.integer({ min: 2, max: 1000 }), (seq) => {
         count();
         const g = grantFor(PATIENT, DOCTOR, seq, { categories: ['IV', 'IX'], read: true, write: false });
-        const c = applyGrantTx(W.consortium, g);
+        const c = applyGrantTx(W.consortium, g, T0);
         expectCode(
           W.hospitalState,
           appendRecordCodec.encode(record(grantId(g.grant))),

@@ -31,7 +31,8 @@ export const NS = {
   hospitalSet: 'hospital-set',
   breakGlass: 'break-glass',
   access: 'access',
-  roster: 'roster'
+  roster: 'roster',
+  patientGrants: 'patient-grants'
 } as const;
 export type Namespace = (typeof NS)[keyof typeof NS];
 

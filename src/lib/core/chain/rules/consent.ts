@@ -3,7 +3,8 @@
  * per grant id, a per-(patient, doctor) maximum for revocations of all grants to a doctor, and a
  * per-(patient, grant) marker for revocations of one grant — so a revocation that reaches the chain
  * before the lower-numbered grant it covers still wins (consent/precedence.ts states the rule), and
- * the state root is the same whatever order the events were committed in.
+ * the state root is the same whatever order the events were committed in. Each patient's list of
+ * unrevoked grants (patient-grants.ts) keeps that property.
  */
 import { CHAIN_LIMITS, TAGS } from '../../constants.js';
 import { fail, OK, type Verdict } from '../../errors.js';
@@ -11,12 +12,13 @@ import { concatBytes } from '../../crypto/hash.js';
 import { grantCodec, grantId, scopeCategories } from '../../consent/grant.js';
 import { verifyGrant, verifyRevocation } from '../../consent/verify.js';
 import { strictlySorted } from '../bytes.js';
-import { consentEntryCodec, grantEntryCodec, revocationEntryCodec } from '../entries.js';
+import { consentEntryCodec, grantEntryCodec, revocationEntryCodec, type GrantEntry } from '../entries.js';
 import { getEntry, hasEntry, NS, putEntry, putMarker, type ChainState } from '../store.js';
 import type { GrantTx, RevokeTx } from '../tx/consent.js';
 import { writeRoot } from '../../consent/write-commits.js';
 import { bytesEqual } from '../../encoding/cbor.js';
 import { activeAccount, consentKey, grantRevocationKey } from './lookup.js';
+import { grantListHasRoom, listGrant, unlistRevoked } from './patient-grants.js';
 
 /** Per-patient sequence numbers already used: a grant or revocation reusing one is a replay. */
 function seqKey(patient: Uint8Array, seq: number): Uint8Array {
@@ -25,7 +27,8 @@ function seqKey(patient: Uint8Array, seq: number): Uint8Array {
   return concatBytes(new TextEncoder().encode('seq'), patient, n);
 }
 
-export function verifyGrantTx(state: ChainState, tx: GrantTx): Verdict {
+/** `time` is the block's: it decides which of the patient's listed grants have expired. */
+export function verifyGrantTx(state: ChainState, tx: GrantTx, time: number): Verdict {
   const g = tx.grant;
   const v = verifyGrant(g);
   if (!v.ok) return v;
@@ -34,6 +37,8 @@ export function verifyGrantTx(state: ChainState, tx: GrantTx): Verdict {
   const doctor = activeAccount(state, g.doctor, ['doctor']);
   if (!doctor.ok) return doctor.verdict;
   if (hasEntry(state, NS.nonce, seqKey(g.patient, g.seq))) return fail('consent/replayed', { seq: g.seq });
+  if (!grantListHasRoom(state, g.patient, time))
+    return fail('consent/too-many-grants', { max: CHAIN_LIMITS.maxPatientGrants });
   const commits = tx.writeCommits;
   if (!g.scope.write)
     return commits.length === 0
@@ -48,10 +53,10 @@ export function verifyGrantTx(state: ChainState, tx: GrantTx): Verdict {
   return OK;
 }
 
-export function applyGrantTx(state: ChainState, tx: GrantTx): ChainState {
+export function applyGrantTx(state: ChainState, tx: GrantTx, time: number): ChainState {
   const g = tx.grant;
   const id = grantId(g);
-  return putEntry(putMarker(state, NS.nonce, seqKey(g.patient, g.seq)), NS.grant, id, grantEntryCodec, {
+  const entry: GrantEntry = {
     t: TAGS.stGrant,
     v: 1,
     grant: grantCodec.encode(g),
@@ -63,7 +68,15 @@ export function applyGrantTx(state: ChainState, tx: GrantTx): ChainState {
     read: g.scope.read,
     write: g.scope.write,
     writeCommits: tx.writeCommits
-  });
+  };
+  const s = putEntry(
+    putMarker(state, NS.nonce, seqKey(g.patient, g.seq)),
+    NS.grant,
+    id,
+    grantEntryCodec,
+    entry
+  );
+  return listGrant(s, id, entry, time);
 }
 
 export function verifyRevokeTx(state: ChainState, tx: RevokeTx): Verdict {
@@ -78,7 +91,7 @@ export function verifyRevokeTx(state: ChainState, tx: RevokeTx): Verdict {
 
 export function applyRevokeTx(state: ChainState, tx: RevokeTx): ChainState {
   const r = tx.revocation;
-  const s = putMarker(state, NS.nonce, seqKey(r.patient, r.seq));
+  const s = unlistRevoked(putMarker(state, NS.nonce, seqKey(r.patient, r.seq)), r);
   if (r.by === 'grant') {
     const key = grantRevocationKey(r.patient, r.target);
     const prev = getEntry(s, NS.revocation, key, revocationEntryCodec);

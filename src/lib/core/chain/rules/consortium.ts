@@ -44,7 +44,7 @@ export function verifyConsortiumTx(
     case TAGS.hospitalChange:
       return verifyHospitalChange(state, tx, ctx);
     case TAGS.txGrant:
-      return verifyGrantTx(state, tx);
+      return verifyGrantTx(state, tx, ctx.time);
     case TAGS.txRevoke:
       return verifyRevokeTx(state, tx);
     case TAGS.indexBatch:
@@ -60,7 +60,7 @@ export function applyConsortiumTx(
   state: ChainState,
   tx: ConsortiumTx,
   bytes: Uint8Array,
-  _ctx: TxContext,
+  ctx: TxContext,
   replay: Uint8Array = replayKey(bytes)
 ): ChainState {
   const s = putMarkerAt(state, replay);
@@ -74,7 +74,7 @@ export function applyConsortiumTx(
     case TAGS.hospitalChange:
       return applyHospitalChange(s, tx);
     case TAGS.txGrant:
-      return applyGrantTx(s, tx);
+      return applyGrantTx(s, tx, ctx.time);
     case TAGS.txRevoke:
       return applyRevokeTx(s, tx);
     case TAGS.indexBatch:
