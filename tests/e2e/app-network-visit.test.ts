@@ -227,6 +227,27 @@ test('(b) a doctor at another hospital with a one-category grant finds that cate
   await expect(page.getByRole('button', { name: 'Open record' })).toHaveCount(2, NET);
 });
 
+test('a doctor at a second PC has the patient with no second scan: the grant comes from the chain', async () => {
+  test.setTimeout(300_000);
+  const pc = await (await browser.newContext({ viewport: PHONE })).newPage();
+  await importUser(pc, net.appUrl, doctorA);
+  // The doctor's grant list on the consortium names the grant; its proven entry carries the keys.
+  await expect(async () => {
+    await nav(pc, 'Home');
+    await nav(pc, 'Doctor');
+    await pc.getByRole('tab', { name: 'My patients' }).click();
+    await expect(pc.getByText(`${patient.id.slice(0, 12)}…`)).toHaveCount(1, { timeout: 10_000 });
+  }).toPass(NET);
+  await pc.getByRole('tab', { name: 'Patient history' }).click();
+  await pc.getByLabel('Patient', { exact: true }).selectOption({ index: 1 });
+  await pc.getByLabel('Category').selectOption('');
+  await pc.getByRole('button', { name: 'Find records' }).click();
+  // Both records are in the granted categories (Endocrine, Heart and circulation), verified here.
+  await expect(pc.locator('article')).toHaveCount(2, NET);
+  await expect(pc.getByTestId('verified-badge').first()).toHaveAttribute('data-state', 'verified', NET);
+  await pc.context().close();
+});
+
 test('(c) the patient revokes offline; back online, the doctor’s next search is refused by name', async () => {
   test.setTimeout(300_000);
   const page = patientPage;

@@ -44,7 +44,7 @@ import type { Multiaddr } from '@multiformats/multiaddr';
 import { CacheStore, importCacheKey } from './cache-store.js';
 import type { Db } from './db.js';
 import { cachedDirectory, type DirectoryEntry } from './directory.js';
-import { scannedPatients } from './doctor-actions.js';
+import { rememberGrant, scannedPatients } from './doctor-actions.js';
 import { localGrants } from './consent-actions.js';
 import { discoverNodes, storeOnMirrors, submitTx, type NetHost, type NodeInfo } from '../light/submit.js';
 import type {
@@ -474,11 +474,11 @@ export async function createLightNetwork(o: LightNetworkOptions): Promise<LightN
     if (account.role !== 'patient') throw new CoreError('account/wrong-role', { role: account.role });
     await syncConsortium();
     const listed = (await queries.patientGrants(account.signingPublic)).filter((l) => l.expiry > now());
-    const doctors = await doctorsByKey(listed.map((l) => l.doctor));
+    const doctors = await doctorsByKey(listed.map((l) => l.party));
     const live: AccessHolder[] = [];
     for (const l of listed) {
       const entry = await queries.grant(l.id);
-      const doctor = doctors.get(toHex(l.doctor));
+      const doctor = doctors.get(toHex(l.party));
       if (!entry || !doctor) continue;
       const grant = grantCodec.decode(entry.grant);
       live.push({
@@ -519,18 +519,28 @@ export async function createLightNetwork(o: LightNetworkOptions): Promise<LightN
     return out;
   }
 
+  /**
+   * The doctor's patients with live grants, from the doctor's proven grant list
+   * (queries.doctorGrants). A grant scanned at another of the doctor's devices is read from its proven
+   * entry and remembered here (doctor-actions.ts), so the doctor can search and write for that
+   * patient at this device too, with no second scan.
+   */
   async function grantedPatients(account: AccountContext): Promise<GrantedPatient[]> {
+    if (account.role !== 'doctor') throw new CoreError('account/wrong-role', { role: account.role });
     await syncConsortium();
+    const cache = await cacheFor(account);
+    const scanned = new Map((await scannedPatients(cache)).map((p) => [p.grantId, p]));
+    const listed = (await queries.doctorGrants(account.signingPublic)).filter((l) => l.expiry > now());
     const out: GrantedPatient[] = [];
-    for (const p of await scannedPatients(await cacheFor(account))) {
-      if ((await grantLive(fromHex(p.grantId))) !== 'live') continue;
-      out.push({
-        pseudonym: p.patient,
-        categories: p.categories,
-        read: p.read,
-        write: p.write,
-        expiresAt: p.expiresAt
-      });
+    for (const l of listed) {
+      let p = scanned.get(toHex(l.id));
+      if (!p) {
+        const entry = await queries.grant(l.id);
+        if (!entry || !bytesEqual(entry.doctor, account.signingPublic)) continue;
+        p = await rememberGrant(cache, grantCodec.decode(entry.grant), now());
+      }
+      const { categories, read, write, expiresAt } = p;
+      out.push({ pseudonym: p.patient, categories, read, write, expiresAt });
     }
     return out;
   }

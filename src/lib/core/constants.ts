@@ -80,7 +80,7 @@ export const TAGS = {
   stGrant: 'cc/st/grant',
   stConsent: 'cc/st/consent',
   stRevocation: 'cc/st/revocation',
-  stPatientGrants: 'cc/st/patient-grants',
+  stGrantList: 'cc/st/grant-list',
   stPage: 'cc/st/page',
   stCheckpoint: 'cc/st/checkpoint',
   stRecord: 'cc/st/record',
@@ -156,10 +156,18 @@ export const CHAIN_LIMITS = {
   /** Write commitments per grant: one per ICD-10 chapter at most. */
   maxWriteCommits: 32,
   /**
-   * Unrevoked, unexpired grants one patient may hold at once (rules/patient-grants.ts): a doctor at
+   * Unrevoked, unexpired grants one patient may hold at once (rules/grant-lists.ts): a doctor at
    * every visit of a long illness, with room to spare; the list and its proof stay under 8 KiB.
    */
   maxPatientGrants: 64,
+  /**
+   * A doctor's grant list is split in this many buckets by grant id, each one state value of at most
+   * maxDoctorBucketGrants (~100 bytes each: 13 KiB, under the 16 KiB a state proof serves). Together
+   * 4,096 live grants; by chance a bucket fills first, from about 3,300 — a doctor seeing 30 new
+   * patients a day under 90-day grants holds 2,700.
+   */
+  doctorGrantBuckets: 32,
+  maxDoctorBucketGrants: 128,
   /** Validators/authorities per set: a hospital's doctor nodes and servers, or the consortium's hospitals. */
   maxValidators: 256,
   /** Longest break-glass access: a day, after which the doctor needs a real grant. */

@@ -11,12 +11,13 @@ import type { Codec } from '../core/encoding/codec.js';
 import { CONSORTIUM_CHAIN_ID } from '../core/chain/header.js';
 import { NS, pageId, type Namespace } from '../core/chain/store.js';
 import { consentKey, grantRevocationKey } from '../core/chain/rules/lookup.js';
+import { doctorBucketId } from '../core/chain/rules/grant-lists.js';
 import {
   accountEntryCodec,
   consentEntryCodec,
   grantEntryCodec,
   pageCodec,
-  patientGrantsEntryCodec,
+  grantListEntryCodec,
   revocationEntryCodec,
   type AccountEntry,
   type GrantEntry,
@@ -77,12 +78,21 @@ export class LightQueries {
   }
 
   /**
-   * The patient's grant list (core/chain/rules/patient-grants.ts): every grant of theirs that no
-   * revocation covers and that had not expired at their last grant, proven as one entry — a node can
-   * neither hide a grant that still gives a doctor access nor list one that was revoked.
+   * The patient's grant list (core/chain/rules/grant-lists.ts): every grant of theirs that no
+   * revocation covers and that had not expired when the list last changed, proven as one entry — a
+   * node can neither hide a grant that still gives a doctor access nor list one that was revoked.
+   * `party` is the doctor.
    */
   async patientGrants(patient: Uint8Array): Promise<ListedGrant[]> {
-    return (await this.entry(NS.patientGrants, patient, patientGrantsEntryCodec))?.grants ?? [];
+    return (await this.entry(NS.patientGrants, patient, grantListEntryCodec))?.grants ?? [];
+  }
+
+  /** The doctor's grant list, bucket by bucket, proven the same way; `party` is the patient. */
+  async doctorGrants(doctor: Uint8Array): Promise<ListedGrant[]> {
+    const buckets = Array.from({ length: CHAIN_LIMITS.doctorGrantBuckets }, (_, b) =>
+      this.entry(NS.doctorGrants, doctorBucketId(doctor, b), grantListEntryCodec)
+    );
+    return (await Promise.all(buckets)).flatMap((e) => e?.grants ?? []);
   }
 
   /**

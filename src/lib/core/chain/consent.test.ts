@@ -5,7 +5,7 @@
  *  - which grants are live agrees with the consent module's own reducer;
  *  - the state says what the highest sequence number decided: if it is a revocation of the doctor,
  *    no grant is live; if it is a grant, that grant is live (unless revoked by its id);
- *  - the patient's grant list (rules/patient-grants.ts) holds exactly the live grants;
+ *  - the patient's and the doctor's grant lists (rules/grant-lists.ts) hold exactly the live grants;
  *  - applying the same block to the two states gives the same root.
  */
 import { describe, expect, it } from 'vitest';
@@ -16,7 +16,8 @@ import { DOCTOR, PATIENT, T0, grantFor, world } from './fixtures.node.js';
 import { grantTxCodec, makeRevokeTx, revokeTxCodec, type GrantTx } from './tx/consent.js';
 import { applyTx, buildBlock, verifyTx, applyBlock, type ChainParams } from './rules/block.js';
 import { grantEntry, grantRevoked } from './rules/lookup.js';
-import { listedGrants } from './rules/patient-grants.js';
+import { doctorGrants, patientGrants } from './rules/grant-lists.js';
+import type { ListedGrant } from './entries.js';
 import { toHex } from '../crypto/hash.js';
 import { CONSORTIUM_CHAIN_ID } from './header.js';
 import { genesisHeader } from './genesis.js';
@@ -140,10 +141,12 @@ describe('revocation precedence on the consortium chain', () => {
             );
             expect(live(a, GRANTS[i]!)).toBe(!revokedById);
           }
-          // What a restored device lists is what the chain holds live (the world's own grant too).
-          const listed = listedGrants(a, PATIENT.keys.signingPublic).map((l) => toHex(l.id));
+          // What the patient's and the doctor's devices list is what the chain holds live (the world's
+          // own grant too).
           const liveIds = [W.grant, ...GRANTS].filter((g) => live(a, g)).map((g) => toHex(grantId(g.grant)));
-          expect(listed.sort()).toEqual(liveIds.sort());
+          const ids = (l: ListedGrant[]) => l.map((g) => toHex(g.id)).sort();
+          expect(ids(patientGrants(a, PATIENT.keys.signingPublic))).toEqual(liveIds.sort());
+          expect(ids(doctorGrants(a, DOCTOR.keys.signingPublic))).toEqual(liveIds.sort());
 
           // The same next block on both states gives the same root.
           const prev = { ...G_HEADER, stateRoot: a.root() as typeof G_HEADER.stateRoot };

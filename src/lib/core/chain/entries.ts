@@ -7,8 +7,11 @@ import { CHAIN_LIMITS, LIMITS, PROTOCOL_VERSION, TAGS } from '../constants.js';
 import { defineCodec } from '../encoding/codec.js';
 import { bytesMax, hash32, header, id, list, publicKey, text, uint, v } from '../encoding/schema.js';
 
-/** Entries are small; 160 KiB bounds any one (a full page: 32 logged transactions of <= 4 KiB). */
-const ENTRY_MAX_BYTES = 160 * 1024;
+/**
+ * Entries are small; 160 KiB bounds any one (a full page: 32 logged transactions of <= 4 KiB), and a
+ * state-proof answer carries any one (net/state-proof.ts).
+ */
+export const ENTRY_MAX_BYTES = 160 * 1024;
 
 export const ROLES = ['patient', 'doctor', 'manager', 'hospital', 'node'] as const;
 export type Role = (typeof ROLES)[number];
@@ -109,26 +112,23 @@ export const revocationEntrySchema = v.strictObject({
 export type RevocationEntry = v.InferOutput<typeof revocationEntrySchema>;
 export const revocationEntryCodec = defineCodec('revocation-entry', revocationEntrySchema, ENTRY_MAX_BYTES);
 
-/** One grant as a patient's grant list holds it (rules/patient-grants.ts): what unlisting reads. */
+/** One grant as a grant list holds it (rules/grant-lists.ts): what unlisting and the clients read. */
 export const listedGrantSchema = v.strictObject({
   id: hash32,
-  doctor: publicKey,
+  /** The other side: the doctor, in a patient's list; the patient, in a doctor's. */
+  party: publicKey,
   seq: uint(),
   expiry: uint()
 });
 export type ListedGrant = v.InferOutput<typeof listedGrantSchema>;
 
-/** Per patient: their grants that are neither revoked nor expired, sorted by id (rules/patient-grants.ts). */
-export const patientGrantsEntrySchema = v.strictObject({
-  ...header(TAGS.stPatientGrants),
-  grants: list(listedGrantSchema, CHAIN_LIMITS.maxPatientGrants)
+/** A patient's grant list, or one bucket of a doctor's: live grants sorted by id (rules/grant-lists.ts). */
+export const grantListEntrySchema = v.strictObject({
+  ...header(TAGS.stGrantList),
+  grants: list(listedGrantSchema, Math.max(CHAIN_LIMITS.maxPatientGrants, CHAIN_LIMITS.maxDoctorBucketGrants))
 });
-export type PatientGrantsEntry = v.InferOutput<typeof patientGrantsEntrySchema>;
-export const patientGrantsEntryCodec = defineCodec(
-  'patient-grants-entry',
-  patientGrantsEntrySchema,
-  ENTRY_MAX_BYTES
-);
+export type GrantListEntry = v.InferOutput<typeof grantListEntrySchema>;
+export const grantListEntryCodec = defineCodec('grant-list-entry', grantListEntrySchema, ENTRY_MAX_BYTES);
 
 /** A page of a paged list; entries are encoded items (index entries, break-glass events). */
 export const pageSchema = v.strictObject({

@@ -32,7 +32,8 @@ export const NS = {
   breakGlass: 'break-glass',
   access: 'access',
   roster: 'roster',
-  patientGrants: 'patient-grants'
+  patientGrants: 'patient-grants',
+  doctorGrants: 'doctor-grants'
 } as const;
 export type Namespace = (typeof NS)[keyof typeof NS];
 

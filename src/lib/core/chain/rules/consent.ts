@@ -3,8 +3,8 @@
  * per grant id, a per-(patient, doctor) maximum for revocations of all grants to a doctor, and a
  * per-(patient, grant) marker for revocations of one grant — so a revocation that reaches the chain
  * before the lower-numbered grant it covers still wins (consent/precedence.ts states the rule), and
- * the state root is the same whatever order the events were committed in. Each patient's list of
- * unrevoked grants (patient-grants.ts) keeps that property.
+ * the state root is the same whatever order the events were committed in. The patients' and doctors'
+ * lists of unrevoked grants (grant-lists.ts) keep that property.
  */
 import { CHAIN_LIMITS, TAGS } from '../../constants.js';
 import { fail, OK, type Verdict } from '../../errors.js';
@@ -18,7 +18,7 @@ import type { GrantTx, RevokeTx } from '../tx/consent.js';
 import { writeRoot } from '../../consent/write-commits.js';
 import { bytesEqual } from '../../encoding/cbor.js';
 import { activeAccount, consentKey, grantRevocationKey } from './lookup.js';
-import { grantListHasRoom, listGrant, unlistRevoked } from './patient-grants.js';
+import { grantListsHaveRoom, listGrant, unlistRevoked } from './grant-lists.js';
 
 /** Per-patient sequence numbers already used: a grant or revocation reusing one is a replay. */
 function seqKey(patient: Uint8Array, seq: number): Uint8Array {
@@ -27,7 +27,7 @@ function seqKey(patient: Uint8Array, seq: number): Uint8Array {
   return concatBytes(new TextEncoder().encode('seq'), patient, n);
 }
 
-/** `time` is the block's: it decides which of the patient's listed grants have expired. */
+/** `time` is the block's: it decides which listed grants have expired (grant-lists.ts). */
 export function verifyGrantTx(state: ChainState, tx: GrantTx, time: number): Verdict {
   const g = tx.grant;
   const v = verifyGrant(g);
@@ -37,8 +37,8 @@ export function verifyGrantTx(state: ChainState, tx: GrantTx, time: number): Ver
   const doctor = activeAccount(state, g.doctor, ['doctor']);
   if (!doctor.ok) return doctor.verdict;
   if (hasEntry(state, NS.nonce, seqKey(g.patient, g.seq))) return fail('consent/replayed', { seq: g.seq });
-  if (!grantListHasRoom(state, g.patient, time))
-    return fail('consent/too-many-grants', { max: CHAIN_LIMITS.maxPatientGrants });
+  const room = grantListsHaveRoom(state, grantId(g), g, time);
+  if (!room.ok) return room;
   const commits = tx.writeCommits;
   if (!g.scope.write)
     return commits.length === 0

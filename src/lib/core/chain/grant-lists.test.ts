@@ -1,20 +1,22 @@
 /**
- * Each patient's grant list (rules/patient-grants.ts), which a restored device reads to find every
- * doctor who still holds access: it lists each unrevoked, unexpired grant once, sorted by id; a
+ * Grant lists (rules/grant-lists.ts): the patient's, which a restored device reads to find every
+ * doctor who still holds access, and the doctor's, which any of their devices reads to find every
+ * patient who granted them access. Each lists every unrevoked, unexpired grant once, sorted by id; a
  * revocation unlists what it covers even when it reached the chain first; an empty list is no entry;
  * and a full list refuses the next grant by name until a grant expires or is revoked.
- * (consent.test.ts checks the list against the consent reducer under every commit order.)
+ * (consent.test.ts checks both lists against the consent reducer under every commit order.)
  */
 import { describe, expect, it } from 'vitest';
-import { CHAIN_LIMITS } from '../constants.js';
+import { CHAIN_LIMITS, PROTOCOL_VERSION, TAGS } from '../constants.js';
 import { isCoreError } from '../errors.js';
-import { toHex } from '../crypto/hash.js';
+import { sha256, toHex } from '../crypto/hash.js';
 import { grantId } from '../consent/grant.js';
 import { createRevocation, type RevocationTarget } from '../consent/revocation.js';
 import {
   DAY,
   DOCTOR,
   OTHER_DOCTOR,
+  PATIENT,
   PATIENT_2,
   T0,
   commitConsortiumTx,
@@ -23,12 +25,16 @@ import {
   type Actor
 } from './fixtures.node.js';
 import { grantTxCodec, makeRevokeTx, revokeTxCodec, type GrantTx } from './tx/consent.js';
-import { listedGrants } from './rules/patient-grants.js';
-import { hasEntry, NS, type ChainState } from './store.js';
+import { doctorBucketId, doctorGrants, patientGrants } from './rules/grant-lists.js';
+import { grantListEntryCodec } from './entries.js';
+import { hasEntry, NS, putEntry, type ChainState } from './store.js';
 
 const W = world();
-const ids = (s: ChainState) => listedGrants(s, PATIENT_2.keys.signingPublic).map((l) => toHex(l.id));
+const hexIds = (l: { id: Uint8Array }[]) => l.map((g) => toHex(g.id)).sort();
+const ids = (s: ChainState) => hexIds(patientGrants(s, PATIENT_2.keys.signingPublic));
+const doctorIds = (s: ChainState, d: Actor) => hexIds(doctorGrants(s, d.keys.signingPublic));
 const idOf = (g: GrantTx) => toHex(grantId(g.grant));
+const WORLD_GRANT = toHex(W.grantId); // PATIENT -> DOCTOR
 const grantTo = (doctor: Actor, seq: number, expiry = T0 + 90 * DAY) =>
   grantFor(PATIENT_2, doctor, seq, undefined, { notBefore: T0, expiry });
 const commitGrant = (s: ChainState, g: GrantTx, time?: number) =>
@@ -47,29 +53,42 @@ const refusal = (f: () => unknown) => {
   }
 };
 
-describe("a patient's grant list", () => {
-  it('lists each unrevoked grant, sorted by id, and unlists what a revocation covers', () => {
+describe("patients' and doctors' grant lists", () => {
+  it("lists each unrevoked grant in the patient's list and the doctor's, and unlists what a revocation covers", () => {
     const [a, b, c] = [grantTo(DOCTOR, 1), grantTo(DOCTOR, 2), grantTo(OTHER_DOCTOR, 3)];
     let s = [a, b, c].reduce((st, g) => commitGrant(st, g!), W.consortium);
     expect(ids(s)).toEqual([idOf(a!), idOf(b!), idOf(c!)].sort());
-    const listed = listedGrants(s, PATIENT_2.keys.signingPublic).find((l) => toHex(l.id) === idOf(c!));
-    expect(listed).toMatchObject({ seq: 3, expiry: T0 + 90 * DAY, doctor: OTHER_DOCTOR.keys.signingPublic });
+    expect(doctorIds(s, DOCTOR)).toEqual([WORLD_GRANT, idOf(a!), idOf(b!)].sort());
+    expect(doctorIds(s, OTHER_DOCTOR)).toEqual([idOf(c!)]);
+    const inPatients = patientGrants(s, PATIENT_2.keys.signingPublic).find((l) => toHex(l.id) === idOf(c!));
+    expect(inPatients).toMatchObject({
+      seq: 3,
+      expiry: T0 + 90 * DAY,
+      party: OTHER_DOCTOR.keys.signingPublic
+    });
+    const inDoctors = doctorGrants(s, OTHER_DOCTOR.keys.signingPublic)[0];
+    expect(inDoctors).toMatchObject({ seq: 3, expiry: T0 + 90 * DAY, party: PATIENT_2.keys.signingPublic });
 
     s = commitRevoke(s, { grant: grantId(a!.grant) }, 4);
     expect(ids(s)).toEqual([idOf(b!), idOf(c!)].sort());
-    // Revoking every grant to DOCTOR up to seq 5 covers b; OTHER_DOCTOR's grant stays listed.
+    expect(doctorIds(s, DOCTOR)).toEqual([WORLD_GRANT, idOf(b!)].sort());
+    // Revoking every grant to DOCTOR up to seq 5 covers b; OTHER_DOCTOR's grant stays listed, and so
+    // does the other patient's grant to DOCTOR.
     s = commitRevoke(s, { doctor: DOCTOR.keys.signingPublic }, 5);
     expect(ids(s)).toEqual([idOf(c!)]);
+    expect(doctorIds(s, DOCTOR)).toEqual([WORLD_GRANT]);
     // A later-numbered grant to the same doctor is a new grant, and is listed.
     const d = grantTo(DOCTOR, 6);
     s = commitGrant(s, d);
     expect(ids(s)).toEqual([idOf(c!), idOf(d)].sort());
+    expect(doctorIds(s, DOCTOR)).toEqual([WORLD_GRANT, idOf(d)].sort());
   });
 
   it('a revocation that reached the chain first keeps its grant off the list; an empty list is no entry', () => {
     let s = commitRevoke(W.consortium, { doctor: DOCTOR.keys.signingPublic }, 5);
     s = commitGrant(s, grantTo(DOCTOR, 4));
     expect(ids(s)).toEqual([]);
+    expect(doctorIds(s, DOCTOR)).toEqual([WORLD_GRANT]);
     expect(hasEntry(s, NS.patientGrants, PATIENT_2.keys.signingPublic)).toBe(false);
 
     // Listed, then unlisted: the same state as never listed.
@@ -77,6 +96,7 @@ describe("a patient's grant list", () => {
     const listedThenRevoked = commitRevoke(commitGrant(s, g), { grant: grantId(g.grant) }, 8);
     const revokedThenGranted = commitGrant(commitRevoke(s, { grant: grantId(g.grant) }, 8), g);
     expect(hasEntry(listedThenRevoked, NS.patientGrants, PATIENT_2.keys.signingPublic)).toBe(false);
+    expect(doctorIds(listedThenRevoked, OTHER_DOCTOR)).toEqual([]);
     expect(listedThenRevoked.root()).toEqual(revokedThenGranted.root());
   });
 
@@ -96,5 +116,28 @@ describe("a patient's grant list", () => {
     // Once they expire, the next grant is accepted and the expired ones leave the list.
     const later = commitGrant(full, next, T0 + 3 * DAY);
     expect(ids(later)).toEqual([idOf(next)]);
+  });
+
+  it("a full bucket of the doctor's list refuses the grant with consent/doctor-too-many-grants, until they expire", () => {
+    const g = grantTo(DOCTOR, 1);
+    const id = grantId(g.grant);
+    // The bucket this grant goes in, filled with other patients' grants expiring at T0 + 2 days.
+    const others = Array.from({ length: CHAIN_LIMITS.maxDoctorBucketGrants }, (_, i) => ({
+      id: sha256(Uint8Array.of(i)),
+      party: PATIENT.keys.signingPublic,
+      seq: i,
+      expiry: T0 + 2 * DAY
+    }));
+    const bucket = doctorBucketId(DOCTOR.keys.signingPublic, id[0]! % CHAIN_LIMITS.doctorGrantBuckets);
+    const full = putEntry(W.consortium, NS.doctorGrants, bucket, grantListEntryCodec, {
+      t: TAGS.stGrantList,
+      v: PROTOCOL_VERSION,
+      grants: others.sort((x, y) => (toHex(x.id) < toHex(y.id) ? -1 : 1))
+    });
+    expect(refusal(() => commitGrant(full, g, T0 + DAY))).toBe('consent/doctor-too-many-grants');
+    // The patient's own list had room: only the doctor's bucket refused.
+    expect(ids(full)).toEqual([]);
+    const later = commitGrant(full, g, T0 + 3 * DAY);
+    expect(doctorIds(later, DOCTOR)).toEqual([WORLD_GRANT, idOf(g)].sort());
   });
 });
