@@ -17,6 +17,7 @@ import { defineCodec } from '../core/encoding/codec.js';
 import { bytesMax, hash32, header, id, list, uint, v } from '../core/encoding/schema.js';
 import { sha256, toHex } from '../core/crypto/hash.js';
 import { WRAPPED_KEY_BYTES } from '../core/records/envelope.js';
+import { ENTRY_MAX_BYTES } from '../core/chain/entries.js';
 import {
   EMERGENCY_LIST_LIMITS,
   MAX_EMERGENCY_PAGES,
@@ -61,7 +62,7 @@ export function isOutage(e: unknown): boolean {
 }
 
 /** A state value as large as the chain lets one be: a full page of entries (core/chain/entries.ts). */
-const MAX_STATE_VALUE_BYTES = 160 * 1024;
+const MAX_STATE_VALUE_BYTES = ENTRY_MAX_BYTES;
 
 const stateAnswerSchema = v.strictObject({
   ...header(TAGS.lightAnswer),

@@ -5,14 +5,19 @@
  * and the value with the entry codec for the key's namespace (src/lib/core/chain/entries.ts).
  */
 import { TAGS } from '../core/constants.js';
+import { ENTRY_MAX_BYTES } from '../core/chain/entries.js';
 import { defineCodec } from '../core/encoding/codec.js';
 import { bytesMax, hash32, header, id, uint, v } from '../core/encoding/schema.js';
 import { type ProtocolLimits, type ServeContext, unaryProtocol } from './rpc.js';
 
 export const STATE_PROOF_PROTOCOL = '/carechain/state-proof/1';
 
-/** State entries are bounded well below this (one index page with its 32 entries is under 8 KiB). */
-const MAX_VALUE_BYTES = 16 * 1024;
+/**
+ * Any entry the chain can write. Most are far smaller (an index page with its 32 entries is under
+ * 8 KiB), but a page of 32 break-glass statements with long reasons in Bangla is ~60 KiB, and a
+ * patient must be able to read it (state-proof.test.ts).
+ */
+const MAX_VALUE_BYTES = ENTRY_MAX_BYTES;
 /** A 256-level SMT proof with every sibling present is 8 KiB plus its envelope (SMT_PROOF_MAX_BYTES 9 KiB). */
 const MAX_PROOF_BYTES = 12 * 1024;
 
