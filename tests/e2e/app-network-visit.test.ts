@@ -274,6 +274,14 @@ test('(c) the patient revokes offline; back online, the doctor’s next search i
   figure('online_to_doctor_refused_ms (revocation sent, committed, next search refused)', t0);
   await expect(banner).toContainText('The patient has withdrawn this access.');
   await docB.screenshot({ path: `${SCREENSHOTS}/network-doctor-b-revoked.png`, fullPage: true });
+  // The doctor's list of patients says so too (and keeps saying it offline).
+  await expect(async () => {
+    await nav(docB, 'Home');
+    await nav(docB, 'Doctor');
+    await docB.getByRole('tab', { name: 'My patients' }).click();
+    const ended = docB.getByTestId('doc-patients').locator('li', { hasText: 'Access ended' });
+    await expect(ended).toHaveCount(1, { timeout: 10_000 });
+  }).toPass(NET);
 
   // Doctor A's grant is untouched.
   await docA.getByRole('tab', { name: 'Patient history' }).click();

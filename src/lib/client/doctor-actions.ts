@@ -36,6 +36,8 @@ export interface ScannedPatient {
   scannedAt: number;
   /** The grant itself (hex of its canonical bytes), needed to open its capabilities later. */
   grant: string;
+  /** When this device learned the chain holds the grant revoked (markRevoked). */
+  revokedAt?: number;
 }
 
 const PREFIX = 'patient:';
@@ -73,6 +75,11 @@ export async function rememberGrant(cache: CacheStore, grant: Grant, now: number
 
 export async function scannedPatients(cache: CacheStore): Promise<ScannedPatient[]> {
   return (await cache.all<ScannedPatient>()).filter((e) => e.id.startsWith(PREFIX)).map((e) => e.value);
+}
+
+/** Remembers that the chain proved this grant revoked, so the doctor sees it ended, offline too. */
+export async function markRevoked(cache: CacheStore, p: ScannedPatient, now: number): Promise<void> {
+  await cache.put(PREFIX + p.grantId, { ...p, revokedAt: now });
 }
 
 export interface PreparedRecord {

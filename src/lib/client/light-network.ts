@@ -44,7 +44,7 @@ import type { Multiaddr } from '@multiformats/multiaddr';
 import { CacheStore, importCacheKey } from './cache-store.js';
 import type { Db } from './db.js';
 import { cachedDirectory, type DirectoryEntry } from './directory.js';
-import { rememberGrant, scannedPatients } from './doctor-actions.js';
+import { markRevoked, rememberGrant, scannedPatients } from './doctor-actions.js';
 import { localGrants } from './consent-actions.js';
 import { discoverNodes, storeOnMirrors, submitTx, type NetHost, type NodeInfo } from '../light/submit.js';
 import type {
@@ -523,7 +523,7 @@ export async function createLightNetwork(o: LightNetworkOptions): Promise<LightN
    * The doctor's patients with live grants, from the doctor's proven grant list
    * (queries.doctorGrants). A grant scanned at another of the doctor's devices is read from its proven
    * entry and remembered here (doctor-actions.ts), so the doctor can search and write for that
-   * patient at this device too, with no second scan.
+   * patient at this device too, with no second scan; a scanned grant since revoked is marked so.
    */
   async function grantedPatients(account: AccountContext): Promise<GrantedPatient[]> {
     if (account.role !== 'doctor') throw new CoreError('account/wrong-role', { role: account.role });
@@ -541,6 +541,13 @@ export async function createLightNetwork(o: LightNetworkOptions): Promise<LightN
       }
       const { categories, read, write, expiresAt } = p;
       out.push({ pseudonym: p.patient, categories, read, write, expiresAt });
+    }
+    // The scanned grants the list leaves out were revoked, have expired or are not committed yet
+    // (a code scanned while the patient was offline): remember which were revoked.
+    const listedIds = new Set(listed.map((l) => toHex(l.id)));
+    for (const p of scanned.values()) {
+      if (p.revokedAt !== undefined || p.expiresAt <= now() || listedIds.has(p.grantId)) continue;
+      if ((await grantLive(fromHex(p.grantId))) === 'revoked') await markRevoked(cache, p, now());
     }
     return out;
   }

@@ -42,6 +42,9 @@ function combined(parts: Proven<unknown>[]): { height: number; cached: boolean }
   };
 }
 
+/** Buckets of a doctor's grant list asked for at once (doctorGrants). */
+const BUCKETS_AT_ONCE = 8;
+
 export class LightQueries {
   constructor(
     private readonly client: LightClient,
@@ -87,12 +90,21 @@ export class LightQueries {
     return (await this.entry(NS.patientGrants, patient, grantListEntryCodec))?.grants ?? [];
   }
 
-  /** The doctor's grant list, bucket by bucket, proven the same way; `party` is the patient. */
+  /**
+   * The doctor's grant list, bucket by bucket, proven the same way; `party` is the patient. Buckets
+   * are asked BUCKETS_AT_ONCE at a time, half of what a node serves one connection at once
+   * (net/state-proof.ts maxInboundStreams), so the list never meets that limit.
+   */
   async doctorGrants(doctor: Uint8Array): Promise<ListedGrant[]> {
-    const buckets = Array.from({ length: CHAIN_LIMITS.doctorGrantBuckets }, (_, b) =>
-      this.entry(NS.doctorGrants, doctorBucketId(doctor, b), grantListEntryCodec)
-    );
-    return (await Promise.all(buckets)).flatMap((e) => e?.grants ?? []);
+    const out: ListedGrant[] = [];
+    for (let first = 0; first < CHAIN_LIMITS.doctorGrantBuckets; first += BUCKETS_AT_ONCE) {
+      const count = Math.min(BUCKETS_AT_ONCE, CHAIN_LIMITS.doctorGrantBuckets - first);
+      const buckets = Array.from({ length: count }, (_, i) =>
+        this.entry(NS.doctorGrants, doctorBucketId(doctor, first + i), grantListEntryCodec)
+      );
+      for (const e of await Promise.all(buckets)) out.push(...(e?.grants ?? []));
+    }
+    return out;
   }
 
   /**

@@ -212,6 +212,7 @@ export const bn: Dictionary = {
   'doc.scannedGrant': 'এই রোগীর অনুমতি: {scope}, {mode}, {date} পর্যন্ত',
   'doc.scannedRaw': 'পড়া লেখা',
   'doc.noPatients': 'এখনও কোনো রোগী আপনাকে অনুমতি দেননি।',
+  'doc.accessEnded': 'অনুমতি শেষ (রোগী প্রত্যাহার করেছেন, বা মেয়াদ শেষ)।',
   'doc.findCondition': 'রোগের নাম দিয়ে বিভাগ খুঁজুন',
   'doc.findConditionHint': 'যেমন: ডায়াবেটিস, হাঁপানি, গর্ভাবস্থা',
   'doc.findMatches': 'মিলেছে: {names}',

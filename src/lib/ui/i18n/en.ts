@@ -215,6 +215,7 @@ export const en = {
   'doc.scannedGrant': 'Access from this patient: {scope}, {mode}, until {date}',
   'doc.scannedRaw': 'Read text',
   'doc.noPatients': 'No patient has given you access yet.',
+  'doc.accessEnded': 'Access ended (withdrawn by the patient, or expired).',
   'doc.findCondition': 'Look up by condition',
   'doc.findConditionHint': 'e.g. diabetes, asthma, pregnancy',
   'doc.findMatches': 'Matches: {names}',
