@@ -30,6 +30,7 @@ export async function benchCore(): Promise<Record<string, number>> {
 
   Object.assign(figures, await optional('./core-state.js', 'benchState'));
   Object.assign(figures, await optional('./core-consent.js', 'benchConsent'));
+  Object.assign(figures, await optional('./core-grant-lists.js', 'benchGrantLists'));
   return figures;
 }
 
