@@ -21,7 +21,8 @@ import {
   managersEntryCodec,
   pageCodec,
   validatorsEntryCodec,
-  type AccountEntry
+  type AccountEntry,
+  type ListedGrant
 } from '../core/chain/entries.js';
 import { appendRecordCodec, createAppendRecord } from '../core/chain/tx/append-record.js';
 import { accessLogCodec } from '../core/chain/tx/access-log.js';
@@ -491,14 +492,28 @@ export async function createLightNetwork(o: LightNetworkOptions): Promise<LightN
         expiresAt: entry.expiry
       });
     }
-    // This device's grants the list leaves out were revoked, have expired or are not committed yet.
+    const mine = await localGrants(await cacheFor(account));
+    const revoked = await revokedOffList(mine, listed, (g) => g.id);
+    return { live, revoked: revoked.map((g) => g.id) };
+  }
+
+  /**
+   * Of this device's grants that a proven grant list leaves out — revoked, expired, or not committed
+   * yet (e.g. a code scanned while the patient was offline) — the ones the chain proves revoked.
+   * Grants already marked revoked or past their expiry are not asked about again.
+   */
+  async function revokedOffList<T extends { revokedAt?: number; expiresAt: number }>(
+    mine: T[],
+    listed: ListedGrant[],
+    idOf: (g: T) => string
+  ): Promise<T[]> {
     const listedIds = new Set(listed.map((l) => toHex(l.id)));
-    const revoked: string[] = [];
-    for (const g of await localGrants(await cacheFor(account))) {
-      if (g.revokedAt !== undefined || g.expiresAt <= now() || listedIds.has(g.id)) continue;
-      if ((await grantLive(fromHex(g.id))) === 'revoked') revoked.push(g.id);
+    const out: T[] = [];
+    for (const g of mine) {
+      if (g.revokedAt !== undefined || g.expiresAt <= now() || listedIds.has(idOf(g))) continue;
+      if ((await grantLive(fromHex(idOf(g)))) === 'revoked') out.push(g);
     }
-    return { live, revoked };
+    return out;
   }
 
   /** Directory entries for doctor keys: the cached directory's, else proven from the chain now. */
@@ -542,13 +557,8 @@ export async function createLightNetwork(o: LightNetworkOptions): Promise<LightN
       const { categories, read, write, expiresAt } = p;
       out.push({ pseudonym: p.patient, categories, read, write, expiresAt });
     }
-    // The scanned grants the list leaves out were revoked, have expired or are not committed yet
-    // (a code scanned while the patient was offline): remember which were revoked.
-    const listedIds = new Set(listed.map((l) => toHex(l.id)));
-    for (const p of scanned.values()) {
-      if (p.revokedAt !== undefined || p.expiresAt <= now() || listedIds.has(p.grantId)) continue;
-      if ((await grantLive(fromHex(p.grantId))) === 'revoked') await markRevoked(cache, p, now());
-    }
+    for (const p of await revokedOffList([...scanned.values()], listed, (p) => p.grantId))
+      await markRevoked(cache, p, now());
     return out;
   }
 
