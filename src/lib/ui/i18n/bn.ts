@@ -275,6 +275,8 @@ export const bn: Dictionary = {
   'rank.consultant': 'কনসালট্যান্ট',
   'rank.professor': 'অধ্যাপক',
   'mgr.hospitalLine': '{name} ({id}): {validators}টি যাচাইকারী, ব্লক {height}',
+  'mgr.hospitalLineNew':
+    '{name} ({id}): {validators}টি যাচাইকারী, এখনও কোনো ব্লক নেই (সেখানে এখনও কিছু লেখা হয়নি)',
   'mgr.hospitalName': 'হাসপাতালের নাম',
   'mgr.hospitalId': 'হাসপাতালের আইডি',
   'mgr.hospitalAuthority': 'কর্তৃপক্ষের স্বাক্ষর চাবি (hex, হাসপাতালের নোড থেকে)',

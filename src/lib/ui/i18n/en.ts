@@ -278,6 +278,8 @@ export const en = {
   'rank.consultant': 'Consultant',
   'rank.professor': 'Professor',
   'mgr.hospitalLine': '{name} ({id}): {validators} validators, block {height}',
+  'mgr.hospitalLineNew':
+    '{name} ({id}): {validators} validators, no blocks yet (nothing written there so far)',
   'mgr.hospitalName': 'Hospital name',
   'mgr.hospitalId': 'Hospital id',
   'mgr.hospitalAuthority': 'Authority signing key (hex, from the hospital’s node)',
