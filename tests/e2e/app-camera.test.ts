@@ -123,3 +123,34 @@ test("a grant QR shown by the patient's app is read by the doctor's camera", asy
     await browser.close();
   }
 });
+
+test('a code one doctor could not hold is refused on the device, by name, before it is shown', async ({
+  page
+}) => {
+  const doctor = await testAccount('doctor', 'Dr. Karim Hossain', 12);
+  await page.setViewportSize(PHONE);
+  await createPatient(page);
+  await cacheDirectory(page, [directoryEntry(doctor, 'Dr. Karim Hossain')]);
+  await nav(page, 'Patient');
+  await page.getByRole('tab', { name: 'Doctors' }).click();
+  await page.getByRole('button', { name: 'Choose this doctor' }).click();
+  await page.getByLabel(/Endocrine/).check();
+  // The chain lets one patient hold 16 live grants to one doctor (CHAIN_LIMITS.maxGrantsPerDoctor).
+  const qr = page.getByTestId('qr-image');
+  let last = '';
+  for (let i = 0; i < 16; i++) {
+    await page.getByTestId('grant-create').click();
+    await expect(qr).not.toHaveAttribute('data-qr-text', last);
+    last = (await qr.getAttribute('data-qr-text'))!;
+  }
+  await page.getByTestId('grant-create').click();
+  const alert = page.getByRole('alert');
+  await expect(alert).toHaveAttribute('data-code', 'consent/too-many-grants-to-doctor');
+  await expect(alert).toContainText('Revoke the ones you no longer need');
+  // Revoking one makes room again.
+  await page.getByRole('tab', { name: 'Who has access' }).click();
+  await page.getByRole('button', { name: 'Revoke access' }).first().click();
+  await page.getByRole('tab', { name: 'Give access' }).click();
+  await page.getByTestId('grant-create').click();
+  await expect(qr).not.toHaveAttribute('data-qr-text', last);
+});

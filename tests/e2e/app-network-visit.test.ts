@@ -447,6 +447,7 @@ test('the account restored from its backup on a new device sees the same records
   const holders = page.getByTestId('holders').locator('li');
   await expect(holders.filter({ hasText: doctorA.name })).toHaveCount(1, NET);
   await expect(holders.filter({ hasText: doctorB.name })).toHaveCount(0);
+  const oldEpoch = await recordKeyEpoch(patientPage);
   await holders.filter({ hasText: doctorA.name }).getByRole('button', { name: 'Revoke access' }).click();
   await waitSent(page, 'revocation');
   // ...and the old device, which made the grant, learns it was withdrawn.
@@ -457,6 +458,9 @@ test('the account restored from its backup on a new device sees the same records
     const lost = patientPage.locator('ol.log li', { hasText: 'lost access' });
     await expect(lost.filter({ hasText: doctorA.name })).toHaveCount(1, { timeout: 10_000 });
   }).toPass(NET);
+  // The grant carried the old device's record-key epoch; it moves on too, so its next grants hand
+  // out keys doctor A never held.
+  expect(await recordKeyEpoch(patientPage)).toBeGreaterThan(oldEpoch);
   await patientPage.getByRole('tab', { name: 'Who has access' }).click();
   await expect(patientPage.getByTestId('holders')).toHaveCount(0);
   await docA.getByRole('button', { name: 'Find records' }).click();
@@ -467,6 +471,25 @@ test('the account restored from its backup on a new device sees the same records
   await grant(page, doctorA, 'Dhaka Medical College Hospital', [/Endocrine/]);
   await waitSent(page, 'grant');
 });
+
+/** The record-key epoch a device's next grant uses, read from its IndexedDB settings. */
+function recordKeyEpoch(page: Page): Promise<number> {
+  return page.evaluate(
+    () =>
+      new Promise<number>((resolve, reject) => {
+        const open = indexedDB.open('carechain');
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const get = open.result.transaction('settings').objectStore('settings').get('epoch');
+          get.onerror = () => reject(get.error);
+          get.onsuccess = () => {
+            open.result.close();
+            resolve(get.result as number);
+          };
+        };
+      })
+  );
+}
 
 /** A new user on their own device: keys made in the app, the signed request posted to the nodes' mailbox. */
 async function signUp(
@@ -531,11 +554,14 @@ test('a patient and a doctor register in the app; two of the three managers appr
   // One approval of three managers is not a majority: still pending, with the count shown.
   await expect(newPatient.page.getByText('1 of 2 approvals needed (3 managers)')).toBeVisible(NET);
   await expect(newPatient.page.getByTestId('reg-status')).toHaveAttribute('data-state', 'pending');
+  await expect(newPatient.page.getByRole('heading', { name: 'Registration request' })).toBeVisible();
   await first.screenshot({ path: `${SCREENSHOTS}/network-manager-pending.png`, fullPage: true });
   await approveAll(2, [newPatient.key, newDoctor.key]);
   for (const u of [newPatient, newDoctor])
     await expect(u.page.getByTestId('reg-status')).toHaveAttribute('data-state', 'approved', NET);
   figure('registration_two_approvals_to_active_ms', t0);
+  // The request has done its work: its code is no longer offered.
+  await expect(newPatient.page.getByRole('heading', { name: 'Registration request' })).toHaveCount(0);
   await newDoctor.page.screenshot({ path: `${SCREENSHOTS}/network-registered.png`, fullPage: true });
   // Approved requests leave the managers' list.
   await first.getByRole('button', { name: 'Refresh the list' }).click();

@@ -15,6 +15,7 @@ import {
 import { grantTxCodec, makeGrantTx, makeRevokeTx, revokeTxCodec } from '../core/chain/tx/consent.js';
 import { writeCommitsFor } from '../core/chain/commit.js';
 import { fromHex, systemRng, toHex } from '../core/crypto/index.js';
+import { CHAIN_LIMITS } from '../core/constants.js';
 import { CoreError } from '../core/errors.js';
 import type { Db } from './db.js';
 import type { DirectoryEntry } from './directory.js';
@@ -71,6 +72,14 @@ export async function currentEpoch(db: Db, now: number): Promise<number> {
   return epoch;
 }
 
+/**
+ * Moves the record-key epoch on, so grants made from here on hand doctors keys that no grant made
+ * before held: a revoked doctor cannot open records written under them, even given the bytes.
+ */
+async function moveEpochOn(db: Db, now: number): Promise<void> {
+  await db.put('settings', nextCounter(await currentEpoch(db, now), now), 'epoch');
+}
+
 export interface GrantContext {
   db: Db;
   cache: CacheStore;
@@ -80,12 +89,26 @@ export interface GrantContext {
   now: number;
 }
 
+/**
+ * Refuses, before any code is shown, a grant the chain would refuse for want of room: this device's
+ * live grants already fill the patient's list, or the share one doctor may hold. (Grants made on
+ * another device and not yet read from the chain here are the chain's to count.)
+ */
+async function checkRoom(cache: CacheStore, doctor: DirectoryEntry, now: number): Promise<void> {
+  const live = (await localGrants(cache)).filter((g) => g.revokedAt === undefined && g.expiresAt > now);
+  if (live.length >= CHAIN_LIMITS.maxPatientGrants)
+    throw new CoreError('consent/too-many-grants', { max: CHAIN_LIMITS.maxPatientGrants });
+  if (live.filter((g) => g.doctor.id === doctor.id).length >= CHAIN_LIMITS.maxGrantsPerDoctor)
+    throw new CoreError('consent/too-many-grants-to-doctor', { max: CHAIN_LIMITS.maxGrantsPerDoctor });
+}
+
 export async function makeGrant(
   ctx: GrantContext,
   doctor: DirectoryEntry,
   scope: ScopeInput,
   durationMs: number
 ): Promise<LocalGrant> {
+  await checkRoom(ctx.cache, doctor, ctx.now);
   const epoch = await currentEpoch(ctx.db, ctx.now);
   const grant = createGrant({
     seed: ctx.seed,
@@ -130,12 +153,17 @@ export async function localGrants(cache: CacheStore): Promise<LocalGrant[]> {
  * Brings this device's grants in line with what the chain proves: a grant made on another device
  * (before the account was restored here) is added, so it can be revoked here — offline too, from then
  * on — and a grant revoked on another device is marked revoked. Returns the device's grants.
+ *
+ * A grant of this device revoked on another one carries this device's record-key epoch, which only
+ * this device moves on: it does so here, as revokeGrant does, or its next grants would hand out keys
+ * the revoked doctor already holds.
  */
 export async function adoptChainGrants(
-  cache: CacheStore,
+  ctx: { db: Db; cache: CacheStore },
   chain: AccessHolders,
   now: number
 ): Promise<LocalGrant[]> {
+  const { cache } = ctx;
   const known = new Map((await localGrants(cache)).map((g) => [g.id, g]));
   for (const h of chain.live) {
     if (known.has(h.grantId)) continue;
@@ -144,10 +172,14 @@ export async function adoptChainGrants(
     const adopted: LocalGrant = { id, doctor, categories, read, write, notBefore, expiresAt, link: '' };
     await cache.put(GRANT_PREFIX + id, adopted);
   }
+  let revokedElsewhere = false;
   for (const id of chain.revoked) {
     const g = known.get(id);
-    if (g && g.revokedAt === undefined) await cache.put(GRANT_PREFIX + id, { ...g, revokedAt: now });
+    if (!g || g.revokedAt !== undefined) continue;
+    await cache.put(GRANT_PREFIX + id, { ...g, revokedAt: now });
+    revokedElsewhere = true;
   }
+  if (revokedElsewhere) await moveEpochOn(ctx.db, now);
   return localGrants(cache);
 }
 
@@ -171,6 +203,6 @@ export async function revokeGrant(ctx: Omit<GrantContext, 'origin'>, grant: Loca
     },
     ctx.now
   );
-  await ctx.db.put('settings', nextCounter(await currentEpoch(ctx.db, ctx.now), ctx.now), 'epoch');
+  await moveEpochOn(ctx.db, ctx.now);
   await ctx.cache.put(GRANT_PREFIX + grant.id, { ...grant, revokedAt: ctx.now });
 }

@@ -161,6 +161,12 @@ export const CHAIN_LIMITS = {
    */
   maxPatientGrants: 64,
   /**
+   * Of those, live grants to one doctor: a new code at every visit of a month under year-long grants,
+   * with room to spare. It is what bounds what a few accounts can do to a doctor's list (below): filling
+   * all of its buckets takes 256 accounts, each approved by a majority of the managers.
+   */
+  maxGrantsPerDoctor: 16,
+  /**
    * A doctor's grant list is split in this many buckets by grant id, each one state value of at most
    * maxDoctorBucketGrants (~100 bytes each: 13 KiB, under the 16 KiB a state proof serves). Together
    * 4,096 live grants; by chance a bucket fills first, from about 3,300 — a doctor seeing 30 new

@@ -35,6 +35,8 @@ export const ERROR_CODES = {
   'consent/replayed': 'This token was already used (sequence number not fresh).',
   'consent/malformed': 'The consent token or QR payload is malformed.',
   'consent/too-many-grants': 'The patient already has as many doctors with access as one account may.',
+  'consent/too-many-grants-to-doctor':
+    'The patient already holds as many live grants to this doctor as one account may.',
   'consent/doctor-too-many-grants': 'The doctor already holds as many grants as their account may.',
   'consent/too-large': 'The QR payload is larger than its limit.',
   // accounts / registry

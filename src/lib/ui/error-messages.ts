@@ -117,6 +117,10 @@ export const MESSAGES: Record<string, Sentence> = {
     'You have given access to as many doctors as an account may hold at once. Revoke one you no longer need, then try again.',
     'একটি অ্যাকাউন্ট একসাথে যতজন ডাক্তারকে অনুমতি দিতে পারে, আপনি ততজনকেই দিয়েছেন। যার আর দরকার নেই তার অনুমতি প্রত্যাহার করে আবার চেষ্টা করুন।'
   ],
+  'consent/too-many-grants-to-doctor': [
+    'This doctor already holds as many of your access codes that are still valid as one account may give one doctor. Revoke the ones you no longer need (in “Who has access”), then try again.',
+    'একজন ডাক্তারকে একটি অ্যাকাউন্ট যতগুলো বৈধ অনুমতির কোড দিতে পারে, এই ডাক্তারের কাছে আপনার ততগুলোই আছে। যেগুলোর আর দরকার নেই সেগুলো প্রত্যাহার করুন (“কার অনুমতি আছে” অংশে), তারপর আবার চেষ্টা করুন।'
+  ],
   'consent/doctor-too-many-grants': [
     'This doctor already has access for as many patients as one account may hold. Choose another doctor, or ask this one to have an old access withdrawn.',
     'এই ডাক্তার একটি অ্যাকাউন্টে যতজন রোগীর অনুমতি রাখতে পারেন, ততজনেরই অনুমতি পেয়েছেন। অন্য ডাক্তার বেছে নিন, অথবা পুরনো কোনো অনুমতি প্রত্যাহার করতে বলুন।'

@@ -4,7 +4,7 @@
  * mirrors), real doctor and patient accounts, real signed grants, and builders for valid hospital
  * transactions that a test then breaks one way at a time.
  */
-import { PROTOCOL_VERSION, TAGS } from '../constants.js';
+import { CHAIN_LIMITS, PROTOCOL_VERSION, TAGS } from '../constants.js';
 import { setEd25519Backend } from '../crypto/ed25519.js';
 import { nodeEd25519 } from '../crypto/ed25519.node.js';
 import { deriveAccountKeys, recordPublicKey, type AccountKeys } from '../crypto/keys.js';
@@ -127,6 +127,23 @@ export const LOW_DOCTOR = actor('doctor-low-stake');
 export const OTHER_DOCTOR = actor('doctor-other-hospital');
 export const PATIENT = actor('patient-1');
 export const PATIENT_2 = actor('patient-2');
+
+/** As many doctors as one patient's full grant list needs under the cap of grants to one doctor. */
+export const LIST_DOCTORS: Actor[] = [
+  DOCTOR,
+  OTHER_DOCTOR,
+  ...Array.from({ length: CHAIN_LIMITS.maxPatientGrants / CHAIN_LIMITS.maxGrantsPerDoctor - 2 }, (_, i) =>
+    actor(`doctor-list-${i}`)
+  )
+];
+
+/** `s` with LIST_DOCTORS all registered (world() registers the first two). */
+export const withListDoctors = (s: ChainState): ChainState =>
+  LIST_DOCTORS.slice(2).reduce(
+    (st, d) =>
+      withAccount(st, account(d, { role: 'doctor', hospital: HOSPITAL, rank: 'consultant', stake: 5 })),
+    s
+  );
 
 export const WRITE_CATEGORIES = ['IV', 'IX'];
 export const EPOCH = 0;

@@ -15,12 +15,14 @@ import { createRevocation, type RevocationTarget } from '../consent/revocation.j
 import {
   DAY,
   DOCTOR,
+  LIST_DOCTORS,
   OTHER_DOCTOR,
   PATIENT,
   PATIENT_2,
   T0,
   commitConsortiumTx,
   grantFor,
+  withListDoctors,
   world,
   type Actor
 } from './fixtures.node.js';
@@ -103,9 +105,9 @@ describe("patients' and doctors' grant lists", () => {
   it('a full list refuses the next grant with consent/too-many-grants, until grants expire or are revoked', () => {
     const max = CHAIN_LIMITS.maxPatientGrants;
     const short = Array.from({ length: max }, (_, i) =>
-      grantTo(i % 2 ? DOCTOR : OTHER_DOCTOR, i + 1, T0 + 2 * DAY)
+      grantTo(LIST_DOCTORS[i % LIST_DOCTORS.length]!, i + 1, T0 + 2 * DAY)
     );
-    const full = short.reduce((st, g) => commitGrant(st, g, T0 + DAY), W.consortium);
+    const full = short.reduce((st, g) => commitGrant(st, g, T0 + DAY), withListDoctors(W.consortium));
     expect(ids(full)).toHaveLength(max);
 
     const next = grantTo(DOCTOR, max + 1);
@@ -116,6 +118,24 @@ describe("patients' and doctors' grant lists", () => {
     // Once they expire, the next grant is accepted and the expired ones leave the list.
     const later = commitGrant(full, next, T0 + 3 * DAY);
     expect(ids(later)).toEqual([idOf(next)]);
+  });
+
+  it('one doctor holds at most maxGrantsPerDoctor of a patient: the next is consent/too-many-grants-to-doctor', () => {
+    const cap = CHAIN_LIMITS.maxGrantsPerDoctor;
+    const short = Array.from({ length: cap }, (_, i) => grantTo(DOCTOR, i + 1, T0 + 2 * DAY));
+    const full = short.reduce((st, g) => commitGrant(st, g, T0 + DAY), W.consortium);
+    expect(doctorIds(full, DOCTOR)).toHaveLength(cap + 1); // the other patient's grant too
+
+    const next = grantTo(DOCTOR, cap + 1);
+    expect(refusal(() => commitGrant(full, next, T0 + DAY))).toBe('consent/too-many-grants-to-doctor');
+    // The patient's list has room for other doctors, and another patient's grants to this doctor
+    // are theirs to count.
+    expect(ids(commitGrant(full, grantTo(OTHER_DOCTOR, cap + 1), T0 + DAY))).toHaveLength(cap + 1);
+    expect(refusal(() => commitGrant(full, grantFor(PATIENT, DOCTOR, 2), T0 + DAY))).toBe('accepted');
+    // A revocation by id makes room for one; once they expire, there is room again.
+    const revoked = commitRevoke(full, { grant: grantId(short[0]!.grant) }, cap + 2);
+    expect(refusal(() => commitGrant(revoked, grantTo(DOCTOR, cap + 3), T0 + DAY))).toBe('accepted');
+    expect(ids(commitGrant(full, next, T0 + 3 * DAY))).toEqual([idOf(next)]);
   });
 
   it("a full bucket of the doctor's list refuses the grant with consent/doctor-too-many-grants, until they expire", () => {

@@ -71,7 +71,12 @@ describe('verifyGrantFor', () => {
       expectCode(verifyGrantFor(bad, use), 'consent/malformed');
     // The QR tests produce consent/too-large; the consortium's grant lists (chain/grant-lists.test.ts)
     // the two too-many-grants refusals.
-    const elsewhere = ['consent/too-large', 'consent/too-many-grants', 'consent/doctor-too-many-grants'];
+    const elsewhere = [
+      'consent/too-large',
+      'consent/too-many-grants',
+      'consent/too-many-grants-to-doctor',
+      'consent/doctor-too-many-grants'
+    ];
     const consentCodes = Object.keys(ERROR_CODES).filter(
       (c) => c.startsWith('consent/') && !elsewhere.includes(c)
     );

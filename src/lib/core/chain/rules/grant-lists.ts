@@ -6,9 +6,14 @@
  * revokes every doctor who still holds access, and a doctor at another PC gets every patient who
  * granted them access, without a second scan.
  *
- * A patient's list is one entry under their key (at most CHAIN_LIMITS.maxPatientGrants). A doctor may
- * hold thousands of grants, more than one served state value (16 KiB) holds, so theirs is split into
- * CHAIN_LIMITS.doctorGrantBuckets entries by the grant id's first byte; the client reads them all.
+ * A patient's list is one entry under their key (at most CHAIN_LIMITS.maxPatientGrants, of which at
+ * most CHAIN_LIMITS.maxGrantsPerDoctor to one doctor). A doctor may hold thousands of grants, more
+ * than one state value is meant to hold, so theirs is split into CHAIN_LIMITS.doctorGrantBuckets
+ * entries by the grant id's first byte; the client reads them all. The per-doctor cap is what keeps a
+ * few accounts from filling a doctor's list to lock other patients out: a patient can choose a grant's
+ * bucket by trying ids, but can hold only 16 grants to the doctor, so one full bucket takes 8 registered
+ * accounts (and costs the doctor only grants whose id lands there: the patient's next code lands
+ * elsewhere), and all 32 buckets take 256.
  *
  * Liveness never reads these lists (lookup.ts grantRevoked decides), but they keep the consent state
  * order-independent all the same (consent.ts): a grant is listed only if no revocation covers it, a
@@ -27,17 +32,15 @@ import { grantListEntryCodec, type GrantEntry, type ListedGrant } from '../entri
 import { getEntry, NS, putEntry, type ChainState } from '../store.js';
 import { grantEntry, grantRevoked } from './lookup.js';
 
-/** One list's place in state and how many live grants it may hold. */
+/** One list's place in state. */
 interface ListRef {
   ns: typeof NS.patientGrants | typeof NS.doctorGrants;
   id: Uint8Array;
-  cap: number;
 }
 
 const patientList = (patient: Uint8Array): ListRef => ({
   ns: NS.patientGrants,
-  id: patient,
-  cap: CHAIN_LIMITS.maxPatientGrants
+  id: patient
 });
 
 /** The id of a doctor's bucket: their key and the bucket number. */
@@ -46,8 +49,7 @@ export const doctorBucketId = (doctor: Uint8Array, bucket: number): Uint8Array =
 
 const doctorBucket = (doctor: Uint8Array, bucket: number): ListRef => ({
   ns: NS.doctorGrants,
-  id: doctorBucketId(doctor, bucket),
-  cap: CHAIN_LIMITS.maxDoctorBucketGrants
+  id: doctorBucketId(doctor, bucket)
 });
 
 /** The bucket of the doctor's list a grant goes in: by its id's first byte (ids are hashes). */
@@ -78,19 +80,24 @@ export function doctorGrants(s: ChainState, doctor: Uint8Array): ListedGrant[] {
   return out;
 }
 
-const hasRoom = (s: ChainState, l: ListRef, time: number) =>
-  read(s, l).filter((g) => g.expiry > time).length < l.cap;
+const liveIn = (s: ChainState, l: ListRef, time: number) => read(s, l).filter((g) => g.expiry > time);
 
-/** Whether a grant fits in the patient's list and the doctor's bucket at block time `time`. */
+/**
+ * Whether a grant fits at block time `time`: in the patient's list, under the cap of grants to one
+ * doctor, and in the doctor's bucket.
+ */
 export function grantListsHaveRoom(
   s: ChainState,
   id: Uint8Array,
   g: Pick<GrantEntry, 'patient' | 'doctor'>,
   time: number
 ): Verdict {
-  if (!hasRoom(s, patientList(g.patient), time))
+  const mine = liveIn(s, patientList(g.patient), time);
+  if (mine.length >= CHAIN_LIMITS.maxPatientGrants)
     return fail('consent/too-many-grants', { max: CHAIN_LIMITS.maxPatientGrants });
-  if (!hasRoom(s, doctorList(g.doctor, id), time))
+  if (mine.filter((l) => bytesEqual(l.party, g.doctor)).length >= CHAIN_LIMITS.maxGrantsPerDoctor)
+    return fail('consent/too-many-grants-to-doctor', { max: CHAIN_LIMITS.maxGrantsPerDoctor });
+  if (liveIn(s, doctorList(g.doctor, id), time).length >= CHAIN_LIMITS.maxDoctorBucketGrants)
     return fail('consent/doctor-too-many-grants', {
       max: CHAIN_LIMITS.maxDoctorBucketGrants * CHAIN_LIMITS.doctorGrantBuckets
     });
