@@ -27,6 +27,15 @@ async function expectAccessible(page: Page, screen: string) {
   expect(bad).toEqual([]);
 }
 
+/** Nothing on the screen is wider than the phone: no sideways scrolling to reach a control. */
+async function expectFitsWidth(page: Page, screen: string) {
+  const { scroll, view } = await page.evaluate(() => ({
+    scroll: document.documentElement.scrollWidth,
+    view: window.innerWidth
+  }));
+  expect(scroll, `${screen} is wider than the screen`).toBeLessThanOrEqual(view);
+}
+
 async function shot(page: Page, name: string) {
   await page.screenshot({ path: `${SCREENSHOTS}/${name}.png`, fullPage: true });
 }
@@ -57,6 +66,7 @@ async function eachTab(page: Page, screen: string) {
     await tab.click();
     await expect(tab).toHaveAttribute('aria-selected', 'true');
     await expectAccessible(page, `${screen}/${id}`);
+    await expectFitsWidth(page, `${screen}/${id}`);
     await shot(page, `${screen}-${id}`);
   }
 }
@@ -114,6 +124,15 @@ test('patient, doctor and manager screens: accessible in every tab, screenshots 
     await page.keyboard.press('ArrowRight');
     await expect(page.getByRole('tab').nth(1)).toBeFocused();
     await expect(page.getByRole('tab').nth(1)).toHaveAttribute('aria-selected', 'true');
+    // Bangla words run longer than English ones: every tab still fits the phone.
+    await page.getByRole('banner').getByRole('button', { name: 'বাংলা' }).click();
+    await expect(page.locator('html')).toHaveAttribute('lang', 'bn');
+    const tabs = page.getByRole('tab');
+    for (let i = 0; i < (await tabs.count()); i++) {
+      await tabs.nth(i).click();
+      await expect(tabs.nth(i)).toHaveAttribute('aria-selected', 'true');
+      await expectFitsWidth(page, `${role}/bn/${i}`);
+    }
     await page.context().close();
   }
 });
