@@ -415,6 +415,9 @@ test('the access log shows, from the hospital chains, who wrote and who read the
   await expect(log).toContainText('Dr. Ayesha Rahman wrote');
   await expect(log).toContainText('Dr. Ayesha Rahman read');
   await expect(log).toContainText('Dr. Karim Hossain lost access');
+  // The patient's own reads are logged too, and named as theirs rather than by a key.
+  await expect(log).toContainText('You (on one of your devices) read');
+  await expect(log).not.toContainText(patient.id.slice(0, 10));
   // The emergency, from the consortium, with its reason and co-signer; the reads it led to are listed too.
   await expect(log).toContainText(
     `Emergency access by Dr. Karim Hossain: ${EMERGENCY_REASON} (co-signed by Dr. Ayesha Rahman)`

@@ -293,6 +293,7 @@ export const bn: Dictionary = {
   'log.grant': 'অনুমতি পেয়েছেন',
   'log.revoke': 'অনুমতি হারিয়েছেন',
   'log.break-glass': 'জরুরি প্রবেশ',
+  'log.you': 'আপনি (আপনার কোনো ডিভাইস থেকে)',
   'log.picture': 'আপনার রেকর্ডে প্রবেশের সময়রেখা',
   'mode.read': 'পড়া',
   'mode.write': 'লেখা',

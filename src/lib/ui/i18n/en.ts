@@ -296,6 +296,7 @@ export const en = {
   'log.grant': 'was given access',
   'log.revoke': 'lost access',
   'log.break-glass': 'emergency access',
+  'log.you': 'You (on one of your devices)',
   'log.picture': 'Timeline of access to your records',
   'mode.read': 'read',
   'mode.write': 'write',
