@@ -12,7 +12,8 @@ import {
   qrToY4m,
   serveBuild,
   testAccount,
-  type StaticServer
+  type StaticServer,
+  type TestAccount
 } from './app-support.js';
 import type { DirectoryEntry } from '../../src/lib/client/directory.js';
 
@@ -51,17 +52,22 @@ async function cacheDirectory(page: Page, entries: DirectoryEntry[]) {
   );
 }
 
+/** A new patient on a phone finds `doctor` in the (cached) directory by `search` and chooses them. */
+async function patientChooses(page: Page, doctor: TestAccount, name: string, search: string) {
+  await page.setViewportSize(PHONE);
+  await createPatient(page);
+  await cacheDirectory(page, [directoryEntry(doctor, name)]);
+  await nav(page, 'Patient');
+  await page.getByRole('tab', { name: 'Doctors' }).click();
+  await page.getByLabel('Search doctors').fill(search);
+  await page.getByRole('button', { name: 'Choose this doctor' }).click();
+}
+
 test("a grant QR shown by the patient's app is read by the doctor's camera", async ({ page }) => {
   const doctor = await testAccount('doctor', 'Dr. Ayesha Rahman', 11);
 
   // Patient: keys on the device, pick the doctor from the (cached) directory, grant two categories.
-  await page.setViewportSize(PHONE);
-  await createPatient(page);
-  await cacheDirectory(page, [directoryEntry(doctor, 'Dr. Ayesha Rahman')]);
-  await nav(page, 'Patient');
-  await page.getByRole('tab', { name: 'Doctors' }).click();
-  await page.getByLabel('Search doctors').fill('endocrin dhaka');
-  await page.getByRole('button', { name: 'Choose this doctor' }).click();
+  await patientChooses(page, doctor, 'Dr. Ayesha Rahman', 'endocrin dhaka');
   await page.getByLabel(/Endocrine/).check();
   await page.getByLabel(/Mental/).check();
   await page.getByTestId('grant-create').click();
@@ -128,12 +134,7 @@ test('a code one doctor could not hold is refused on the device, by name, before
   page
 }) => {
   const doctor = await testAccount('doctor', 'Dr. Karim Hossain', 12);
-  await page.setViewportSize(PHONE);
-  await createPatient(page);
-  await cacheDirectory(page, [directoryEntry(doctor, 'Dr. Karim Hossain')]);
-  await nav(page, 'Patient');
-  await page.getByRole('tab', { name: 'Doctors' }).click();
-  await page.getByRole('button', { name: 'Choose this doctor' }).click();
+  await patientChooses(page, doctor, 'Dr. Karim Hossain', 'Karim');
   await page.getByLabel(/Endocrine/).check();
   // The chain lets one patient hold 16 live grants to one doctor (CHAIN_LIMITS.maxGrantsPerDoctor).
   const qr = page.getByTestId('qr-image');

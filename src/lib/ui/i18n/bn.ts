@@ -211,7 +211,7 @@ export const bn: Dictionary = {
   'doc.scanned': 'কোড পড়া হয়েছে',
   'doc.scannedGrant': 'এই রোগীর অনুমতি: {scope}, {mode}, {date} পর্যন্ত',
   'doc.scannedRaw': 'পড়া লেখা',
-  'doc.noPatients': 'এখনও কোনো রোগী আপনাকে অনুমতি দেননি।',
+  'doc.noPatients': 'এখন কোনো রোগী আপনাকে অনুমতি দেননি। রোগী তাঁর অনুমতির কোড দেখিয়ে অনুমতি দেন।',
   'doc.accessEnded': 'অনুমতি শেষ (রোগী প্রত্যাহার করেছেন, বা মেয়াদ শেষ)।',
   'doc.findCondition': 'রোগের নাম দিয়ে বিভাগ খুঁজুন',
   'doc.findConditionHint': 'যেমন: ডায়াবেটিস, হাঁপানি, গর্ভাবস্থা',

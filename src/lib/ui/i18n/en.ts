@@ -214,7 +214,7 @@ export const en = {
   'doc.scanned': 'Code read',
   'doc.scannedGrant': 'Access from this patient: {scope}, {mode}, until {date}',
   'doc.scannedRaw': 'Read text',
-  'doc.noPatients': 'No patient has given you access yet.',
+  'doc.noPatients': 'No patient gives you access now. A patient gives it by showing you their access code.',
   'doc.accessEnded': 'Access ended (withdrawn by the patient, or expired).',
   'doc.findCondition': 'Look up by condition',
   'doc.findConditionHint': 'e.g. diabetes, asthma, pregnancy',
