@@ -45,7 +45,7 @@ import type { Multiaddr } from '@multiformats/multiaddr';
 import { CacheStore, importCacheKey } from './cache-store.js';
 import type { Db } from './db.js';
 import { cachedDirectory, type DirectoryEntry } from './directory.js';
-import { markRevoked, rememberGrant, scannedPatients } from './doctor-actions.js';
+import { markRevoked, rememberGrant, scannedPatients, type ScannedPatient } from './doctor-actions.js';
 import { localGrants } from './consent-actions.js';
 import { discoverNodes, storeOnMirrors, submitTx, type NetHost, type NodeInfo } from '../light/submit.js';
 import type {
@@ -55,7 +55,6 @@ import type {
   AccountContext,
   CarechainNetwork,
   EmergencyRecords,
-  GrantedPatient,
   HospitalInfo,
   PendingRequest,
   RecordRef,
@@ -535,31 +534,26 @@ export async function createLightNetwork(o: LightNetworkOptions): Promise<LightN
   }
 
   /**
-   * The doctor's patients with live grants, from the doctor's proven grant list
-   * (queries.doctorGrants). A grant scanned at another of the doctor's devices is read from its proven
+   * The doctor's patients on this device, brought in line with the doctor's proven grant list
+   * (queries.doctorGrants): a grant scanned at another of the doctor's devices is read from its proven
    * entry and remembered here (doctor-actions.ts), so the doctor can search and write for that
    * patient at this device too, with no second scan; a scanned grant since revoked is marked so.
    */
-  async function grantedPatients(account: AccountContext): Promise<GrantedPatient[]> {
+  async function grantedPatients(account: AccountContext): Promise<ScannedPatient[]> {
     if (account.role !== 'doctor') throw new CoreError('account/wrong-role', { role: account.role });
     await syncConsortium();
     const cache = await cacheFor(account);
     const scanned = new Map((await scannedPatients(cache)).map((p) => [p.grantId, p]));
     const listed = (await queries.doctorGrants(account.signingPublic)).filter((l) => l.expiry > now());
-    const out: GrantedPatient[] = [];
     for (const l of listed) {
-      let p = scanned.get(toHex(l.id));
-      if (!p) {
-        const entry = await queries.grant(l.id);
-        if (!entry || !bytesEqual(entry.doctor, account.signingPublic)) continue;
-        p = await rememberGrant(cache, grantCodec.decode(entry.grant), now());
-      }
-      const { categories, read, write, expiresAt } = p;
-      out.push({ pseudonym: p.patient, categories, read, write, expiresAt });
+      if (scanned.has(toHex(l.id))) continue;
+      const entry = await queries.grant(l.id);
+      if (entry && bytesEqual(entry.doctor, account.signingPublic))
+        await rememberGrant(cache, grantCodec.decode(entry.grant), now());
     }
     for (const p of await revokedOffList([...scanned.values()], listed, (p) => p.grantId))
       await markRevoked(cache, p, now());
-    return out;
+    return scannedPatients(cache);
   }
 
   function patientTargets(account: AccountContext, categories: readonly string[]): Target[] {

@@ -10,6 +10,7 @@
  */
 import type { RecordBundle } from '../core/records/fhir.js';
 import type { DirectoryEntry } from './directory.js';
+import type { ScannedPatient } from './doctor-actions.js';
 import type { OutboxAction, SendAction } from './outbox.js';
 import type { Role } from './keystore.js';
 
@@ -71,16 +72,6 @@ export interface AccessHolders {
   live: AccessHolder[];
   /** Hex ids of this device's grants the chain proves revoked (perhaps from another device). */
   revoked: string[];
-}
-
-export interface GrantedPatient {
-  /** Hex pseudonym; a doctor never learns more than what the patient showed at checkup. */
-  pseudonym: string;
-  label?: string;
-  categories: readonly string[] | 'all';
-  read: boolean;
-  write: boolean;
-  expiresAt: number;
 }
 
 /** What a break-glass search found, and what the doctor must know it did not cover. */
@@ -190,8 +181,11 @@ export interface CarechainNetwork {
   directory(): Promise<DirectoryEntry[]>;
   /** Patient: who holds access now (grants not revoked or expired), from the chain's grant list. */
   accessHolders(account: AccountContext): Promise<AccessHolders>;
-  /** Doctor: patients whose grants to this doctor are live. */
-  grantedPatients(account: AccountContext): Promise<GrantedPatient[]>;
+  /**
+   * Doctor: this device's patients, after adding grants to the doctor scanned at their other devices
+   * and marking the ones the chain proves revoked.
+   */
+  grantedPatients(account: AccountContext): Promise<ScannedPatient[]>;
   /** Patient (all categories) or doctor (categories granted): index entries across hospitals. */
   recordsByCategory(
     account: AccountContext,
