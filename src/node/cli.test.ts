@@ -1,11 +1,12 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, statSync } from 'node:fs';
+import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { parseRequestText } from '../lib/core/accounts/request-text.js';
 import { loadNodeKey } from './keys.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -34,6 +35,44 @@ describe('carechain CLI', () => {
     const again = await cli('keys', '--out', dir);
     expect(again.code).toBe(1);
     expect(again.stderr).toContain('node/bad-keyfile');
+  }, 60_000);
+
+  it('request prints a node’s signed registration, which a manager opens; a node of two roles is refused', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cc-cli-'));
+    const keys = JSON.parse((await cli('keys', '--out', join(dir, 'keys'))).stdout) as { publicKey: string };
+    const config = (roles: string[]) => {
+      const file = join(dir, `${roles.join('-')}.json`);
+      writeFileSync(
+        file,
+        JSON.stringify({
+          hospital: 'H4',
+          roles,
+          keys: { node: 'keys/node.json', libp2p: 'keys/libp2p' },
+          listen: { tcp: 0 },
+          dataDir: 'data',
+          genesis: { consortium: 'genesis.json' }
+        })
+      );
+      return file;
+    };
+    const r = await cli('request', '--config', config(['mirror']), '--out', join(dir, 'req.txt'));
+    expect(r.code).toBe(0);
+    const summary = JSON.parse(r.stdout) as { file: string; peerId: string; nodeRole: string };
+    expect(summary.nodeRole).toBe('mirror');
+    const printed = await cli('request', '--config', config(['mirror']));
+    const req = parseRequestText(printed.stdout);
+    if (req.kind !== 'registration') throw new Error('not a registration');
+    // The same libp2p identity both times: the one the node will run with.
+    expect(req.value).toMatchObject({
+      role: 'node',
+      hospitalId: 'H4',
+      nodeRole: 'mirror',
+      peerId: summary.peerId
+    });
+    expect(Buffer.from(req.value.signingPublic).toString('hex')).toBe(keys.publicKey);
+    const both = await cli('request', '--config', config(['validator', 'mirror']));
+    expect(both.code).toBe(1);
+    expect(both.stderr).toContain('a validator or a mirror, not both');
   }, 60_000);
 
   it('status prints a node’s health; bad usage and bad config are named errors', async () => {

@@ -2,6 +2,7 @@
  * `carechain`: the one command hospital IT runs.
  *   carechain node --config node.json       run a node (validator, mirror or follower)
  *   carechain keys --out keys/              create the node's key file (never overwrites)
+ *   carechain request --config node.json    the registration request of a node joining after genesis
  *   carechain status --url http://host:port  print a node's health
  *   carechain devnet [--fresh] [--dir .devnet]  a whole local network (what `npm start` runs)
  * Arguments are parsed with node:util parseArgs (no dependency); unknown flags are errors.
@@ -9,6 +10,7 @@
 import './polyfills.js';
 // @peculiar/x509 (WebRTC certificate, via p2p/identity.ts) needs the Reflect metadata API loaded first.
 import 'reflect-metadata';
+import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { isCoreError } from '../lib/core/errors.js';
@@ -17,6 +19,7 @@ import { createLogger } from './log.js';
 const USAGE = `usage:
   carechain node --config <file>
   carechain keys [--out <dir>]
+  carechain request --config <file> [--out <file>]
   carechain status [--url <http://127.0.0.1:8080>]
   carechain devnet [--fresh] [--dir <.devnet>] [--hospitals <3>]`;
 
@@ -69,6 +72,26 @@ async function main(argv: string[]): Promise<number> {
           encryptionPublic: toHex(nodeEncryptionKeys(key).publicKey)
         }) + '\n'
       );
+      return 0;
+    }
+    case 'request': {
+      const { values } = parseArgs({
+        args: rest,
+        options: { config: { type: 'string', short: 'c' }, out: { type: 'string', short: 'o' } },
+        strict: true
+      });
+      if (!values.config) return usage('request: --config <file> is required');
+      const { loadConfig } = await import('./config.js');
+      const { nodeRequest } = await import('./node-request.js');
+      const req = await nodeRequest(loadConfig(values.config), Date.now());
+      if (!values.out) {
+        process.stdout.write(req.text + '\n');
+        return 0;
+      }
+      const file = resolve(values.out);
+      writeFileSync(file, req.text + '\n');
+      const { text: _text, ...summary } = req;
+      process.stdout.write(JSON.stringify({ file, ...summary }) + '\n');
       return 0;
     }
     case 'status': {

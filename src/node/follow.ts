@@ -13,12 +13,19 @@
  * voting, and enough of them stop the chain. So a set that adds anyone else waits until the operator
  * lists their key in the config (`validatorKeys`).
  */
+import {
+  hospitalGenesisFrom,
+  hospitalGenesisOf,
+  type ConsortiumGenesis,
+  type HospitalGenesis
+} from '../lib/core/chain/genesis.js';
 import { validatorSyncFor } from '../lib/core/chain/rules/hospital-set.js';
 import type { HospitalHeaderView } from '../lib/core/chain/rules/context.js';
-import { validatorSetOf } from '../lib/core/chain/rules/lookup.js';
+import { hospital, validatorSetOf } from '../lib/core/chain/rules/lookup.js';
 import type { ChainState } from '../lib/core/chain/store.js';
 import type { SyncValidators } from '../lib/core/chain/tx/sync-validators.js';
 import { toHex } from '../lib/core/crypto/index.js';
+import type { Logger } from './log.js';
 
 /** Heights remembered: index batches checkpoint the hospital head every few seconds, so an hour's worth. */
 export const HEADER_VIEW_HEIGHTS = 4096;
@@ -59,4 +66,33 @@ export function syncToPropose(
     (m) => !current.has(toHex(m.key)) && !extraRunning.has(toHex(m.key))
   );
   return unknown.length === 0 ? tx : null;
+}
+
+/** A node of a hospital not yet on the consortium looks again this often, and says so this often. */
+const ADDED_POLL_MS = 1_000;
+const ADDED_LOG_MS = 30_000;
+
+/**
+ * This node's hospital chain genesis. A founding hospital's comes from the genesis document. One the
+ * managers added later has a chain once its entry is on the consortium (hospitalGenesisOf): until
+ * this node's consortium driver has applied the managers' change, it waits, saying so every
+ * ADDED_LOG_MS; meanwhile that driver follows the consortium, and on the authority it votes.
+ */
+export async function hospitalGenesisWhenAdded(
+  doc: ConsortiumGenesis,
+  hospitalId: string,
+  consortium: { readonly state: ChainState; readonly height: number },
+  log: Logger
+): Promise<HospitalGenesis> {
+  if (doc.hospitals.some((h) => h.id === hospitalId)) return hospitalGenesisFrom(doc, hospitalId);
+  for (let waited = 0; ; waited += ADDED_POLL_MS) {
+    const entry = hospital(consortium.state, hospitalId);
+    if (entry) return hospitalGenesisOf(doc, entry);
+    if (waited % ADDED_LOG_MS === 0)
+      log.info('waiting for the managers to add this hospital on the consortium', {
+        hospital: hospitalId,
+        consortiumHeight: consortium.height
+      });
+    await new Promise((r) => setTimeout(r, ADDED_POLL_MS));
+  }
 }

@@ -7,7 +7,7 @@
 import './polyfills.js';
 import { join } from 'node:path';
 import { multiaddr } from '@multiformats/multiaddr';
-import { genesisHeader, hospitalGenesisFrom } from '../lib/core/chain/genesis.js';
+import { genesisHeader } from '../lib/core/chain/genesis.js';
 import { CONSORTIUM_CHAIN_ID, hospitalChainId } from '../lib/core/chain/header.js';
 import { checkpointOf } from '../lib/core/chain/rules/index-batch.js';
 import { CHAIN_LIMITS } from '../lib/core/constants.js';
@@ -30,7 +30,7 @@ import { Mirror, type MirrorClient } from './mirror/mirror.js';
 import { createNodeHost } from './p2p/host.js';
 import { cachingBackend } from './verify-cache.js';
 import { sodiumEd25519 } from './crypto/ed25519-sodium.js';
-import { HEADER_VIEW_HEIGHTS, HeaderView, syncToPropose } from './follow.js';
+import { HEADER_VIEW_HEIGHTS, HeaderView, hospitalGenesisWhenAdded, syncToPropose } from './follow.js';
 import { syncValidatorsCodec } from '../lib/core/chain/tx/sync-validators.js';
 import { registerServices } from './services.js';
 import { NodeStorage } from './storage/index.js';
@@ -93,7 +93,6 @@ export async function runNode(config: NodeConfig, log: Logger): Promise<RunningN
   const authority =
     config.consortiumAuthority && config.keys.authority ? loadNodeKey(config.keys.authority) : null;
   const { doc: consortiumDoc, file: genesisFile } = readGenesisFile(config.genesis.consortium);
-  const hospitalDoc = hospitalGenesisFrom(consortiumDoc, config.hospital);
   const storage = await NodeStorage.open(join(config.dataDir, 'db'), sha256);
   phase('storage');
   const host = await createNodeHost({
@@ -147,6 +146,20 @@ export async function runNode(config: NodeConfig, log: Logger): Promise<RunningN
     log,
     onFatal
   });
+  const hospitalPeerIds = new Set(config.peers.hospital.map(peerIdOf).filter((p): p is string => !!p));
+  const consortiumPeerIds = new Set(config.peers.consortium.map(peerIdOf).filter((p): p is string => !!p));
+  const mirror = config.roles.includes('mirror')
+    ? new Mirror(config.hospital, key, storage.blobs, {
+        disk: { freeBytes: () => storage.freeBytes(), reserveBytes: config.limits.mirrorReserveMb * MIB }
+      })
+    : null;
+  let reads = 0;
+
+  // Consortium first: hospital-chain rules read the consortium state it follows, and a hospital added
+  // after genesis has a chain only once its entry is there.
+  await consortium.start();
+  phase('consortiumReplay');
+  const hospitalDoc = await hospitalGenesisWhenAdded(consortiumDoc, config.hospital, consortium, log);
   const hospital: ChainDriver = new ChainDriver({
     name: 'hospital',
     chainId: hChainId,
@@ -163,6 +176,10 @@ export async function runNode(config: NodeConfig, log: Logger): Promise<RunningN
     stores: storage.chains.hospital,
     db: storage.db,
     signer: config.roles.includes('validator') ? key : null,
+    // A hospital added after genesis starts with its authority as the only validator.
+    ...(authority && hospitalDoc.validators.some((x) => bytesEqual(x.key, authority.publicKey))
+      ? { altSigner: authority }
+      : {}),
     transport: libp2pTransport(host.libp2p, hChainId, config.peers.hospital, log),
     mempool,
     timeouts,
@@ -172,24 +189,12 @@ export async function runNode(config: NodeConfig, log: Logger): Promise<RunningN
     onFatal
   });
 
-  const hospitalPeerIds = new Set(config.peers.hospital.map(peerIdOf).filter((p): p is string => !!p));
-  const consortiumPeerIds = new Set(config.peers.consortium.map(peerIdOf).filter((p): p is string => !!p));
+  await hospital.start();
+  phase('hospitalReplay');
   const histories = {
     hospital: new ChainHistory(hospital, storage.chains.hospital.blocks),
     consortium: new ChainHistory(consortium, storage.chains.consortium.blocks)
   };
-  const mirror = config.roles.includes('mirror')
-    ? new Mirror(config.hospital, key, storage.blobs, {
-        disk: { freeBytes: () => storage.freeBytes(), reserveBytes: config.limits.mirrorReserveMb * MIB }
-      })
-    : null;
-  let reads = 0;
-
-  // Consortium first: hospital-chain rules read the consortium state it follows.
-  await consortium.start();
-  phase('consortiumReplay');
-  await hospital.start();
-  phase('hospitalReplay');
   await histories.consortium.start();
   await histories.hospital.start();
   phase('histories');

@@ -16,6 +16,7 @@ import { CONSORTIUM_CHAIN_ID, hospitalChainId } from '../core/chain/header.js';
 import { consortiumGenesisCodec, type ConsortiumGenesis } from '../core/chain/genesis.js';
 import { NS, pageId } from '../core/chain/store.js';
 import { rosterId } from '../core/chain/rules/roster.js';
+import { ADDED_HOSPITALS_LIST } from '../core/chain/rules/added-hospitals.js';
 import {
   hospitalEntryCodec,
   managersEntryCodec,
@@ -126,6 +127,8 @@ const MAX_ACCESS_PAGES = 128;
  * Each listed doctor costs one proven account lookup, which bounds a directory refresh too.
  */
 const MAX_ROSTER_PAGES = 16;
+/** Pages of hospitals added after genesis read: 256 hospitals, more than a consortium of tens adds. */
+const MAX_ADDED_HOSPITAL_PAGES = 8;
 
 /** Refusals every honest node gives alike: the user's consent or account, shown as they are. */
 function isFinalRefusal(e: unknown): e is CoreError {
@@ -267,6 +270,37 @@ export async function createLightNetwork(o: LightNetworkOptions): Promise<LightN
   ];
   const hospitalNodes = (hospital: string) => nodes.filter((n) => n.hospital === hospital);
 
+  /**
+   * The hospitals this app can name: the founding ones (genesis document), then those the managers
+   * added later, from the consortium's proven list of them (rules/added-hospitals.ts), each named by its
+   * proven entry. Without a node to ask, the founding ones and those already named this session.
+   */
+  async function knownHospitals(): Promise<string[]> {
+    const founding = genesis!.hospitals.map((h) => h.id);
+    let added: string[];
+    try {
+      const listed = await listEntries(
+        CONSORTIUM_CHAIN_ID,
+        NS.meta,
+        ADDED_HOSPITALS_LIST,
+        MAX_ADDED_HOSPITAL_PAGES
+      );
+      added = listed.map((b) => new TextDecoder().decode(b));
+    } catch (e) {
+      if (!isOutage(e)) throw e;
+      added = [...hospitalNames.keys()].filter((id) => !founding.includes(id));
+    }
+    await Promise.all(
+      added
+        .filter((id) => !hospitalNames.has(id))
+        .map(async (id) => {
+          const h = await entry(CONSORTIUM_CHAIN_ID, NS.hospital, id, hospitalEntryCodec);
+          hospitalNames.set(id, h?.name ?? id);
+        })
+    );
+    return [...founding, ...added];
+  }
+
   async function send(action: OutboxAction): Promise<void> {
     switch (action.kind) {
       case 'grant':
@@ -398,7 +432,7 @@ export async function createLightNetwork(o: LightNetworkOptions): Promise<LightN
   }
 
   async function hospitals(): Promise<HospitalInfo[]> {
-    const ids = genesis!.hospitals.map((h) => h.id);
+    const ids = await knownHospitals();
     return Promise.all(
       ids.map(async (id) => {
         const [h, set, head] = await Promise.all([
@@ -442,8 +476,8 @@ export async function createLightNetwork(o: LightNetworkOptions): Promise<LightN
     const keys = new Set(cached.keys());
     // Every doctor registered at a hospital is on its roster, whatever their rank (rules/roster.ts).
     const rosters = await Promise.all(
-      genesis!.hospitals.map((h) =>
-        listEntries(CONSORTIUM_CHAIN_ID, NS.roster, rosterId(h.id), MAX_ROSTER_PAGES)
+      (await knownHospitals()).map((id) =>
+        listEntries(CONSORTIUM_CHAIN_ID, NS.roster, rosterId(id), MAX_ROSTER_PAGES)
       )
     );
     for (const r of rosters) for (const key of r) keys.add(toHex(key));
@@ -628,6 +662,7 @@ export async function createLightNetwork(o: LightNetworkOptions): Promise<LightN
     // Every search brings the hospitals' heads up too: the access log is read from their state.
     const hs = [...new Set(indexes.flatMap(({ index }) => index.value.map((e) => e.hospital)))];
     if (nodes.length > 0) await Promise.all(hs.map((h) => client.sync(hospitalChainId(h))));
+    if (hs.some((h) => !hospitalNames.has(h))) await knownHospitals(); // names of hospitals added later
     const names = new Map((await cachedDirectory(o.db)).map((d) => [d.id, d.name]));
     // Each category's records in one go: a request per node for its share (LightClient.records).
     const lists = await Promise.all(
@@ -727,13 +762,14 @@ export async function createLightNetwork(o: LightNetworkOptions): Promise<LightN
     const more: string[] = [];
     const unreached: string[] = [];
     let failure: unknown;
-    for (const h of genesis!.hospitals) {
-      const name = hospitalNames.get(h.id) ?? h.id;
-      const authority = nodes.find((n) => n.hospital === h.id && n.consortiumAuthority);
+    const ids = await knownHospitals();
+    for (const id of ids) {
+      const name = hospitalNames.get(id) ?? id;
+      const authority = nodes.find((n) => n.hospital === id && n.consortiumAuthority);
       let found: Awaited<ReturnType<LightClient['emergencyRecords']>>;
       try {
         if (!authority)
-          throw new CoreError('light/no-peers', { detail: `no authority node known for ${h.id}` });
+          throw new CoreError('light/no-peers', { detail: `no authority node known for ${id}` });
         // Offline, what this device opened under the statement before (verified again, marked cached).
         found = await client.emergencyRecords(authority.peerId, statement, true);
       } catch (e) {
@@ -774,8 +810,7 @@ export async function createLightNetwork(o: LightNetworkOptions): Promise<LightN
         out.push(ref);
       }
     }
-    if (unreached.length === genesis!.hospitals.length)
-      throw failure ?? new CoreError('light/no-peers', {}, 'ignore');
+    if (unreached.length === ids.length) throw failure ?? new CoreError('light/no-peers', {}, 'ignore');
     return { records: out.sort((a, b) => b.writtenAt - a.writtenAt), more, unreached };
   }
 

@@ -1,42 +1,35 @@
 /**
  * Registration and recovery requests as the new account shows them to the managers: core signs the
  * request with the new key (proof the requester holds it); the app carries it as text
- * `carechain:<kind>:<base64url of the canonical bytes>` — short enough for one QR code, and the same
- * text is the downloadable file. Managers open that text here too: parsed strictly by core's codec,
- * signature checked, before anything is shown or approved.
+ * (core/accounts/request-text.ts) — short enough for one QR code, and the same text is the downloadable
+ * file. Managers open that text here too, parsed strictly and signature checked by core.
  */
 import {
   approve,
-  recoveryCodec,
   recoverySubject,
-  registrationCodec,
   registrationSubject,
   signRecovery,
   signRegistration,
-  verifyRecovery,
-  verifyRegistration,
   isRank,
   type Rank,
-  type DoctorProfile,
-  type Recovery,
-  type Registration
+  type DoctorProfile
 } from '../core/accounts/index.js';
-import { fromBase64url, toBase64url } from '../core/consent/index.js';
+import type { SignedRequest } from '../core/accounts/request-text.js';
 import { deriveAccountKeys, fromHex, toHex } from '../core/crypto/index.js';
-import { CoreError, isCoreError } from '../core/errors.js';
+import { CoreError } from '../core/errors.js';
 import { hospitalChangeBody, rankChangeBody, type HospitalChange } from '../core/chain/tx/accounts.js';
 import { mailPost, mailPostCodec, mailSubject, type MailBody } from '../core/chain/mail.js';
 import type { StoredAccount } from './stored.js';
 
+export {
+  MAX_REQUEST_CHARS,
+  parseRequestText,
+  requestText,
+  type SignedRequest
+} from '../core/accounts/request-text.js';
+
 type HospitalChangeKey = HospitalChange['authority'];
 import type { OutboxAction } from './outbox.js';
-
-const PREFIX = 'carechain:';
-/** A registration is at most 2 KiB (core's limit); as base64url text that is under 3,000 characters. */
-export const MAX_REQUEST_CHARS = 3000;
-
-export type SignedRequest =
-  { kind: 'registration'; value: Registration } | { kind: 'recovery'; value: Recovery };
 
 export function signRequest(
   account: StoredAccount,
@@ -73,37 +66,6 @@ export function signRequest(
     kind: 'registration',
     value: signRegistration(fields as Parameters<typeof signRegistration>[0], keys.signingSeed)
   };
-}
-
-export function requestText(req: SignedRequest): string {
-  const bytes =
-    req.kind === 'registration' ? registrationCodec.encode(req.value) : recoveryCodec.encode(req.value);
-  return `${PREFIX}${req.kind}:${toBase64url(bytes)}`;
-}
-
-/** Parses a request a manager scanned, pasted or opened as a file; only a correctly signed request passes. */
-export function parseRequestText(text: string): SignedRequest {
-  const trimmed = text.trim();
-  if (trimmed.length > MAX_REQUEST_CHARS) throw new CoreError('decode/too-large', { type: 'request' });
-  const m = /^carechain:(registration|recovery):([A-Za-z0-9_-]+)$/.exec(trimmed);
-  if (!m) throw new CoreError('decode/schema', { type: 'request', detail: 'not a carechain request' });
-  let bytes: Uint8Array;
-  try {
-    bytes = fromBase64url(m[2]!);
-  } catch (e) {
-    if (isCoreError(e)) throw e;
-    throw new CoreError('decode/malformed', { type: 'request' });
-  }
-  if (m[1] === 'registration') {
-    const value = registrationCodec.decode(bytes);
-    const verdict = verifyRegistration(value);
-    if (!verdict.ok) throw verdict.error;
-    return { kind: 'registration', value };
-  }
-  const value = recoveryCodec.decode(bytes);
-  const verdict = verifyRecovery(value);
-  if (!verdict.ok) throw verdict.error;
-  return { kind: 'recovery', value };
 }
 
 export function requestSubject(req: SignedRequest): Uint8Array {

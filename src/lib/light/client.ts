@@ -8,7 +8,10 @@
 import { CoreError, isCoreError } from '../core/errors.js';
 import { bytesEqual } from '../core/encoding/cbor.js';
 import { sha256, toHex } from '../core/crypto/hash.js';
-import { headerHash } from '../core/chain/header.js';
+import { CONSORTIUM_CHAIN_ID, headerHash, hospitalOfChain } from '../core/chain/header.js';
+import { hospitalEntryCodec, type HospitalEntry } from '../core/chain/entries.js';
+import { NS } from '../core/chain/store.js';
+import { stateKey } from '../core/state/smt.js';
 import { MAX_VALIDATOR_CHANGES } from '../net/header.js';
 import { MAX_RECORDS_PER_REQUEST } from '../net/record-fetch.js';
 import { MAX_EMERGENCY_PAGES, type EmergencyCursor, type EmergencyList } from '../net/emergency-list.js';
@@ -117,6 +120,12 @@ export type LightEvent =
 export interface LightClientOptions {
   /** Trusted starting points, derived from the pinned genesis (never from a node's word). */
   genesis: Map<string, TrustedHead>;
+  /**
+   * The trusted height-0 head of a hospital the managers added after genesis, derived from its entry
+   * as proven on the consortium (genesis.ts addedHospitalHead). Without it only founding hospitals'
+   * chains are followed.
+   */
+  addedHospital?: (entry: HospitalEntry) => TrustedHead;
   peers: LightPeer[];
   store: HeadStore;
   onEvent?: (e: LightEvent) => void;
@@ -172,7 +181,7 @@ function joinPages(pages: EmergencyList[]): EmergencyList {
 
 /** The hospital a listing is for: only a hospital chain holds records. */
 function hospitalOf(listed: EmergencyList): string {
-  const hospital = listed.chainId.startsWith('hospital:') ? listed.chainId.slice('hospital:'.length) : '';
+  const hospital = hospitalOfChain(listed.chainId);
   if (!hospital) throw new CoreError('light/proof-invalid', { detail: `listed chain ${listed.chainId}` });
   return hospital;
 }
@@ -225,12 +234,21 @@ export class LightClient {
   async view(chainId: string): Promise<ChainView> {
     let view = this.views.get(chainId) ?? (await this.opts.store.load(chainId));
     if (!view) {
-      const g = this.opts.genesis.get(chainId);
+      const g = this.opts.genesis.get(chainId) ?? (await this.addedHospitalHead(chainId));
       if (!g) throw new CoreError('light/proof-invalid', { detail: `no trusted genesis for ${chainId}` });
       view = { head: g, sets: [{ from: g.header.height + 1, set: g.nextSet }] };
     }
     this.views.set(chainId, view);
     return view;
+  }
+
+  /** A hospital chain that is not in the genesis document starts from the hospital's proven entry. */
+  private async addedHospitalHead(chainId: string): Promise<TrustedHead | undefined> {
+    const id = hospitalOfChain(chainId);
+    if (!id || !this.opts.addedHospital) return undefined;
+    const bytes = await this.state(CONSORTIUM_CHAIN_ID, stateKey(NS.hospital, id));
+    if (!bytes) throw new CoreError('chain/unknown-hospital', { hospital: id });
+    return this.opts.addedHospital(hospitalEntryCodec.decode(bytes));
   }
 
   /** The set that signed `height` of a chain, from the verified history. */

@@ -8,7 +8,7 @@ import type { ConsortiumGenesis } from '../core/chain/genesis.js';
 import type { Rng } from '../core/crypto/random.js';
 import type { NetHost } from '../net/rpc.js';
 import { LightClient, type HeadStore, type LightEvent } from './client.js';
-import { trustedHeads } from './genesis.js';
+import { hospitalHead, trustedHeads } from './genesis.js';
 import { Libp2pLightPeer, type BlobSigner } from './peer.js';
 
 export interface ConnectOptions {
@@ -41,6 +41,7 @@ export function connectLightClient(o: ConnectOptions): LightClient {
     );
   return new LightClient({
     genesis: trustedHeads(o.genesis),
+    addedHospital: (entry) => hospitalHead(o.genesis, entry),
     peers,
     store: o.store,
     ...(o.onEvent ? { onEvent: o.onEvent } : {})

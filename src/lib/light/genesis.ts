@@ -2,7 +2,8 @@
  * The trusted start. The app is built with one pinned value, the consortium genesis hash (the devnet
  * writes it); the genesis document itself may come from any node (`GET /genesis.json`) because it is
  * accepted only if it hashes to the pinned value. From it the client derives, without asking anyone,
- * the trusted height-0 head of the consortium and of every hospital chain.
+ * the trusted height-0 head of the consortium and of every founding hospital's chain; a hospital the
+ * managers added later starts from its entry as proven on the consortium (hospitalHead).
  */
 import { CoreError } from '../core/errors.js';
 import { bytesEqual } from '../core/encoding/cbor.js';
@@ -13,9 +14,10 @@ import {
   consortiumGenesisCodec,
   genesisHash,
   genesisHeader,
-  hospitalGenesisFrom,
+  hospitalGenesisOf,
   type ConsortiumGenesis
 } from '../core/chain/genesis.js';
+import type { HospitalEntry } from '../core/chain/entries.js';
 import { headerHash } from '../core/chain/header.js';
 import { makeValidatorSet } from '../core/consensus/types.js';
 import type { TrustedHead } from './header-sync.js';
@@ -49,7 +51,7 @@ export function acceptGenesis(json: unknown, pinned: Uint8Array | string): Conso
   return doc;
 }
 
-/** The height-0 heads of the consortium and of every hospital chain, derived from the document. */
+/** The height-0 heads of the consortium and of every founding hospital chain, derived from the document. */
 export function trustedHeads(doc: ConsortiumGenesis): Map<string, TrustedHead> {
   const heads = new Map<string, TrustedHead>();
   const c = genesisHeader(doc).header;
@@ -60,16 +62,28 @@ export function trustedHeads(doc: ConsortiumGenesis): Map<string, TrustedHead> {
     nextSet: authoritySet(doc.hospitals.map((h) => h.authority))
   });
   for (const h of doc.hospitals) {
-    const hdoc = hospitalGenesisFrom(doc, h.id);
-    const header = genesisHeader(hdoc).header;
-    heads.set(header.chainId, {
-      chainId: header.chainId,
-      header,
-      hash: headerHash(header),
-      nextSet: makeValidatorSet(hdoc.validators)
-    });
+    const head = hospitalHead(doc, h);
+    heads.set(head.chainId, head);
   }
   return heads;
+}
+
+/**
+ * The height-0 head of any hospital's chain: a founding hospital's from the document, one added later
+ * from its entry as the light client proved it on the consortium (hospitalGenesisOf).
+ */
+export function hospitalHead(
+  doc: ConsortiumGenesis,
+  entry: Pick<HospitalEntry, 'id' | 'authority'>
+): TrustedHead {
+  const hdoc = hospitalGenesisOf(doc, entry);
+  const header = genesisHeader(hdoc).header;
+  return {
+    chainId: header.chainId,
+    header,
+    hash: headerHash(header),
+    nextSet: makeValidatorSet(hdoc.validators)
+  };
 }
 
 /** Fetches /genesis.json from a node's HTTP endpoint and accepts it against the pinned hash. */

@@ -14,6 +14,7 @@ import { approve } from '../../lib/core/accounts/approval.js';
 import {
   registrationSubject,
   signRegistration,
+  type Registration,
   type RegistrationFields
 } from '../../lib/core/accounts/registration.js';
 import type { Rank } from '../../lib/core/accounts/rank.js';
@@ -124,6 +125,11 @@ export function registerTx(
     } as RegistrationFields,
     who.keys.signingSeed
   );
+  return approvedRegistration(req, managers);
+}
+
+/** A signed request (the app's, or `carechain request`'s) approved by a majority of `managers`. */
+export function approvedRegistration(req: Registration, managers: Account[]): Uint8Array {
   const majority = Math.floor(managers.length / 2) + 1;
   const approvals = managers
     .slice(0, majority)

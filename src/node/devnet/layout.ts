@@ -43,14 +43,31 @@ export interface DevnetLayout {
   dir: string;
   genesisFile: string;
   consortiumHash: string;
-  /** `encryptionKey`: hex of the authority encryption key, what record writers seal the emergency wrap to. */
-  hospitals: { id: string; name: string; encryptionKey: string; nodes: DevnetNode[] }[];
+  /**
+   * `authorityKey`, `encryptionKey`: hex of the authority's signing and encryption keys (what managers
+   * register when they add a hospital; record writers seal the emergency wrap to the second).
+   * `added`: laid out but not in the genesis document — the managers add it later (`hospital-change`).
+   */
+  hospitals: {
+    id: string;
+    name: string;
+    authorityKey: string;
+    encryptionKey: string;
+    added: boolean;
+    nodes: DevnetNode[];
+  }[];
   /** Account seeds (hex) of the system managers: devnet only, printed for the demo. */
   managers: { name: string; seed: string }[];
 }
 
 export interface LayoutOptions {
   hospitals: number;
+  /**
+   * Hospitals laid out (keys, configs) but left out of the genesis, for the managers to add later. Their
+   * nodes register as accounts, one role each: the first `mirrors` are mirrors (the first also the
+   * authority), the rest validators; every config lists the validators' keys (`validatorKeys`).
+   */
+  addedHospitals?: number;
   nodesPerHospital?: number;
   /** How many of each hospital's nodes are storage mirrors (the first ones). */
   mirrors?: number;
@@ -89,7 +106,8 @@ export async function createLayout(dir: string, o: LayoutOptions): Promise<Devne
   const hospitals: DevnetLayout['hospitals'] = [];
   const genesisHospitals: ConsortiumGenesis['hospitals'] = [];
   let port = basePort;
-  for (let hi = 0; hi < o.hospitals; hi++) {
+  for (let hi = 0; hi < o.hospitals + (o.addedHospitals ?? 0); hi++) {
+    const added = hi >= o.hospitals;
     const id = `H${hi + 1}`;
     const hdir = join(dir, id);
     const authority = keyAt(join(hdir, 'authority.json'), rng);
@@ -103,7 +121,7 @@ export async function createLayout(dir: string, o: LayoutOptions): Promise<Devne
       const peerId = peerIdFromPrivateKey(peerKey).toString();
       const ports = { tcp: port, ws: port + 1, webrtcDirect: port + 2, http: port + 3 };
       port += 4;
-      const roles: Role[] = ni < mirrors ? ['validator', 'mirror'] : ['validator'];
+      const roles: Role[] = ni < mirrors ? (added ? ['mirror'] : ['validator', 'mirror']) : ['validator'];
       nodes.push({
         hospital: id,
         name,
@@ -128,16 +146,19 @@ export async function createLayout(dir: string, o: LayoutOptions): Promise<Devne
     hospitals.push({
       id,
       name: HOSPITAL_NAMES[hi % HOSPITAL_NAMES.length]!,
+      authorityKey: toHex(authority.publicKey),
       encryptionKey: toHex(authorityEncryption),
+      added,
       nodes
     });
-    genesisHospitals.push({
-      id,
-      name: HOSPITAL_NAMES[hi % HOSPITAL_NAMES.length]!,
-      authority: authority.publicKey,
-      authorityEncryption,
-      nodes: gnodes
-    } as never);
+    if (!added)
+      genesisHospitals.push({
+        id,
+        name: HOSPITAL_NAMES[hi % HOSPITAL_NAMES.length]!,
+        authority: authority.publicKey,
+        authorityEncryption,
+        nodes: gnodes
+      } as never);
   }
 
   const doc = {
@@ -174,6 +195,9 @@ export async function createLayout(dir: string, o: LayoutOptions): Promise<Devne
           ...(n.authority ? { authority: '../authority.json' } : {})
         },
         listen: { host: '127.0.0.1', ...n.ports },
+        ...(h.added
+          ? { validatorKeys: h.nodes.filter((x) => x.roles.includes('validator')).map((x) => x.publicKey) }
+          : {}),
         peers: {
           hospital: h.nodes.filter((x) => x !== n).map((x) => x.addr),
           consortium: n.authority ? otherAuthorities : [authorityNode.addr]

@@ -97,6 +97,12 @@ export interface ChainDriverOptions {
   db: NodeDb;
   /** The validator key; null for a follower (verifies and applies, never signs). */
   signer: NodeKey | null;
+  /**
+   * A second key this node signs with at the heights where it, and not `signer`, is in the set: the
+   * authority key of a hospital added after genesis, its chain's only validator until the set of the
+   * nodes registered for it is adopted (core/chain/genesis.ts hospitalGenesisOf).
+   */
+  altSigner?: NodeKey;
   transport: ChainTransport;
   mempool: MempoolLimits;
   timeouts?: Partial<TimeoutConfig>;
@@ -256,8 +262,24 @@ export class ChainDriver {
   }
 
   get isValidator(): boolean {
-    return this.o.signer !== null;
+    return this.o.signer !== null || this.o.altSigner !== undefined;
   }
+
+  /** The key that signs at the next height: `altSigner` only while it, and not `signer`, is a member. */
+  private signerNow(): NodeKey | null {
+    const alt = this.o.altSigner;
+    if (!alt) return this.o.signer;
+    const member = (k: NodeKey) =>
+      validatorSetOf(this.state).validators.some((x) => bytesEqual(x.key, k.publicKey));
+    return this.o.signer && member(this.o.signer)
+      ? this.o.signer
+      : member(alt)
+        ? alt
+        : (this.o.signer ?? alt);
+  }
+
+  /** This height's signer (set when its engine starts). */
+  private signer: NodeKey | null = null;
 
   onCommit(fn: CommitListener): () => void {
     this.listeners.add(fn);
@@ -455,7 +477,8 @@ export class ChainDriver {
 
   private async startEngine(restore: boolean): Promise<void> {
     let snapshot: EngineSnapshot | undefined;
-    if (restore && this.o.signer) {
+    this.signer = this.signerNow();
+    if (restore && this.signer) {
       const raw = await this.o.stores.wal.loadSnapshot();
       if (raw) {
         try {
@@ -466,7 +489,7 @@ export class ChainDriver {
         }
       }
     }
-    this.engine = new ConsensusEngine(this.app(), this.o.signer, {
+    this.engine = new ConsensusEngine(this.app(), this.signer, {
       height: this.height + 1,
       timeouts: this.o.timeouts,
       snapshot
@@ -524,7 +547,7 @@ export class ChainDriver {
   }
 
   private propose(height: number): Uint8Array | null {
-    if (height !== this.height + 1 || !this.o.signer) return null;
+    if (height !== this.height + 1 || !this.signer) return null;
     const cap = Math.min(this.o.maxBlockTxs ?? LIMITS.maxBlockTxs, LIMITS.maxBlockTxs);
     // As many as this host builds in a quarter of the propose timeout at its recent pace: every
     // validator spends about as long validating, and all of it must fit the round on a busy host.
@@ -538,7 +561,7 @@ export class ChainDriver {
       this.state,
       txs,
       this.now(),
-      this.o.signer.publicKey,
+      this.signer.publicKey,
       this.o.params()
     );
     const perTx = ((performance.now() - t0) * 1000) / txs.length;
@@ -746,7 +769,7 @@ export class ChainDriver {
     const commit = actions.find((a) => a.type === 'commit');
     const signed = actions.some((a) => a.type === 'broadcast');
     if (commit && commit.type === 'commit') await this.persistCommit(commit);
-    else if (signed && this.o.signer)
+    else if (signed && this.signer)
       await this.o.stores.wal.saveSnapshot(encodeSnapshot(this.engine.snapshot()));
     const out: GossipItem[] = [];
     for (const a of actions) {
@@ -789,7 +812,7 @@ export class ChainDriver {
     await this.o.stores.blocks.append(
       { height: c.height, hash: c.blockId, block: c.block, cert: certBytes },
       [
-        ...(this.o.signer ? this.o.stores.wal.snapshotOps(encodeSnapshot(this.engine.snapshot())) : []),
+        ...(this.signer ? this.o.stores.wal.snapshotOps(encodeSnapshot(this.engine.snapshot())) : []),
         ...this.o.stores.evidence.removeOps(evidenceIn(ex.block)),
         ...this.setChangeOps(ex.header, ex.state)
       ]
@@ -852,6 +875,8 @@ export class ChainDriver {
   private afterCommit() {
     this.signalled = false;
     void this.enqueue(async () => {
+      // The set changed so that the other of this node's keys signs from now on: a new engine for it.
+      if (this.signerNow() !== this.signer) return this.startEngine(false);
       await this.step({ type: 'start' });
       if (this.mempool.size > 0 && !this.signalled) {
         this.signalled = true;

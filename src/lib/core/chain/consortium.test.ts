@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import type { ErrorCode } from '../errors.js';
 import { signRecovery, recoverySubject } from '../accounts/recovery.js';
 import { registrationSubject, signRegistration, type Registration } from '../accounts/registration.js';
-import { validatorSetHash } from '../consensus/types.js';
+import { makeValidatorSet, validatorSetHash } from '../consensus/types.js';
 import { createRevocation } from '../consent/revocation.js';
 import {
   AUTHORITY,
@@ -41,9 +41,10 @@ import { createIndexBatch, indexBatchCodec, indexEntryCodec } from './tx/index-b
 import { breakGlassCodec, createBreakGlass } from './tx/break-glass.js';
 import { makeRevokeTx, revokeTxCodec } from './tx/consent.js';
 import { buildBlock, verifyBlock, verifyTx, type ChainParams } from './rules/block.js';
-import { account, validatorSetOf } from './rules/lookup.js';
-import { CONSORTIUM_CHAIN_ID } from './header.js';
-import { genesisHeader } from './genesis.js';
+import { account, hospital, validatorSetOf } from './rules/lookup.js';
+import { ADDED_HOSPITALS_LIST } from './rules/added-hospitals.js';
+import { CONSORTIUM_CHAIN_ID, hospitalChainId } from './header.js';
+import { genesisHeader, hospitalGenesisFrom, hospitalGenesisOf } from './genesis.js';
 import { NS, readList, type ChainState } from './store.js';
 
 const W = world();
@@ -238,6 +239,24 @@ describe('rank and hospital changes', () => {
     expect(built.block.header.nextValidatorsHash).toEqual(validatorSetHash(validatorSetOf(built.state)));
     expect(built.block.header.nextValidatorsHash).not.toEqual(built.block.header.validatorsHash);
     expect(verifyBlock(prev, W.consortium, built.block, PARAMS)).toEqual({ ok: true });
+
+    // Listed among the hospitals added after genesis, in order.
+    expect(
+      readList(built.state, NS.meta, ADDED_HOSPITALS_LIST).map((b) => new TextDecoder().decode(b))
+    ).toEqual(['sylhet-osmani']);
+    // The added hospital's own chain: derived from its entry, its authority the only validator.
+    const entry = hospital(built.state, 'sylhet-osmani')!;
+    const g = hospitalGenesisOf(GENESIS, entry);
+    expect(g).toMatchObject({ chainId: hospitalChainId('sylhet-osmani'), hospital: 'sylhet-osmani' });
+    expect(g.validators).toEqual([{ key: auth.keys.signingPublic, weight: 1 }]);
+    expect(genesisHeader(g).header.validatorsHash).toEqual(
+      validatorSetHash(makeValidatorSet([{ key: auth.keys.signingPublic, weight: 1 }]))
+    );
+    // A founding hospital's chain is the one its genesis document gives, whatever entry is passed.
+    const founding = hospital(W.consortium, HOSPITAL)!;
+    expect(hospitalGenesisOf(GENESIS, { ...founding, authority: auth.keys.signingPublic })).toEqual(
+      hospitalGenesisFrom(GENESIS, HOSPITAL)
+    );
 
     const few = { ...body, approvals: managerApprovals(changeSubject(body), MANAGERS.slice(2)) };
     expect(code(W.consortium, hospitalChangeCodec.encode(few))).toBe('account/not-majority');

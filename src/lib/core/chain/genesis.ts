@@ -3,7 +3,8 @@
  * authority key) and each hospital's initial nodes (storage mirrors and validators with their stake);
  * each hospital chain's genesis follows from it. A light client is configured with the consortium
  * genesis hash only: everything else is derived — the initial state, and the height-0 header whose
- * hash is the parent of block 1.
+ * hash is the parent of block 1. A hospital added later has a chain too: its genesis follows from the
+ * consortium genesis and the hospital's proven entry (hospitalGenesisOf).
  */
 import { CHAIN_LIMITS, LIMITS, PROTOCOL_VERSION, TAGS } from '../constants.js';
 import { CoreError } from '../errors.js';
@@ -19,7 +20,8 @@ import {
   hospitalEntryCodec,
   managersEntryCodec,
   validatorsEntryCodec,
-  type AccountEntry
+  type AccountEntry,
+  type HospitalEntry
 } from './entries.js';
 import { CONSORTIUM_CHAIN_ID, hospitalChainId, ZERO_HASH, type Header } from './header.js';
 import { NS, putEntry, type ChainState } from './store.js';
@@ -202,6 +204,31 @@ export function hospitalGenesisFrom(consortium: ConsortiumGenesis, hospitalId: s
     time: consortium.time,
     consortium: genesisHash(consortium) as HospitalGenesis['consortium'],
     validators: set.validators
+  };
+}
+
+/**
+ * A hospital chain's genesis, for any hospital the consortium holds. A founding hospital's follows
+ * from the genesis document (hospitalGenesisFrom). One the managers added later (`hospital-change`)
+ * starts with its authority key as the only validator, weight 1, until the chain adopts the set of the
+ * nodes registered for it (`sync-validators`); it holds only what the hospital's entry on the
+ * consortium fixes for good (a hospital id is never reused, its authority never changes), so a node and
+ * a light client holding a proof of that entry derive the same chain.
+ */
+export function hospitalGenesisOf(
+  consortium: ConsortiumGenesis,
+  entry: Pick<HospitalEntry, 'id' | 'authority'>
+): HospitalGenesis {
+  if (consortium.hospitals.some((h) => h.id === entry.id)) return hospitalGenesisFrom(consortium, entry.id);
+  return {
+    t: TAGS.genesis,
+    v: PROTOCOL_VERSION,
+    kind: 'hospital',
+    chainId: hospitalChainId(entry.id),
+    hospital: entry.id,
+    time: consortium.time,
+    consortium: genesisHash(consortium) as HospitalGenesis['consortium'],
+    validators: [{ key: entry.authority, weight: 1 }]
   };
 }
 

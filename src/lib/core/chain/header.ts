@@ -14,6 +14,10 @@ import { hash32, header, id, publicKey, uint, v } from '../encoding/schema.js';
 export const CONSORTIUM_CHAIN_ID = 'consortium';
 export const hospitalChainId = (hospitalId: string): string => `hospital:${hospitalId}`;
 
+/** The hospital a chain id names ('' for the consortium or any other chain). */
+export const hospitalOfChain = (chainId: string): string =>
+  chainId.startsWith('hospital:') ? chainId.slice('hospital:'.length) : '';
+
 export const ZERO_HASH = new Uint8Array(32);
 
 export const headerSchema = v.strictObject({

@@ -33,6 +33,7 @@ import { TX_FUTURE_SKEW_MS, type TxContext } from './context.js';
 import { account, activeAccount, hospital, managers, validatorSetOf } from './lookup.js';
 import { hospitalSetFull, refreshMember, SERVER_NODE_STAKE } from './hospital-set.js';
 import { addToRoster, rosterHasRoom } from './roster.js';
+import { addedHospitalsHaveRoom, listAddedHospital } from './added-hospitals.js';
 
 const ZERO = new Uint8Array(32) as AccountEntry['rotatedTo'];
 
@@ -137,6 +138,7 @@ export function verifyHospitalChange(state: ChainState, tx: HospitalChange, ctx:
   if (tx.action === 'add') {
     if (h !== null) return fail('chain/bad-tx', { detail: 'hospital id already used' });
     if (account(state, tx.authority) !== null) return fail('account/exists', { detail: 'authority key' });
+    if (!addedHospitalsHaveRoom(state)) return fail('chain/list-full', { namespace: NS.meta });
   } else {
     if (h === null || !h.active) return fail('chain/unknown-hospital', { hospital: tx.hospital });
     if (!bytesEqual(h.authority, tx.authority)) return fail('chain/not-authority', { hospital: tx.hospital });
@@ -157,7 +159,7 @@ export function applyHospitalChange(state: ChainState, tx: HospitalChange): Chai
     active: add
   });
   if (add)
-    s = putAccount(s, {
+    s = putAccount(listAddedHospital(s, tx.hospital), {
       t: TAGS.stAccount,
       v: PROTOCOL_VERSION,
       key: tx.authority,
