@@ -24,7 +24,10 @@ import type { HospitalHeaderView } from '../lib/core/chain/rules/context.js';
 import { hospital, validatorSetOf } from '../lib/core/chain/rules/lookup.js';
 import type { ChainState } from '../lib/core/chain/store.js';
 import type { SyncValidators } from '../lib/core/chain/tx/sync-validators.js';
+import { createAuthorityJoin, type AuthorityJoin } from '../lib/core/chain/tx/authority-join.js';
 import { toHex } from '../lib/core/crypto/index.js';
+import { bytesEqual } from '../lib/core/encoding/cbor.js';
+import type { NodeKey } from './keys.js';
 import type { Logger } from './log.js';
 
 /** Heights remembered: index batches checkpoint the hospital head every few seconds, so an hour's worth. */
@@ -95,4 +98,20 @@ export async function hospitalGenesisWhenAdded(
       });
     await new Promise((r) => setTimeout(r, ADDED_POLL_MS));
   }
+}
+
+/**
+ * The authority-join this node's authority should submit: its hospital is active with this authority
+ * and does not vote on the consortium yet — a hospital added after genesis whose node now runs
+ * (core/chain/tx/authority-join.ts). Null otherwise, founding hospitals included.
+ */
+export function authorityJoinToSubmit(
+  consortium: ChainState,
+  hospitalId: string,
+  authority: NodeKey
+): AuthorityJoin | null {
+  const h = hospital(consortium, hospitalId);
+  if (!h?.active || !bytesEqual(h.authority, authority.publicKey)) return null;
+  if (validatorSetOf(consortium).validators.some((x) => bytesEqual(x.key, authority.publicKey))) return null;
+  return createAuthorityJoin(authority.seed, hospitalId);
 }

@@ -30,7 +30,14 @@ import { Mirror, type MirrorClient } from './mirror/mirror.js';
 import { createNodeHost } from './p2p/host.js';
 import { cachingBackend } from './verify-cache.js';
 import { sodiumEd25519 } from './crypto/ed25519-sodium.js';
-import { HEADER_VIEW_HEIGHTS, HeaderView, hospitalGenesisWhenAdded, syncToPropose } from './follow.js';
+import {
+  authorityJoinToSubmit,
+  HEADER_VIEW_HEIGHTS,
+  HeaderView,
+  hospitalGenesisWhenAdded,
+  syncToPropose
+} from './follow.js';
+import { authorityJoinCodec } from '../lib/core/chain/tx/authority-join.js';
 import { syncValidatorsCodec } from '../lib/core/chain/tx/sync-validators.js';
 import { registerServices } from './services.js';
 import { NodeStorage } from './storage/index.js';
@@ -231,6 +238,22 @@ export async function runNode(config: NodeConfig, log: Logger): Promise<RunningN
     };
     consortium.onCommit(proposeSync);
     proposeSync();
+  }
+
+  // A hospital added after genesis takes up its consortium vote now that its authority node runs.
+  if (authority) {
+    const join = () => {
+      const tx = authorityJoinToSubmit(consortium.state, config.hospital, authority);
+      if (!tx) return;
+      try {
+        consortium.submit(authorityJoinCodec.encode(tx), 'authority-join');
+        log.info('taking up this hospital’s vote on the consortium', { hospital: config.hospital });
+      } catch (e) {
+        log.debug('authority join not admitted', { error: (e as Error).message });
+      }
+    };
+    consortium.onCommit(join);
+    join();
   }
 
   await registerServices(host.libp2p, {

@@ -1,12 +1,12 @@
 /**
  * A hospital the managers add after genesis runs, on REAL node processes: one founding hospital of
  * four nodes, and a second laid out beside it but left out of the genesis document. A majority of
- * managers adds it (`hospital-change`); its authority node, started with nothing but its config,
- * derives the new hospital chain from the hospital's entry on the consortium (its authority the only
- * validator) and from then on votes on the consortium, where neither authority can commit alone. Its
- * four nodes register as accounts (two mirrors, two validators) with the requests `carechain request`
- * prints; the chain adopts their set, after
- * which blocks are final without the authority. A doctor of the new hospital writes a record there;
+ * managers adds it (`hospital-change`); the consortium goes on committing without it until its
+ * authority node, started with nothing but its config, derives the new hospital chain from the
+ * hospital's entry on the consortium (its authority the only validator) and takes up its vote
+ * (`authority-join`); from then on neither authority commits alone. Its four nodes register as
+ * accounts (two mirrors, two validators) with the requests `carechain request` prints; the chain
+ * adopts their set, after which blocks are final without the authority. A doctor of the new hospital writes a record there;
  * a light client that starts from the pinned genesis alone proves the hospital's entry, walks its
  * chain from the derived genesis and verifies the record.
  */
@@ -98,8 +98,8 @@ const hospitalHeight = async (n: DevnetNode) =>
     ?.height ?? -1;
 
 async function lightClient() {
-  const all = [...founding, ...added];
-  const addrs = await Promise.all(all.map((n) => fetchAddrs(n.httpUrl, NODE_TRANSPORTS, true)));
+  const running = [...procs.keys()];
+  const addrs = await Promise.all(running.map((n) => fetchAddrs(n.httpUrl, NODE_TRANSPORTS, true)));
   return connectLightClient({
     host,
     nodes: addrs,
@@ -160,9 +160,28 @@ describe('a hospital added after genesis', () => {
       hospitalChangeCodec.encode({ ...body, approvals })
     );
 
-    // The authority node comes up on the chain derived from the hospital's entry: it alone signs there.
+    // Added, the hospital does not vote yet: with its node not started, the consortium still commits.
+    await submitOk(
+      actors,
+      founding[0]!.addr,
+      CONSORTIUM_CHAIN_ID,
+      registerTx(patient, patientFields(rng), managers)
+    );
+
+    // The authority node comes up on the chain derived from the hospital's entry (it alone signs there)
+    // and takes up its consortium vote with an authority-join.
     await start([added[0]!]);
-    // From here on the consortium commits only with both authorities: these registrations need H2's vote.
+    await waitFor(
+      'the new authority voting on the consortium',
+      async () => {
+        const c = await lightClient();
+        await c.sync(CONSORTIUM_CHAIN_ID);
+        const set = (await c.view(CONSORTIUM_CHAIN_ID)).sets.at(-1)!.set.validators.map((v) => toHex(v.key));
+        return set.length === 2 && set.includes(h2.authorityKey);
+      },
+      60_000
+    );
+    // From here on the consortium commits only with both authorities: what follows needs H2's vote.
     // Each node's request, as `carechain request --config` prints it for the managers to open.
     for (const n of added) {
       const req = parseRequestText((await nodeRequest(loadConfig(n.configFile), Date.now())).text);
@@ -175,11 +194,12 @@ describe('a hospital added after genesis', () => {
       );
     }
     await start(added.slice(1));
-    for (const tx of [
-      registerTx(patient, patientFields(rng), managers),
+    await submitOk(
+      actors,
+      added[0]!.addr,
+      CONSORTIUM_CHAIN_ID,
       registerTx(writer, doctorFields(writer.name, NEW, 'intern'), managers)
-    ])
-      await submitOk(actors, added[0]!.addr, CONSORTIUM_CHAIN_ID, tx);
+    );
     const now = Date.now();
     const grant = grantTx(
       patient,

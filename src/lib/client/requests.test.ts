@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { deriveAccountKeys, seededRng, toHex } from '../core/crypto/index.js';
-import { verifyApproval } from '../core/accounts/index.js';
+import { signRegistration, verifyApproval } from '../core/accounts/index.js';
 import { mailPostCodec } from '../core/chain/mail.js';
 import { isCoreError } from '../core/errors.js';
 import { FUZZ_RUNS } from '../core/test-support.js';
@@ -11,6 +11,7 @@ import {
   rankApprovalAction,
   requestAction,
   requestBody,
+  requestDetails,
   requestSubject,
   requestText,
   signRequest
@@ -53,6 +54,30 @@ describe('registration and recovery requests', () => {
     const approval = post.approvals[0]!;
     expect(verifyApproval(approval).ok).toBe(true);
     expect(toHex(approval.subject)).toBe(toHex(requestSubject(req)));
+  });
+
+  it('a hospital node’s request shows the managers its hospital, its work and its peer id', () => {
+    const seed = seededRng(9)(32);
+    const keys = deriveAccountKeys(seed);
+    const value = signRegistration(
+      {
+        role: 'node',
+        hospitalId: 'H4',
+        nodeRole: 'mirror',
+        peerId: '12D3KooWExample',
+        signingPublic: keys.signingPublic,
+        encryptionPublic: keys.encryptionPublic,
+        created: 1_760_000_000_000
+      },
+      keys.signingSeed
+    );
+    const back = parseRequestText(requestText({ kind: 'registration', value }));
+    expect(requestDetails(back)).toEqual({
+      key: toHex(keys.signingPublic).slice(0, 16) + '…',
+      hospitalId: 'H4',
+      nodeRole: 'mirror',
+      peerId: '12D3KooWExample'
+    });
   });
 
   it('a doctor request carries the public profile; a recovery names the old key', () => {

@@ -155,5 +155,6 @@ export function requestDetails(r: SignedRequest): Record<string, string> {
   if (v.role === 'doctor')
     return { key, ...Object.fromEntries(Object.entries(v.profile).map(([k, x]) => [k, String(x)])) };
   if (v.role === 'manager' || v.role === 'hospital') return { key, name: v.name };
+  if (v.role === 'node') return { key, hospitalId: v.hospitalId, nodeRole: v.nodeRole, peerId: v.peerId };
   return { key };
 }

@@ -115,6 +115,7 @@ export const TAGS = {
   writeRoot: 'cc/write-root',
   // chain: hospital validator set following the consortium (src/lib/core/chain/tx/sync-validators.ts)
   txSyncValidators: 'cc/tx/sync-validators',
+  txAuthorityJoin: 'cc/tx/authority-join',
   // net: many transactions on one stream (src/lib/net/tx-batch.ts)
   netTxBatch: 'cc/net/tx-batch',
   netTxBatchResult: 'cc/net/tx-batch-result',

@@ -1,9 +1,9 @@
 /**
  * Words for what a registration says — its field names and a doctor's rank — in the user's language,
  * instead of the identifiers the chain stores ("medical-officer", "hospitalId"): the manager's and
- * onboarding screens, and the rank in the patient's doctor directory.
+ * onboarding screens, and the rank in the patient's doctor directory; a node's role ("mirror").
  */
-import { isRank, stakeForRank, type Rank } from '../core/accounts/index.js';
+import { isRank, NODE_ROLES, stakeForRank, type NodeRole, type Rank } from '../core/accounts/index.js';
 import { t, type MessageKey } from './i18n/index.svelte.js';
 
 const FIELD: Record<string, MessageKey> = {
@@ -13,10 +13,14 @@ const FIELD: Record<string, MessageKey> = {
   speciality: 'onb.speciality',
   degree: 'onb.degree',
   hospitalId: 'onb.hospital',
-  rank: 'mgr.rankValue'
+  rank: 'mgr.rankValue',
+  nodeRole: 'mgr.detailNodeRole',
+  peerId: 'mgr.detailPeerId'
 };
 
 export const rankName = (r: Rank): string => t(`rank.${r}` as MessageKey);
+
+const isNodeRole = (v: string): v is NodeRole => (NODE_ROLES as readonly string[]).includes(v);
 
 /** "Consultant (stake 5)": managers set a rank to set a stake. */
 export const rankWithStake = (r: Rank): string =>
@@ -24,4 +28,9 @@ export const rankWithStake = (r: Rank): string =>
 
 export const fieldLabel = (k: string): string => (k in FIELD ? t(FIELD[k]!) : k);
 
-export const fieldValue = (k: string, v: string): string => (k === 'rank' && isRank(v) ? rankName(v) : v);
+export const fieldValue = (k: string, v: string): string =>
+  k === 'rank' && isRank(v)
+    ? rankName(v)
+    : k === 'nodeRole' && isNodeRole(v)
+      ? t(`nodeRole.${v}` as MessageKey)
+      : v;

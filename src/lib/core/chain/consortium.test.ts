@@ -39,6 +39,7 @@ import {
 } from './tx/accounts.js';
 import { createIndexBatch, indexBatchCodec, indexEntryCodec } from './tx/index-batch.js';
 import { breakGlassCodec, createBreakGlass } from './tx/break-glass.js';
+import { authorityJoinCodec, createAuthorityJoin } from './tx/authority-join.js';
 import { makeRevokeTx, revokeTxCodec } from './tx/consent.js';
 import { buildBlock, verifyBlock, verifyTx, type ChainParams } from './rules/block.js';
 import { account, hospital, validatorSetOf } from './rules/lookup.js';
@@ -213,7 +214,7 @@ describe('rank and hospital changes', () => {
     expect(code(W.consortium, rankChangeCodec.encode(outsider))).toBe('account/not-manager');
   });
 
-  it('adding and removing a hospital changes the authority set in the next header', () => {
+  it('an added hospital votes from its own authority-join on; removing it takes its vote away', () => {
     const auth = actor('authority-sylhet');
     const body = hospitalChangeBody({
       action: 'add',
@@ -226,19 +227,32 @@ describe('rank and hospital changes', () => {
     const tx = hospitalChangeCodec.encode({ ...body, approvals: managerApprovals(changeSubject(body)) });
     const { header } = genesisHeader(GENESIS);
     const prev = { ...header, stateRoot: W.consortium.root() as typeof header.stateRoot };
-    const built = buildBlock(
-      prev,
-      W.consortium,
-      [tx],
-      T0 + DAY,
-      AUTHORITY[HOSPITAL]!.keys.signingPublic,
-      PARAMS
-    );
+    const proposer = AUTHORITY[HOSPITAL]!.keys.signingPublic;
+    const built = buildBlock(prev, W.consortium, [tx], T0 + DAY, proposer, PARAMS);
     expect(built.dropped).toEqual([]);
-    expect(validatorSetOf(built.state).validators).toHaveLength(3);
-    expect(built.block.header.nextValidatorsHash).toEqual(validatorSetHash(validatorSetOf(built.state)));
-    expect(built.block.header.nextValidatorsHash).not.toEqual(built.block.header.validatorsHash);
+    // Added, but no vote yet: a hospital whose node has not started must not weigh on the consortium.
+    expect(validatorSetOf(built.state).validators).toHaveLength(2);
+    expect(built.block.header.nextValidatorsHash).toEqual(built.block.header.validatorsHash);
     expect(verifyBlock(prev, W.consortium, built.block, PARAMS)).toEqual({ ok: true });
+
+    const join = (who: Actor, hospitalId = 'sylhet-osmani') =>
+      authorityJoinCodec.encode(createAuthorityJoin(who.keys.signingSeed, hospitalId));
+    expect(code(built.state, join(actor('impostor')))).toBe('chain/not-authority');
+    expect(code(built.state, join(auth, 'nowhere'))).toBe('chain/unknown-hospital');
+    expect(code(built.state, join(AUTHORITY[HOSPITAL]!, HOSPITAL))).toBe('chain/bad-tx');
+    const joined = buildBlock(built.block.header, built.state, [join(auth)], T0 + DAY + 1, proposer, PARAMS);
+    expect(joined.dropped).toEqual([]);
+    expect(validatorSetOf(joined.state).validators).toHaveLength(3);
+    expect(joined.block.header.nextValidatorsHash).toEqual(validatorSetHash(validatorSetOf(joined.state)));
+    expect(joined.block.header.nextValidatorsHash).not.toEqual(joined.block.header.validatorsHash);
+    expect(code(joined.state, join(auth))).toBe('chain/replayed-tx');
+    const rm = hospitalChangeBody({ ...body, action: 'remove', time: T0 + 2 });
+    const removed = commitConsortiumTx(
+      joined.state,
+      hospitalChangeCodec.encode({ ...rm, approvals: managerApprovals(changeSubject(rm)) })
+    );
+    expect(validatorSetOf(removed).validators).toHaveLength(2);
+    expect(hospital(removed, 'sylhet-osmani')?.active).toBe(false);
 
     // Listed among the hospitals added after genesis, in order.
     expect(

@@ -8,7 +8,7 @@
  * the doctor's key to the hospital's roster (roster.ts), where patients find every doctor.
  */
 import { PROTOCOL_VERSION, TAGS } from '../../constants.js';
-import { fail, type Verdict } from '../../errors.js';
+import { fail, OK, type Verdict } from '../../errors.js';
 import { bytesEqual } from '../../encoding/cbor.js';
 import { checkMajority } from '../../accounts/approval.js';
 import { stakeForRank } from '../../accounts/rank.js';
@@ -34,6 +34,7 @@ import { account, activeAccount, hospital, managers, validatorSetOf } from './lo
 import { hospitalSetFull, refreshMember, SERVER_NODE_STAKE } from './hospital-set.js';
 import { addToRoster, rosterHasRoom } from './roster.js';
 import { addedHospitalsHaveRoom, listAddedHospital } from './added-hospitals.js';
+import { authorityJoinSignedBy, type AuthorityJoin } from '../tx/authority-join.js';
 
 const ZERO = new Uint8Array(32) as AccountEntry['rotatedTo'];
 
@@ -142,7 +143,8 @@ export function verifyHospitalChange(state: ChainState, tx: HospitalChange, ctx:
   } else {
     if (h === null || !h.active) return fail('chain/unknown-hospital', { hospital: tx.hospital });
     if (!bytesEqual(h.authority, tx.authority)) return fail('chain/not-authority', { hospital: tx.hospital });
-    if (validatorSetOf(state).validators.length <= 1)
+    const set = validatorSetOf(state).validators;
+    if (set.length <= 1 && set.some((x) => bytesEqual(x.key, tx.authority)))
       return fail('chain/bad-tx', { detail: 'the last authority cannot be removed' });
   }
   return checkMajority(tx.approvals, managers(state), changeSubject(tx));
@@ -173,11 +175,33 @@ export function applyHospitalChange(state: ChainState, tx: HospitalChange): Chai
       nodeRole: '',
       request: changeSubject(tx) as AccountEntry['request']
     });
-  const others = validatorSetOf(state).validators.filter((x) => !bytesEqual(x.key, tx.authority));
-  const next = makeValidatorSet(add ? [...others, { key: tx.authority, weight: 1 }] : others);
+  // An added hospital's authority votes from its own authority-join on; a removed one stops now.
+  return add
+    ? s
+    : putAuthorities(
+        s,
+        validatorSetOf(state).validators.filter((x) => !bytesEqual(x.key, tx.authority))
+      );
+}
+
+function putAuthorities(s: ChainState, validators: { key: Uint8Array; weight: number }[]): ChainState {
   return putEntry(s, NS.validator, 'current', validatorsEntryCodec, {
     t: TAGS.stValidators,
     v: PROTOCOL_VERSION,
-    validators: next.validators
+    validators: makeValidatorSet(validators).validators
   });
+}
+
+export function verifyAuthorityJoin(state: ChainState, tx: AuthorityJoin): Verdict {
+  const h = hospital(state, tx.hospital);
+  if (h === null || !h.active) return fail('chain/unknown-hospital', { hospital: tx.hospital });
+  if (validatorSetOf(state).validators.some((x) => bytesEqual(x.key, h.authority)))
+    return fail('chain/bad-tx', { detail: 'the hospital’s authority already votes' });
+  if (!authorityJoinSignedBy(tx, h.authority)) return fail('chain/not-authority', { hospital: tx.hospital });
+  return OK;
+}
+
+export function applyAuthorityJoin(state: ChainState, tx: AuthorityJoin): ChainState {
+  const authority = hospital(state, tx.hospital)!.authority;
+  return putAuthorities(state, [...validatorSetOf(state).validators, { key: authority, weight: 1 }]);
 }

@@ -9,10 +9,12 @@ import { putMarkerAt, type ChainState } from '../store.js';
 import type { ConsortiumTx } from '../tx/decode.js';
 import { replayKey, type TxContext } from './context.js';
 import {
+  applyAuthorityJoin,
   applyHospitalChange,
   applyRankChange,
   applyRecover,
   applyRegister,
+  verifyAuthorityJoin,
   verifyHospitalChange,
   verifyRankChange,
   verifyRecover,
@@ -43,6 +45,8 @@ export function verifyConsortiumTx(
       return verifyRankChange(state, tx, ctx);
     case TAGS.hospitalChange:
       return verifyHospitalChange(state, tx, ctx);
+    case TAGS.txAuthorityJoin:
+      return verifyAuthorityJoin(state, tx);
     case TAGS.txGrant:
       return verifyGrantTx(state, tx, ctx.time);
     case TAGS.txRevoke:
@@ -73,6 +77,8 @@ export function applyConsortiumTx(
       return applyRankChange(s, tx);
     case TAGS.hospitalChange:
       return applyHospitalChange(s, tx);
+    case TAGS.txAuthorityJoin:
+      return applyAuthorityJoin(s, tx);
     case TAGS.txGrant:
       return applyGrantTx(s, tx, ctx.time);
     case TAGS.txRevoke:

@@ -9,6 +9,7 @@ import type { Codec } from '../../encoding/codec.js';
 import { TX_MAX_BYTES } from '../block.js';
 import { accessLogCodec, type AccessLog } from './access-log.js';
 import { amendmentCodec, appendRecordCodec, type Amendment, type AppendRecord } from './append-record.js';
+import { authorityJoinCodec, type AuthorityJoin } from './authority-join.js';
 import { breakGlassCodec, type BreakGlass } from './break-glass.js';
 import { grantTxCodec, revokeTxCodec, type GrantTx, type RevokeTx } from './consent.js';
 import { evidenceTxCodec, type EvidenceTx } from './evidence.js';
@@ -31,6 +32,7 @@ export type ConsortiumTx =
   | RecoverTx
   | RankChange
   | HospitalChange
+  | AuthorityJoin
   | GrantTx
   | RevokeTx
   | IndexBatch
@@ -50,6 +52,7 @@ const CONSORTIUM: Record<string, Codec<ConsortiumTx>> = {
   [TAGS.txRecover]: recoverTxCodec,
   [TAGS.rankChange]: rankChangeCodec,
   [TAGS.hospitalChange]: hospitalChangeCodec,
+  [TAGS.txAuthorityJoin]: authorityJoinCodec,
   [TAGS.txGrant]: grantTxCodec,
   [TAGS.txRevoke]: revokeTxCodec,
   [TAGS.indexBatch]: indexBatchCodec,
