@@ -43,6 +43,7 @@ import { registerServices } from './services.js';
 import { NodeStorage } from './storage/index.js';
 import { libp2pTransport } from './transport.js';
 import { requestMirror } from '../lib/net/mirror.js';
+import { requestTxSubmit } from '../lib/net/tx-submit.js';
 import { TAGS } from '../lib/core/constants.js';
 import type { CoreError } from '../lib/core/errors.js';
 import { attestationCodec } from '../lib/core/chain/tx/attestation.js';
@@ -54,6 +55,9 @@ import { blockCodec } from '../lib/core/chain/block.js';
  * propose timeout (chain-driver.ts), so a busy host proposes smaller blocks rather than missing rounds.
  */
 const HOSPITAL_BLOCK_TXS = CHAIN_LIMITS.maxIndexEntries;
+
+/** An added hospital's authority offers its authority-join again this often until it votes. */
+const JOIN_RETRY_MS = 5_000;
 
 /** Mirrors re-check committed records against their disk this often (and once at start). */
 const REPAIR_INTERVAL_MS = 30_000;
@@ -240,20 +244,38 @@ export async function runNode(config: NodeConfig, log: Logger): Promise<RunningN
     proposeSync();
   }
 
-  // A hospital added after genesis takes up its consortium vote now that its authority node runs.
+  // A hospital added after genesis takes up its consortium vote now that its authority node runs. The
+  // join goes straight to the other authorities (this node proposes no consortium block before it
+  // votes), again every JOIN_RETRY_MS until the committed set holds this authority.
+  let joinTimer: ReturnType<typeof setInterval> | undefined;
   if (authority) {
-    const join = () => {
+    let joining = false;
+    const join = async () => {
       const tx = authorityJoinToSubmit(consortium.state, config.hospital, authority);
-      if (!tx) return;
+      if (!tx) return clearInterval(joinTimer);
+      if (joining) return;
+      joining = true;
+      const bytes = authorityJoinCodec.encode(tx);
       try {
-        consortium.submit(authorityJoinCodec.encode(tx), 'authority-join');
-        log.info('taking up this hospital’s vote on the consortium', { hospital: config.hospital });
-      } catch (e) {
-        log.debug('authority join not admitted', { error: (e as Error).message });
+        for (const peer of config.peers.consortium) {
+          const r = await requestTxSubmit(host.libp2p, multiaddr(peer), {
+            t: TAGS.netTxSubmit,
+            v: 1,
+            chainId: CONSORTIUM_CHAIN_ID,
+            tx: bytes as never
+          }).catch((e: unknown) => ({ accepted: false as const, code: (e as Error).message }));
+          if (r.accepted) {
+            log.info('taking up this hospital’s vote on the consortium', { hospital: config.hospital });
+            return;
+          }
+          log.debug('authority join not taken', { peer, code: r.code });
+        }
+      } finally {
+        joining = false;
       }
     };
-    consortium.onCommit(join);
-    join();
+    joinTimer = setInterval(() => void join(), JOIN_RETRY_MS);
+    void join();
   }
 
   await registerServices(host.libp2p, {
@@ -529,6 +551,7 @@ export async function runNode(config: NodeConfig, log: Logger): Promise<RunningN
       clearInterval(diskTimer);
       memory.stop();
       if (repairTimer) clearInterval(repairTimer);
+      clearInterval(joinTimer);
       indexer?.stop();
       if (http) await new Promise<void>((r) => http!.server.close(() => r()));
       await hospital.stop();

@@ -9,7 +9,7 @@ import { chromium, expect, test, type Browser, type Page } from '@playwright/tes
 import { spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { sha256, toHex } from '../../src/lib/core/crypto/index.js';
+import { deriveAccountKeys, sha256, toHex } from '../../src/lib/core/crypto/index.js';
 import { stopProcess } from '../../src/node/devnet/process.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -588,6 +588,57 @@ test('a lost device: new keys on a new device, recovery approved by a majority, 
   // The old device's key is no longer the account's: the chain holds it as rotated.
   await old.page.reload();
   await expect(old.page.getByTestId('reg-status')).toHaveAttribute('data-state', 'rotated', NET);
+});
+
+test('one manager proposes a new hospital and a rank in the app; a second approves both from the list', async () => {
+  test.setTimeout(600_000);
+  const doctor = await net.user('doctor', 'Dr. Shirin Akhter', 'H3', 'intern');
+  const authority = deriveAccountKeys(sha256(new TextEncoder().encode('e2e/H9 authority')));
+  const first = await (await browser.newContext({ viewport: PHONE })).newPage();
+  await importUser(first, net.appUrl, await net.manager(0));
+  await nav(first, 'Manager');
+  await first.getByRole('tab', { name: 'Add hospital' }).click();
+  await first.locator('#hosp-id').fill('H9');
+  await first.locator('#hosp-name').fill('Cox’s Bazar Sadar Hospital');
+  await first.locator('#hosp-auth').fill(toHex(authority.signingPublic));
+  await first.locator('#hosp-enc').fill(toHex(authority.encryptionPublic));
+  await first.getByRole('button', { name: 'Approve adding this hospital' }).click();
+  await waitSent(first, 'hospital');
+  await first.getByRole('tab', { name: 'Doctor rank' }).click();
+  await first.getByRole('textbox', { name: 'Doctor (Public key)' }).fill(doctor.id);
+  await first.getByRole('combobox', { name: 'Rank' }).selectOption('registrar');
+  await first.getByRole('button', { name: 'Approve this rank' }).click();
+  await waitSent(first, 'rank');
+
+  // The second manager sees both changes, with what they do, and approves the very same ones.
+  const second = await (await browser.newContext({ viewport: PHONE })).newPage();
+  await importUser(second, net.appUrl, await net.manager(2));
+  await nav(second, 'Manager');
+  const hospitalItem = second.getByRole('listitem').filter({ hasText: 'Hospital: H9' });
+  const rankItem = second
+    .getByRole('listitem')
+    .filter({ hasText: `Doctor’s key: ${doctor.id.slice(0, 16)}` });
+  await expect(async () => {
+    await second.getByRole('button', { name: 'Refresh the list' }).click();
+    await expect(hospitalItem).toContainText('New hospital', { timeout: 5_000 });
+    await expect(rankItem).toContainText('Rank change', { timeout: 5_000 });
+  }).toPass(NET);
+  await expect(hospitalItem).toContainText('1 of 2 needed (majority of 3)');
+  await expect(rankItem).toContainText('Registrar');
+  await second.screenshot({ path: `${SCREENSHOTS}/network-manager-changes.png`, fullPage: true });
+  await hospitalItem.getByTestId('approve-listed').click();
+  await rankItem.getByTestId('approve-listed').click();
+
+  // Both committed: they leave the list, and the hospital is listed before any node of it runs.
+  await expect(async () => {
+    await second.getByRole('button', { name: 'Refresh the list' }).click();
+    await expect(hospitalItem).toHaveCount(0, { timeout: 5_000 });
+    await expect(rankItem).toHaveCount(0, { timeout: 5_000 });
+  }).toPass(NET);
+  await second.getByRole('tab', { name: 'Add hospital' }).click();
+  await expect(second.getByText('Cox’s Bazar Sadar Hospital (H9): 0 validators, no blocks yet')).toBeVisible(
+    NET
+  );
 });
 
 test('with every node out of reach, the installed app starts its light client from the device and answers from what it verified', async () => {

@@ -69,7 +69,7 @@ import { mailKey, mailPostCodec, mailRequester, type MailPost } from '../core/ch
 import { majorityOf } from '../core/accounts/approval.js';
 import { listMail, postMail, provenProfiles } from '../light/mailbox.js';
 import type { DoctorProfile } from '../core/accounts/registration.js';
-import { requestDetails, requestFromBody, requestText } from './requests.js';
+import { pendingChange, requestDetails, requestFromBody, requestText } from './requests.js';
 
 export type LightHost = NetHost & {
   dial?: (addrs: Multiaddr[]) => Promise<unknown>;
@@ -407,6 +407,18 @@ export async function createLightNetwork(o: LightNetworkOptions): Promise<LightN
     const me = toHex(account.signingPublic);
     const out: PendingRequest[] = [];
     for (const p of posts) {
+      const counts = {
+        id: mailKey(p.body),
+        approvals: p.approvals.length,
+        needed: majorityOf(mgrs.length),
+        managers: mgrs.length,
+        approvedByMe: p.approvals.some((a) => toHex(a.manager) === me)
+      };
+      const change = pendingChange(p.body);
+      if (change) {
+        out.push({ ...change, ...counts });
+        continue;
+      }
       const req = requestFromBody(p.body);
       if (!req) continue;
       // Decided and committed, but a node has not settled it yet: not pending any more.
@@ -417,15 +429,11 @@ export async function createLightNetwork(o: LightNetworkOptions): Promise<LightN
       if (role !== 'patient' && role !== 'doctor') continue;
       out.push({
         kind: req.kind,
-        id: mailKey(p.body),
         role,
         details: requestDetails(req),
         submittedAt: req.value.created,
-        approvals: p.approvals.length,
-        needed: majorityOf(mgrs.length),
-        managers: mgrs.length,
-        approvedByMe: p.approvals.some((a) => toHex(a.manager) === me),
-        text: requestText(req)
+        text: requestText(req),
+        ...counts
       });
     }
     return out.sort((a, b) => a.submittedAt - b.submittedAt);

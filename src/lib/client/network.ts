@@ -36,15 +36,17 @@ export interface RegistrationStatus extends ApprovalCount {
 }
 
 export interface PendingRequest extends ApprovalCount {
-  kind: 'registration' | 'recovery';
+  /** A user's request, or a rank or hospital change another manager proposed. */
+  kind: 'registration' | 'recovery' | 'rank' | 'hospital';
   /** Hex id of the request object (its hash). */
   id: string;
-  role: Role;
+  /** Whose account it makes or changes (a hospital change: the hospital's). */
+  role: Role | 'hospital';
   /** Public facts the requester supplied (doctor: name, degree, speciality, hospital). */
   details: Record<string, string>;
   submittedAt: number;
   approvedByMe: boolean;
-  /** The request's text form (`carechain:<kind>:…`): what the manager opens, checks and approves. */
+  /** Its text form (`carechain:<kind>:…`): what the manager opens, checks and approves (requests.ts). */
   text: string;
 }
 

@@ -2,12 +2,15 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { deriveAccountKeys, seededRng, toHex } from '../core/crypto/index.js';
 import { signRegistration, verifyApproval } from '../core/accounts/index.js';
-import { mailPostCodec } from '../core/chain/mail.js';
+import { assembleMailTx, mailPostCodec, mailSubject, mergeMail } from '../core/chain/mail.js';
 import { isCoreError } from '../core/errors.js';
 import { FUZZ_RUNS } from '../core/test-support.js';
 import {
   approvalAction,
+  hospitalApprovalAction,
+  listedApprovalAction,
   parseRequestText,
+  pendingChange,
   rankApprovalAction,
   requestAction,
   requestBody,
@@ -140,5 +143,39 @@ describe('registration and recovery requests', () => {
     const post = mailPostCodec.decode(a.bytes);
     expect(post.body.kind).toBe('rank');
     expect(verifyApproval(post.approvals[0]!).ok).toBe(true);
+  });
+
+  it('a change one manager proposed is listed to the others, whose approvals make the majority', () => {
+    const [m1, m2, m3] = [account('manager', 7), account('manager', 8), account('manager', 9)];
+    const set = [m1, m2, m3].map((m) => deriveAccountKeys(m.seed).signingPublic);
+    const authority = toHex(deriveAccountKeys(seededRng(10)(32)).signingPublic);
+    for (const proposed of [
+      rankApprovalAction(m1.seed, 'ab'.repeat(32), 'consultant', 1_760_000_000_000),
+      hospitalApprovalAction(
+        m1.seed,
+        { hospital: 'H4', name: 'Sylhet Women’s Hospital', authority, authorityEncryption: authority },
+        1_760_000_000_000
+      )
+    ]) {
+      const first = mailPostCodec.decode(proposed.bytes);
+      const listed = pendingChange(first.body)!;
+      expect(listed.submittedAt).toBe(1_760_000_000_000);
+      expect(listed.details).toEqual(
+        first.body.kind === 'rank'
+          ? { doctor: 'ab'.repeat(8) + '…', rank: 'consultant' }
+          : {
+              hospitalId: 'H4',
+              hospitalName: 'Sylhet Women’s Hospital',
+              authority: authority.slice(0, 16) + '…'
+            }
+      );
+      const second = mailPostCodec.decode(listedApprovalAction(m2.seed, listed.text).bytes);
+      expect(toHex(mailSubject(second.body))).toBe(toHex(mailSubject(first.body)));
+      // One approval is not a majority of three; the second one, of the same change, is.
+      expect(assembleMailTx(first, set)).toBeNull();
+      expect(assembleMailTx(mergeMail(first, second).post, set)).not.toBeNull();
+    }
+    expect(() => listedApprovalAction(m2.seed, 'carechain:change:AAAA')).toThrow();
+    expect(pendingChange(requestBody(signRequest(m3.acc, m3.seed, { now: 1, name: 'M3' })))).toBeNull();
   });
 });

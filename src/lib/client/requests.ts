@@ -14,7 +14,8 @@ import {
   type Rank,
   type DoctorProfile
 } from '../core/accounts/index.js';
-import type { SignedRequest } from '../core/accounts/request-text.js';
+import { MAX_REQUEST_CHARS, parseRequestText, type SignedRequest } from '../core/accounts/request-text.js';
+import { fromBase64url, toBase64url } from '../core/consent/base64url.js';
 import { deriveAccountKeys, fromHex, toHex } from '../core/crypto/index.js';
 import { CoreError } from '../core/errors.js';
 import { hospitalChangeBody, rankChangeBody, type HospitalChange } from '../core/chain/tx/accounts.js';
@@ -137,6 +138,55 @@ export function hospitalApprovalAction(
   });
   const { bytes, subject } = approvalPost(managerSeed, { kind: 'hospital', change });
   return { kind: 'hospital', bytes, summary: { text: fields.name, subject } };
+}
+
+const CHANGE_PREFIX = 'carechain:change:';
+
+/**
+ * A rank or hospital change a manager proposed, as the other managers' apps list it from the mailbox:
+ * they approve the very same change (its `time` included), so the approvals add up to a majority.
+ * `text` carries the change (`carechain:change:<base64url of the mail post, no approvals>`).
+ */
+export function pendingChange(body: MailBody): {
+  kind: 'rank' | 'hospital';
+  role: 'doctor' | 'hospital';
+  details: Record<string, string>;
+  submittedAt: number;
+  text: string;
+} | null {
+  if (body.kind !== 'rank' && body.kind !== 'hospital') return null;
+  const text = CHANGE_PREFIX + toBase64url(mailPostCodec.encode(mailPost(body)));
+  const short = (k: Uint8Array) => toHex(k).slice(0, 16) + '…';
+  return body.kind === 'rank'
+    ? {
+        kind: 'rank',
+        role: 'doctor',
+        details: { doctor: short(body.change.doctor), rank: body.change.rank },
+        submittedAt: body.change.time,
+        text
+      }
+    : {
+        kind: 'hospital',
+        role: 'hospital',
+        details: {
+          hospitalId: body.change.hospital,
+          hospitalName: body.change.name,
+          authority: short(body.change.authority)
+        },
+        submittedAt: body.change.time,
+        text
+      };
+}
+
+/** A manager's approval of what the pending list shows: a user's request, or another manager's change. */
+export function listedApprovalAction(managerSeed: Uint8Array, text: string): OutboxAction {
+  if (!text.startsWith(CHANGE_PREFIX)) return approvalAction(managerSeed, parseRequestText(text));
+  if (text.length > MAX_REQUEST_CHARS) throw new CoreError('decode/too-large', { type: 'change' });
+  const body = mailPostCodec.decode(fromBase64url(text.slice(CHANGE_PREFIX.length))).body;
+  if (body.kind !== 'rank' && body.kind !== 'hospital')
+    throw new CoreError('decode/schema', { type: 'change', detail: body.kind });
+  const { bytes, subject } = approvalPost(managerSeed, body);
+  return { kind: 'approval', bytes, summary: { text: body.kind, subject } };
 }
 
 /** A request as a manager's app lists it from the mailbox: its text form opens and approves it. */

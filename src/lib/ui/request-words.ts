@@ -15,6 +15,9 @@ const FIELD: Record<string, MessageKey> = {
   hospitalId: 'onb.hospital',
   rank: 'mgr.rankValue',
   nodeRole: 'mgr.detailNodeRole',
+  doctor: 'mgr.detailDoctor',
+  hospitalName: 'mgr.hospitalName',
+  authority: 'mgr.detailAuthority',
   peerId: 'mgr.detailPeerId'
 };
 
