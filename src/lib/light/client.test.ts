@@ -3,6 +3,10 @@ import { setEd25519Backend } from '../core/crypto/ed25519.js';
 import { nodeEd25519 } from '../core/crypto/ed25519.node.js';
 import { CoreError, isCoreError } from '../core/errors.js';
 import { SparseMerkleTree, stateKey } from '../core/state/smt.js';
+import { PROTOCOL_VERSION, TAGS } from '../core/constants.js';
+import { hospitalEntryCodec } from '../core/chain/entries.js';
+import { hospitalChainId } from '../core/chain/header.js';
+import { NS } from '../core/chain/store.js';
 import { smtProofCodec } from '../core/state/smt.js';
 import { LightClient, MemoryHeadStore, type LightPeer } from './client.js';
 import { certify, makeTestChain, makeValidators, type TestChain } from './test-chain.node.js';
@@ -12,9 +16,22 @@ beforeAll(() => setEd25519Backend(nodeEd25519));
 // A small real state: the revocation a dishonest node would like to hide.
 const revoked = stateKey('revocation', 'grant-1');
 const other = stateKey('revocation', 'grant-2');
+// A hospital the managers added after genesis: its entry is all a client needs to start its chain.
+const addedAuthority = new Uint8Array(32).fill(7);
 const state = SparseMerkleTree.empty()
   .set(revoked, new Uint8Array([1]))
-  .set(stateKey('account', 'a'), new Uint8Array([2]));
+  .set(stateKey('account', 'a'), new Uint8Array([2]))
+  .set(
+    stateKey(NS.hospital, 'H4'),
+    hospitalEntryCodec.encode({
+      t: TAGS.stHospital,
+      v: PROTOCOL_VERSION,
+      id: 'H4',
+      name: 'Added later',
+      authority: addedAuthority as never,
+      active: true
+    })
+  );
 const chain = makeTestChain('consortium', 30, [8, 20], (h) => (h >= 5 ? state.root() : new Uint8Array(32)));
 
 type Behaviour = 'honest' | 'forge' | 'stale' | 'withhold' | 'down' | 'hide-revocation';
@@ -101,6 +118,29 @@ describe('light client over several peers', () => {
     expect(await c.state('consortium', revoked)).toEqual(new Uint8Array([1]));
     expect(c.dropped.get('liar')?.code).toBe('light/withheld');
     expect(await c.state('consortium', other)).toBeNull();
+  });
+
+  it('starts an added hospital’s chain from its proven entry, and only from one', async () => {
+    const seen: string[] = [];
+    const c = new LightClient({
+      genesis: new Map([['consortium', chain.genesis]]),
+      addedHospital: (entry) => {
+        seen.push(`${entry.id}:${entry.authority[0]}`);
+        return { ...chain.genesis, chainId: hospitalChainId(entry.id) };
+      },
+      peers: [peer('honest', chain, 'honest')],
+      store: new MemoryHeadStore()
+    });
+    expect((await c.view(hospitalChainId('H4'))).head.chainId).toBe('hospital:H4');
+    expect(seen).toEqual(['H4:7']);
+    // A hospital the consortium does not hold has no chain, whatever a node says.
+    await expect(c.view(hospitalChainId('H5'))).rejects.toSatisfy((e) =>
+      isCoreError(e, 'chain/unknown-hospital')
+    );
+    const founding = client([peer('honest', chain, 'honest')]).c;
+    await expect(founding.view(hospitalChainId('H4'))).rejects.toSatisfy((e) =>
+      isCoreError(e, 'light/proof-invalid')
+    );
   });
 
   it('fails with light/no-peers when nobody honest is left', async () => {
