@@ -424,6 +424,7 @@ export async function runNode(config: NodeConfig, log: Logger): Promise<RunningN
     height: d.height,
     hash: Buffer.from(d.headHash).toString('hex'),
     validator: d.isValidator,
+    voting: d.isVoting,
     mempool: d.mempool.size,
     lastCommitAt: d.lastCommitAt || null,
     commitLatencyMsP50: Number.isNaN(d.commitLatency.percentile(50)) ? null : d.commitLatency.percentile(50)

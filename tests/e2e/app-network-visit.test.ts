@@ -624,7 +624,10 @@ test('one manager proposes a new hospital and a rank in the app; a second approv
     await expect(rankItem).toContainText('Rank change', { timeout: 5_000 });
   }).toPass(NET);
   await expect(hospitalItem).toContainText('1 of 2 needed (majority of 3)');
-  await expect(rankItem).toContainText('Registrar');
+  // Whom the change concerns, as the consortium proves them, and what it changes.
+  await expect(rankItem).toContainText('Full name: Dr. Shirin Akhter');
+  await expect(rankItem).toContainText('Rank now: Intern');
+  await expect(rankItem).toContainText('New rank: Registrar');
   await second.screenshot({ path: `${SCREENSHOTS}/network-manager-changes.png`, fullPage: true });
   await hospitalItem.getByTestId('approve-listed').click();
   await rankItem.getByTestId('approve-listed').click();

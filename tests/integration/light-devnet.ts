@@ -10,24 +10,19 @@ import 'reflect-metadata';
 import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import type { Libp2p } from 'libp2p';
-import { multiaddr } from '@multiformats/multiaddr';
 import { CONSORTIUM_CHAIN_ID, hospitalChainId } from '../../src/lib/core/chain/header.js';
-import { pageCodec } from '../../src/lib/core/chain/entries.js';
-import { NS, pageId } from '../../src/lib/core/chain/store.js';
 import { makeRevokeTx, revokeTxCodec } from '../../src/lib/core/chain/tx/consent.js';
 import { createRevocation } from '../../src/lib/core/consent/revocation.js';
-import { TAGS } from '../../src/lib/core/constants.js';
 import { fromHex, recordPublicKey, seededRng, toHex, utf8Bytes } from '../../src/lib/core/crypto/index.js';
 import { sealRecord } from '../../src/lib/core/records/envelope.js';
 import { indexTag } from '../../src/lib/core/records/index-tag.js';
 import { diabetesVisit } from '../../src/lib/core/records/test-fixtures.js';
-import { stateKey } from '../../src/lib/core/state/smt.js';
-import { requestStateProof } from '../../src/lib/net/state-proof.js';
 import {
   account,
   createClient,
   doctorFields,
   grantTx,
+  indexedCount,
   patientFields,
   recordTx,
   registerTx,
@@ -150,16 +145,7 @@ export async function startLightDevnet(dir: string, label: string): Promise<Ligh
     // Indexed once all three are in the consortium's list for the tag (indexers batch every 300 ms).
     await waitFor(
       'three index entries',
-      async () => {
-        const s = await requestStateProof(client, multiaddr(H2[3]!.addr), {
-          t: TAGS.netStateRequest,
-          v: 1,
-          chainId: CONSORTIUM_CHAIN_ID,
-          key: stateKey(NS.index, pageId(tag, 0)) as never,
-          height: null
-        });
-        return s.value !== null && pageCodec.decode(s.value).entries.length === 3;
-      },
+      async () => (await indexedCount(client, H2[3]!.addr, tag)) === 3,
       60_000
     );
     return {

@@ -15,15 +15,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import type { Libp2p } from 'libp2p';
-import { multiaddr } from '@multiformats/multiaddr';
 import { peerIdFromPrivateKey } from '@libp2p/peer-id';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { approve } from '../../src/lib/core/accounts/approval.js';
 import { CONSORTIUM_CHAIN_ID, hospitalChainId } from '../../src/lib/core/chain/header.js';
-import { pageCodec } from '../../src/lib/core/chain/entries.js';
-import { NS, pageId } from '../../src/lib/core/chain/store.js';
 import { changeSubject, rankChangeBody, rankChangeCodec } from '../../src/lib/core/chain/tx/accounts.js';
-import { TAGS } from '../../src/lib/core/constants.js';
 import { setEd25519Backend } from '../../src/lib/core/crypto/ed25519.js';
 import { nodeEd25519 } from '../../src/lib/core/crypto/ed25519.node.js';
 import {
@@ -39,20 +35,19 @@ import { bytesEqual } from '../../src/lib/core/encoding/cbor.js';
 import { sealRecord } from '../../src/lib/core/records/envelope.js';
 import { indexTag } from '../../src/lib/core/records/index-tag.js';
 import { diabetesVisit } from '../../src/lib/core/records/test-fixtures.js';
-import { stateKey } from '../../src/lib/core/state/smt.js';
 import { fetchAddrs } from '../../src/lib/light/addresses.js';
 import { MemoryHeadStore, type LightEvent } from '../../src/lib/light/client.js';
 import { connectLightClient } from '../../src/lib/light/connect.js';
 import { fetchGenesis } from '../../src/lib/light/genesis.js';
 import { createLightHost, NODE_TRANSPORTS } from '../../src/lib/light/host.node.js';
 import { readRecords } from '../../src/lib/light/read.js';
-import { requestStateProof } from '../../src/lib/net/state-proof.js';
 import {
   account,
   capabilityFor,
   createClient,
   doctorFields,
   grantTx,
+  indexedCount,
   patientFields,
   recordTx,
   registerTx,
@@ -172,16 +167,7 @@ async function writeRecord(n: number): Promise<void> {
   const tag = indexTag(patient.keys.indexKey, CATEGORY);
   await waitFor(
     `record ${n} indexed`,
-    async () => {
-      const s = await requestStateProof(actors, multiaddr(nodes[3]!.addr), {
-        t: TAGS.netStateRequest,
-        v: 1,
-        chainId: CONSORTIUM_CHAIN_ID,
-        key: stateKey(NS.index, pageId(tag, 0)) as never,
-        height: null
-      });
-      return s.value !== null && pageCodec.decode(s.value).entries.length === written.length;
-    },
+    async () => (await indexedCount(actors, nodes[3]!.addr, tag)) === written.length,
     60_000
   );
 }

@@ -65,7 +65,7 @@ import type {
   VerifiedRecord
 } from './network.js';
 import type { OutboxAction } from './outbox.js';
-import { mailKey, mailPostCodec, mailRequester, type MailPost } from '../core/chain/mail.js';
+import { mailKey, mailPostCodec, mailRequester, type MailBody, type MailPost } from '../core/chain/mail.js';
 import { majorityOf } from '../core/accounts/approval.js';
 import { listMail, postMail, provenProfiles } from '../light/mailbox.js';
 import type { DoctorProfile } from '../core/accounts/registration.js';
@@ -416,7 +416,7 @@ export async function createLightNetwork(o: LightNetworkOptions): Promise<LightN
       };
       const change = pendingChange(p.body);
       if (change) {
-        out.push({ ...change, ...counts });
+        out.push({ ...change, ...counts, details: await changeDetails(p.body, change.details) });
         continue;
       }
       const req = requestFromBody(p.body);
@@ -439,7 +439,29 @@ export async function createLightNetwork(o: LightNetworkOptions): Promise<LightN
     return out.sort((a, b) => a.submittedAt - b.submittedAt);
   }
 
+  /**
+   * What a manager needs to judge a rank change: whom it concerns, as the consortium proves them
+   * (name from their registration, hospital, rank now), beside the change itself.
+   */
+  async function changeDetails(body: MailBody, details: Record<string, string>) {
+    if (body.kind !== 'rank') return details;
+    const acct = await queries.account(body.change.doctor).catch(() => null);
+    if (!acct || acct.role !== 'doctor') return details;
+    const profile = (await provenProfiles(host, consortiumNodes(), [acct])).get(toHex(acct.key));
+    return {
+      ...(profile ? { name: profile.name } : {}),
+      hospitalId: acct.hospital,
+      currentRank: acct.rank,
+      ...details
+    };
+  }
+
   async function hospitals(): Promise<HospitalInfo[]> {
+    // Proven state is read at the head last synced: bring the consortium up to date first, so a
+    // hospital the managers just added is listed (offline, the list is what this device verified).
+    await syncConsortium().catch((e: unknown) => {
+      if (!isOutage(e)) throw e;
+    });
     const ids = await knownHospitals();
     return Promise.all(
       ids.map(async (id) => {

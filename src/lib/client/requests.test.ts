@@ -162,7 +162,7 @@ describe('registration and recovery requests', () => {
       expect(listed.submittedAt).toBe(1_760_000_000_000);
       expect(listed.details).toEqual(
         first.body.kind === 'rank'
-          ? { doctor: 'ab'.repeat(8) + '…', rank: 'consultant' }
+          ? { doctor: 'ab'.repeat(8) + '…', newRank: 'consultant' }
           : {
               hospitalId: 'H4',
               hospitalName: 'Sylhet Women’s Hospital',

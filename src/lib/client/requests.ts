@@ -161,7 +161,7 @@ export function pendingChange(body: MailBody): {
     ? {
         kind: 'rank',
         role: 'doctor',
-        details: { doctor: short(body.change.doctor), rank: body.change.rank },
+        details: { doctor: short(body.change.doctor), newRank: body.change.rank },
         submittedAt: body.change.time,
         text
       }

@@ -14,6 +14,8 @@ const FIELD: Record<string, MessageKey> = {
   degree: 'onb.degree',
   hospitalId: 'onb.hospital',
   rank: 'mgr.rankValue',
+  currentRank: 'mgr.detailCurrentRank',
+  newRank: 'mgr.detailNewRank',
   nodeRole: 'mgr.detailNodeRole',
   doctor: 'mgr.detailDoctor',
   hospitalName: 'mgr.hospitalName',
@@ -32,7 +34,7 @@ export const rankWithStake = (r: Rank): string =>
 export const fieldLabel = (k: string): string => (k in FIELD ? t(FIELD[k]!) : k);
 
 export const fieldValue = (k: string, v: string): string =>
-  k === 'rank' && isRank(v)
+  (k === 'rank' || k === 'currentRank' || k === 'newRank') && isRank(v)
     ? rankName(v)
     : k === 'nodeRole' && isNodeRole(v)
       ? t(`nodeRole.${v}` as MessageKey)

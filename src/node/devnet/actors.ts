@@ -47,6 +47,10 @@ import {
 import { requestRecords, type RecordAnswer } from '../../lib/net/record-fetch.js';
 import { requestMirror } from '../../lib/net/mirror.js';
 import { requestTxSubmit, type TxResult } from '../../lib/net/tx-submit.js';
+import { requestStateProof } from '../../lib/net/state-proof.js';
+import { pageCodec } from '../../lib/core/chain/entries.js';
+import { NS, pageId } from '../../lib/core/chain/store.js';
+import { stateKey } from '../../lib/core/state/smt.js';
 import { requestTxBatch, type TxBatchResult } from '../../lib/net/tx-batch.js';
 
 export interface Account {
@@ -344,3 +348,15 @@ export const capabilityFor = (patient: Account, category: string) =>
   searchCapability(patient.keys.indexKey, category);
 
 export { CONSORTIUM_CHAIN_ID, hospitalChainId, fromHex };
+
+/** How many index entries the consortium holds under `tag` (its first page), as the node at `addr` proves. */
+export async function indexedCount(client: Libp2p, addr: string, tag: Uint8Array): Promise<number> {
+  const s = await requestStateProof(client, multiaddr(addr), {
+    t: TAGS.netStateRequest,
+    v: 1,
+    chainId: CONSORTIUM_CHAIN_ID,
+    key: stateKey(NS.index, pageId(tag, 0)) as never,
+    height: null
+  });
+  return s.value === null ? 0 : pageCodec.decode(s.value).entries.length;
+}

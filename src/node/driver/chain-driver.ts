@@ -265,6 +265,12 @@ export class ChainDriver {
     return this.o.signer !== null || this.o.altSigner !== undefined;
   }
 
+  /** Whether one of this node's keys is in the set that signs the next block: its vote counts now. */
+  get isVoting(): boolean {
+    const k = this.signerNow();
+    return k !== null && validatorSetOf(this.state).validators.some((x) => bytesEqual(x.key, k.publicKey));
+  }
+
   /** The key that signs at the next height: `altSigner` only while it, and not `signer`, is a member. */
   private signerNow(): NodeKey | null {
     const alt = this.o.altSigner;

@@ -273,6 +273,8 @@ export const bn: Dictionary = {
   'mgr.detailDoctor': 'ডাক্তারের কী',
   'mgr.detailAuthority': 'কর্তৃপক্ষের কী',
   'mgr.requestFile': 'অনুরোধের ফাইল (অ্যাপ বা `carechain request` থেকে)',
+  'mgr.detailCurrentRank': 'বর্তমান পদমর্যাদা',
+  'mgr.detailNewRank': 'নতুন পদমর্যাদা',
   'mgr.detailAccount': 'যে অ্যাকাউন্ট পুনরুদ্ধার হবে',
   'mgr.detailNodeRole': 'নোডের কাজ',
   'mgr.detailPeerId': 'নেটওয়ার্ক পরিচয় (পিয়ার আইডি)',

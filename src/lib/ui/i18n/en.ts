@@ -276,6 +276,8 @@ export const en = {
   'mgr.detailDoctor': 'Doctor’s key',
   'mgr.detailAuthority': 'Authority key',
   'mgr.requestFile': 'Request file (from the app or `carechain request`)',
+  'mgr.detailCurrentRank': 'Rank now',
+  'mgr.detailNewRank': 'New rank',
   'mgr.detailAccount': 'Account to recover',
   'mgr.detailNodeRole': 'Node’s work',
   'mgr.detailPeerId': 'Network identity (peer id)',
