@@ -70,6 +70,10 @@ describe('carechain CLI', () => {
       peerId: summary.peerId
     });
     expect(Buffer.from(req.value.signingPublic).toString('hex')).toBe(keys.publicKey);
+    // --post files it in the mailbox of the consortium peers the config lists: with none, it says so.
+    const nowhere = await cli('request', '--config', config(['mirror']), '--post');
+    expect(nowhere.code).toBe(1);
+    expect(nowhere.stderr).toContain('no peer to post to');
     const both = await cli('request', '--config', config(['validator', 'mirror']));
     expect(both.code).toBe(1);
     expect(both.stderr).toContain('a validator or a mirror, not both');

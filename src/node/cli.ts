@@ -19,7 +19,7 @@ import { createLogger } from './log.js';
 const USAGE = `usage:
   carechain node --config <file>
   carechain keys [--out <dir>]
-  carechain request --config <file> [--out <file>]
+  carechain request --config <file> [--out <file>] [--post]
   carechain status [--url <http://127.0.0.1:8080>]
   carechain devnet [--fresh] [--dir <.devnet>] [--hospitals <3>]`;
 
@@ -77,20 +77,36 @@ async function main(argv: string[]): Promise<number> {
     case 'request': {
       const { values } = parseArgs({
         args: rest,
-        options: { config: { type: 'string', short: 'c' }, out: { type: 'string', short: 'o' } },
+        options: {
+          config: { type: 'string', short: 'c' },
+          out: { type: 'string', short: 'o' },
+          post: { type: 'boolean', default: false }
+        },
         strict: true
       });
       if (!values.config) return usage('request: --config <file> is required');
       const { loadConfig } = await import('./config.js');
-      const { nodeRequest } = await import('./node-request.js');
-      const req = await nodeRequest(loadConfig(values.config), Date.now());
+      const { nodeRequest, postNodeRequest } = await import('./node-request.js');
+      const config = loadConfig(values.config);
+      const req = await nodeRequest(config, Date.now());
+      if (values.post) {
+        // To the mailbox of the nodes this one follows the consortium through: the managers' apps list it.
+        const { createClient } = await import('./devnet/actors.js');
+        const client = await createClient();
+        try {
+          const peer = await postNodeRequest(client, config.peers.consortium, req.request);
+          log.info('request filed in the mailbox; the managers will see it in their pending list', { peer });
+        } finally {
+          await client.stop();
+        }
+      }
       if (!values.out) {
         process.stdout.write(req.text + '\n');
         return 0;
       }
       const file = resolve(values.out);
       writeFileSync(file, req.text + '\n');
-      const { text: _text, ...summary } = req;
+      const { text: _text, request: _request, ...summary } = req;
       process.stdout.write(JSON.stringify({ file, ...summary }) + '\n');
       return 0;
     }

@@ -3,11 +3,18 @@
  * node of a hospital the managers added later, or one more mirror or validator for any hospital). A
  * node's account is what makes its work count: a mirror's attestations, a validator's stake. The
  * request is signed with the node key (proof it holds it) and names the libp2p peer id the node will
- * run with; the managers open the printed text in the app ("Or open a request file") and approve it.
+ * run with. With `--post` it goes to the nodes' mailbox, where the managers' apps list it; either way
+ * the printed text opens in the app ("Or open a request file") for them to approve.
  */
 import { peerIdFromPrivateKey } from '@libp2p/peer-id';
+import { multiaddr } from '@multiformats/multiaddr';
+import { mailPost } from '../lib/core/chain/mail.js';
+import { TAGS } from '../lib/core/constants.js';
+import { requestMailbox } from '../lib/net/mailbox.js';
+import type { NetHost } from '../lib/net/rpc.js';
 import { signRegistration } from '../lib/core/accounts/registration.js';
 import { requestText } from '../lib/core/accounts/request-text.js';
+import type { Registration } from '../lib/core/accounts/registration.js';
 import type { NodeRole } from '../lib/core/accounts/roles.js';
 import { toHex } from '../lib/core/crypto/index.js';
 import { CoreError } from '../lib/core/errors.js';
@@ -32,6 +39,7 @@ export function registeredRole(roles: readonly string[]): NodeRole {
 
 export interface NodeRequest {
   text: string;
+  request: Registration;
   hospital: string;
   nodeRole: NodeRole;
   peerId: string;
@@ -57,9 +65,41 @@ export async function nodeRequest(config: NodeConfig, now: number): Promise<Node
   );
   return {
     text: requestText({ kind: 'registration', value }),
+    request: value,
     hospital: config.hospital,
     nodeRole,
     peerId,
     publicKey: toHex(key.publicKey)
   };
+}
+
+/**
+ * Files the request in the mailbox of the first of `peers` (multiaddrs) that takes it, where it waits
+ * for a majority of the managers; returns that peer. A refusal by the mailbox (a malformed or unknown
+ * request) is thrown with its code; unreachable peers are passed over.
+ */
+export async function postNodeRequest(
+  host: NetHost,
+  peers: readonly string[],
+  req: Registration
+): Promise<string> {
+  let last: unknown = new CoreError('node/bad-config', {
+    field: 'peers.consortium',
+    detail: 'no peer to post to'
+  });
+  for (const peer of peers) {
+    try {
+      const r = await requestMailbox(host, multiaddr(peer), {
+        t: TAGS.netMailRequest,
+        v: 1,
+        op: 'post',
+        post: mailPost({ kind: 'registration', request: req })
+      });
+      if (r.op === 'post' && r.accepted) return peer;
+      last = new CoreError('net/remote-error', { peer, detail: r.op === 'post' ? r.code : r.op });
+    } catch (e) {
+      last = e;
+    }
+  }
+  throw last;
 }

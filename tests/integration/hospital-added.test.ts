@@ -65,7 +65,15 @@ import { createLayout, type DevnetLayout, type DevnetNode } from '../../src/node
 import { freePortBlock } from '../../src/node/devnet/ports.js';
 import { health, spawnNode, stopProcess, waitFor, waitHealthy } from '../../src/node/devnet/process.js';
 import { loadConfig } from '../../src/node/config.js';
-import { nodeRequest } from '../../src/node/node-request.js';
+import { nodeRequest, postNodeRequest } from '../../src/node/node-request.js';
+import { registrationSubject } from '../../src/lib/core/accounts/registration.js';
+import { mailPost } from '../../src/lib/core/chain/mail.js';
+import { NS } from '../../src/lib/core/chain/store.js';
+import { TAGS } from '../../src/lib/core/constants.js';
+import { stateKey } from '../../src/lib/core/state/smt.js';
+import { requestMailbox } from '../../src/lib/net/mailbox.js';
+import { requestStateProof } from '../../src/lib/net/state-proof.js';
+import { multiaddr } from '@multiformats/multiaddr';
 
 const CATEGORY = 'IV';
 const NEW = 'H2';
@@ -185,17 +193,53 @@ describe('a hospital added after genesis', () => {
       30_000
     );
     // From here on the consortium commits only with both authorities: what follows needs H2's vote.
-    // Each node's request, as `carechain request --config` prints it for the managers to open.
+    // Each node's request, as `carechain request --config` makes it. The mirrors' as the printed text
+    // the managers open; the validators' filed in the mailbox (`--post`), where a majority of managers
+    // approves them and the node holding them assembles the registration.
     for (const n of added) {
-      const req = parseRequestText((await nodeRequest(loadConfig(n.configFile), Date.now())).text);
-      if (req.kind !== 'registration') throw new Error('not a registration');
-      await submitOk(
-        actors,
-        founding[0]!.addr,
-        CONSORTIUM_CHAIN_ID,
-        approvedRegistration(req.value, managers)
-      );
+      const config = loadConfig(n.configFile);
+      const made = await nodeRequest(config, Date.now());
+      if (n.roles.includes('mirror')) {
+        const req = parseRequestText(made.text);
+        if (req.kind !== 'registration') throw new Error('not a registration');
+        await submitOk(
+          actors,
+          founding[0]!.addr,
+          CONSORTIUM_CHAIN_ID,
+          approvedRegistration(req.value, managers)
+        );
+        continue;
+      }
+      const peer = await postNodeRequest(actors, config.peers.consortium, made.request);
+      const body = { kind: 'registration' as const, request: made.request };
+      for (const m of managers.slice(0, 2)) {
+        const approval = approve(m.keys.signingSeed, registrationSubject(made.request));
+        const r = await requestMailbox(actors, multiaddr(peer), {
+          t: TAGS.netMailRequest,
+          v: 1,
+          op: 'post',
+          post: mailPost(body, [approval])
+        });
+        expect(r.op === 'post' && r.accepted).toBe(true);
+      }
     }
+    await waitFor(
+      'every node of the new hospital registered',
+      async () => {
+        for (const n of added) {
+          const s = await requestStateProof(actors, multiaddr(founding[0]!.addr), {
+            t: TAGS.netStateRequest,
+            v: 1,
+            chainId: CONSORTIUM_CHAIN_ID,
+            key: stateKey(NS.account, fromHex(n.publicKey)) as never,
+            height: null
+          });
+          if (s.value === null) return false;
+        }
+        return true;
+      },
+      60_000
+    );
     await start(added.slice(1));
     await submitOk(
       actors,

@@ -423,10 +423,10 @@ export async function createLightNetwork(o: LightNetworkOptions): Promise<LightN
       if (!req) continue;
       // Decided and committed, but a node has not settled it yet: not pending any more.
       if (await queries.account(mailRequester(p.body)!)) continue;
-      // A recovery is for the role of the account it rotates; node registrations are for hospital IT.
+      // A recovery is for the role of the account it rotates; a node's, filed by `carechain request`.
       const role =
         req.kind === 'registration' ? req.value.role : (await queries.account(req.value.account))?.role;
-      if (role !== 'patient' && role !== 'doctor') continue;
+      if (role !== 'patient' && role !== 'doctor' && role !== 'node') continue;
       out.push({
         kind: req.kind,
         role,

@@ -41,7 +41,7 @@ export interface PendingRequest extends ApprovalCount {
   /** Hex id of the request object (its hash). */
   id: string;
   /** Whose account it makes or changes (a hospital change: the hospital's). */
-  role: Role | 'hospital';
+  role: Role | 'hospital' | 'node';
   /** Public facts the requester supplied (doctor: name, degree, speciality, hospital). */
   details: Record<string, string>;
   submittedAt: number;
