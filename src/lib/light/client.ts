@@ -122,7 +122,7 @@ export interface LightClientOptions {
   genesis: Map<string, TrustedHead>;
   /**
    * The trusted height-0 head of a hospital the managers added after genesis, derived from its entry
-   * as proven on the consortium (genesis.ts addedHospitalHead). Without it only founding hospitals'
+   * as proven on the consortium (genesis.ts hospitalHead). Without it only founding hospitals'
    * chains are followed.
    */
   addedHospital?: (entry: HospitalEntry) => TrustedHead;

@@ -7,7 +7,7 @@
  * (hospital-set.ts), which the hospital chain then adopts; registration and recovery of a doctor add
  * the doctor's key to the hospital's roster (roster.ts), where patients find every doctor.
  */
-import { PROTOCOL_VERSION, TAGS } from '../../constants.js';
+import { CHAIN_LIMITS, PROTOCOL_VERSION, TAGS } from '../../constants.js';
 import { fail, OK, type Verdict } from '../../errors.js';
 import { bytesEqual } from '../../encoding/cbor.js';
 import { checkMajority } from '../../accounts/approval.js';
@@ -195,8 +195,10 @@ function putAuthorities(s: ChainState, validators: { key: Uint8Array; weight: nu
 export function verifyAuthorityJoin(state: ChainState, tx: AuthorityJoin): Verdict {
   const h = hospital(state, tx.hospital);
   if (h === null || !h.active) return fail('chain/unknown-hospital', { hospital: tx.hospital });
-  if (validatorSetOf(state).validators.some((x) => bytesEqual(x.key, h.authority)))
+  const set = validatorSetOf(state).validators;
+  if (set.some((x) => bytesEqual(x.key, h.authority)))
     return fail('chain/bad-tx', { detail: 'the hospital’s authority already votes' });
+  if (set.length >= CHAIN_LIMITS.maxValidators) return fail('chain/list-full', { namespace: NS.validator });
   if (!authorityJoinSignedBy(tx, h.authority)) return fail('chain/not-authority', { hospital: tx.hospital });
   return OK;
 }
