@@ -1,5 +1,7 @@
 import { expect, test } from '@playwright/test';
-import { toHex } from '../../src/lib/core/crypto/index.js';
+import { signRegistration } from '../../src/lib/core/accounts/registration.js';
+import { requestText } from '../../src/lib/core/accounts/request-text.js';
+import { deriveAccountKeys, toHex } from '../../src/lib/core/crypto/index.js';
 import {
   PHONE,
   SCREENSHOTS,
@@ -56,6 +58,36 @@ test("a manager opens a new patient's signed request and approves it; rank appro
   await page.getByRole('button', { name: 'Approve', exact: true }).click();
   await expect(page.getByTestId('outbox-badge')).toContainText('1 waiting');
   await page.screenshot({ path: `${SCREENSHOTS}/manager-approve.png`, fullPage: true });
+
+  // A hospital node's request (`carechain request`): what it is, for which hospital, and its peer id,
+  // whose 52 unbroken characters wrap instead of widening the phone's page.
+  const node = deriveAccountKeys(new Uint8Array(32).fill(5));
+  const nodeRequest = requestText({
+    kind: 'registration',
+    value: signRegistration(
+      {
+        role: 'node',
+        hospitalId: 'H4',
+        nodeRole: 'mirror',
+        peerId: '12D3KooWJkJcMcq3De6sApn1qkgd6PGHZVQS6ZxMYRiiGWF85jDj',
+        signingPublic: node.signingPublic,
+        encryptionPublic: node.encryptionPublic,
+        created: Date.now()
+      },
+      node.signingSeed
+    )
+  });
+  await page.getByLabel('Or paste the link or code text').fill(nodeRequest);
+  await page.getByRole('button', { name: 'Read pasted code' }).click();
+  const opened = page.getByTestId('opened-request');
+  await expect(opened).toContainText('hospital node');
+  await expect(opened).toContainText('storage mirror (keeps records)');
+  await expect(opened).toContainText('12D3KooWJkJcMcq3De6sApn1qkgd6PGHZVQS6ZxMYRiiGWF85jDj');
+  const { scroll, view } = await page.evaluate(() => ({
+    scroll: document.documentElement.scrollWidth,
+    view: window.innerWidth
+  }));
+  expect(scroll).toBeLessThanOrEqual(view);
 
   await page.getByRole('tab', { name: 'Doctor rank' }).click();
   const doctor = await testAccount('doctor', 'Dr. Rank', 42);
