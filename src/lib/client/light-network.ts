@@ -416,6 +416,8 @@ export async function createLightNetwork(o: LightNetworkOptions): Promise<LightN
       };
       const change = pendingChange(p.body);
       if (change) {
+        // Decided and committed, but a node has not settled it yet: not pending any more.
+        if (await changeApplied(p.body)) continue;
         out.push({ ...change, ...counts, details: await changeDetails(p.body, change.details) });
         continue;
       }
@@ -437,6 +439,16 @@ export async function createLightNetwork(o: LightNetworkOptions): Promise<LightN
       });
     }
     return out.sort((a, b) => a.submittedAt - b.submittedAt);
+  }
+
+  /** Whether the proven consortium state already holds what a listed change asks for. */
+  async function changeApplied(body: MailBody): Promise<boolean> {
+    if (body.kind === 'hospital')
+      return (
+        (await entry(CONSORTIUM_CHAIN_ID, NS.hospital, body.change.hospital, hospitalEntryCodec)) !== null
+      );
+    if (body.kind === 'rank') return (await queries.account(body.change.doctor))?.rank === body.change.rank;
+    return false;
   }
 
   /**
